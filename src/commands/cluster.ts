@@ -1,0 +1,4 @@
+/** PLACEHOLDER: the cluster command family, not written yet. */
+import type { Handler } from './table.js';
+
+export const clusterCommands: Record<string, Handler> = {};

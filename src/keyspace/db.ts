@@ -1,0 +1,113 @@
+/**
+ * One logical database: key -> value plus key -> absolute expiry (ms). Keys are latin1 strings.
+ * Strings are stored as plain JS strings (the cheapest representation V8 has); every other type
+ * is an object carrying its `kind`. Expiry is lazy on access plus the active cycle in
+ * keyspace.ts.
+ */
+
+/** A non-string value: list, hash, set or zset (see src/types). */
+export interface DataValue {
+  readonly kind: 'list' | 'hash' | 'set' | 'zset';
+}
+
+export type Value = string | DataValue;
+
+/** What a database reports back to the keyspace that owns it. */
+export interface DbOwner {
+  now(): number;
+  /** Whether expired keys may be deleted here (false on a replica: the master decides). */
+  canExpire(): boolean;
+  onExpired(db: Db, key: string): void;
+  onKeyAdded(db: Db, key: string): void;
+  onKeyRemoved(db: Db, key: string): void;
+  onCleared(db: Db): void;
+}
+
+export function typeName(v: Value): string {
+  return typeof v === 'string' ? 'string' : v.kind;
+}
+
+export class Db {
+  dict = new Map<string, Value>();
+  expires = new Map<string, number>();
+
+  constructor(
+    readonly id: number,
+    private readonly owner: DbOwner,
+  ) {}
+
+  get size(): number {
+    return this.dict.size;
+  }
+
+  /** Whether `key` exists and has not expired; expires it lazily otherwise. */
+  private alive(key: string): boolean {
+    if (this.expires.size === 0) return true;
+    const when = this.expires.get(key);
+    if (when === undefined || when > this.owner.now()) return true;
+    if (this.owner.canExpire()) {
+      this.remove(key);
+      this.owner.onExpired(this, key);
+    }
+    return false;
+  }
+
+  /** The live value of `key`, or undefined. */
+  get(key: string): Value | undefined {
+    const v = this.dict.get(key);
+    if (v === undefined) return undefined;
+    return this.alive(key) ? v : undefined;
+  }
+
+  has(key: string): boolean {
+    return this.get(key) !== undefined;
+  }
+
+  /**
+   * Stores `value` at `key`. Without keepTtl any expiry is cleared, as a Redis SET does.
+   * Use replace() for in-place type updates that must keep the TTL.
+   */
+  set(key: string, value: Value, keepTtl = false): void {
+    const existed = this.dict.has(key);
+    this.dict.set(key, value);
+    if (!existed) this.owner.onKeyAdded(this, key);
+    else if (!keepTtl && this.expires.size !== 0) this.expires.delete(key);
+  }
+
+  /** Deletes `key` if it is live; true when something was deleted. */
+  delete(key: string): boolean {
+    if (this.get(key) === undefined) return false;
+    this.remove(key);
+    return true;
+  }
+
+  /** Removes `key` unconditionally (no expiry check). */
+  remove(key: string): void {
+    if (!this.dict.delete(key)) return;
+    if (this.expires.size !== 0) this.expires.delete(key);
+    this.owner.onKeyRemoved(this, key);
+  }
+
+  /** Absolute expiry in ms, or -1 when the key has none. Caller checks the key exists. */
+  getExpire(key: string): number {
+    return this.expires.get(key) ?? -1;
+  }
+
+  setExpire(key: string, whenMs: number): void {
+    this.expires.set(key, whenMs);
+  }
+
+  /** Removes the TTL; true if there was one. */
+  persist(key: string): boolean {
+    return this.expires.delete(key);
+  }
+
+  /** Empties the database; returns how many keys it held. */
+  clear(): number {
+    const n = this.dict.size;
+    this.dict = new Map();
+    this.expires = new Map();
+    this.owner.onCleared(this);
+    return n;
+  }
+}

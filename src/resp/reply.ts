@@ -1,0 +1,120 @@
+/**
+ * Reply builder for one connection. Replies accumulate in a latin1 string (bytes 1:1) and the
+ * connection flushes them once per read, so a pipeline of N commands costs one write.
+ * RESP3 types degrade to their RESP2 forms when the client speaks RESP2.
+ */
+import { formatG17 } from '../util/numfmt.js';
+
+export interface ErrorCounter {
+  /** Called with the error code (first word) of every error reply sent. */
+  countError(code: string): void;
+}
+
+export class Reply {
+  out = '';
+  resp: 2 | 3 = 2;
+
+  constructor(private readonly errors: ErrorCounter) {}
+
+  ok(): void {
+    this.out += '+OK\r\n';
+  }
+
+  simple(s: string): void {
+    this.out += `+${s}\r\n`;
+  }
+
+  /**
+   * An error reply; `msg` starts with its code (`ERR ...`, `WRONGTYPE ...`). CR/LF inside are
+   * replaced by spaces, as Redis does.
+   */
+  error(msg: string): void {
+    if (/[\r\n]/.test(msg)) msg = msg.replace(/[\r\n]/g, ' ');
+    const sp = msg.indexOf(' ');
+    this.errors.countError(sp < 0 ? msg : msg.slice(0, Math.min(sp, 32)));
+    this.out += `-${msg}\r\n`;
+  }
+
+  /** An `ERR <text>` error reply. */
+  err(text: string): void {
+    this.error(`ERR ${text}`);
+  }
+
+  integer(n: number | bigint): void {
+    this.out += `:${n}\r\n`;
+  }
+
+  bulk(s: string): void {
+    this.out += `$${s.length}\r\n${s}\r\n`;
+  }
+
+  /** A bulk string, or the null reply when `s` is null/undefined. */
+  bulkOrNull(s: string | null | undefined): void {
+    if (s === null || s === undefined) this.nil();
+    else this.out += `$${s.length}\r\n${s}\r\n`;
+  }
+
+  nil(): void {
+    this.out += this.resp === 3 ? '_\r\n' : '$-1\r\n';
+  }
+
+  /** The null Redis sends where it historically replied with a null array. */
+  nilArray(): void {
+    this.out += this.resp === 3 ? '_\r\n' : '*-1\r\n';
+  }
+
+  array(n: number): void {
+    this.out += `*${n}\r\n`;
+  }
+
+  map(pairs: number): void {
+    this.out += this.resp === 3 ? `%${pairs}\r\n` : `*${pairs * 2}\r\n`;
+  }
+
+  set(n: number): void {
+    this.out += this.resp === 3 ? `~${n}\r\n` : `*${n}\r\n`;
+  }
+
+  push(n: number): void {
+    this.out += this.resp === 3 ? `>${n}\r\n` : `*${n}\r\n`;
+  }
+
+  /** A double as Redis prints it (`%.17g`, `inf`, `-inf`). */
+  double(d: number): void {
+    const s = formatG17(d);
+    this.out += this.resp === 3 ? `,${s}\r\n` : `$${s.length}\r\n${s}\r\n`;
+  }
+
+  bool(b: boolean): void {
+    this.out += this.resp === 3 ? (b ? '#t\r\n' : '#f\r\n') : b ? ':1\r\n' : ':0\r\n';
+  }
+
+  /** A verbatim string (INFO, CLIENT LIST, ...): `=` with a format in RESP3, bulk in RESP2. */
+  verbatim(s: string, format = 'txt'): void {
+    if (this.resp === 3) this.out += `=${s.length + 4}\r\n${format}:${s}\r\n`;
+    else this.out += `$${s.length}\r\n${s}\r\n`;
+  }
+
+  bulkArray(items: readonly string[]): void {
+    let o = `*${items.length}\r\n`;
+    for (const s of items) o += `$${s.length}\r\n${s}\r\n`;
+    this.out += o;
+  }
+
+  /** An array whose null entries are null bulk replies (MGET, HMGET, ...). */
+  bulkOrNullArray(items: readonly (string | null | undefined)[]): void {
+    this.array(items.length);
+    for (const s of items) this.bulkOrNull(s);
+  }
+
+  /** Raw protocol bytes, already encoded. */
+  raw(s: string): void {
+    this.out += s;
+  }
+
+  take(): string {
+    const o = this.out;
+    this.out = '';
+    return o;
+  }
+}

@@ -1,0 +1,109 @@
+/**
+ * One client connection's state: protocol, database, authentication, transaction, WATCH,
+ * blocking and reply mode. The socket is null for internal clients (the master link's
+ * applier, AOF loading), whose replies are discarded.
+ */
+import type { Socket } from 'node:net';
+import type { Db } from '../keyspace/db.js';
+import type { Watcher } from '../keyspace/keyspace.js';
+import { RequestParser } from '../resp/parser.js';
+import { Reply, type ErrorCounter } from '../resp/reply.js';
+import type { CommandDef } from '../commands/table.js';
+import type { Server } from './server.js';
+
+export interface QueuedCommand {
+  def: CommandDef;
+  argv: string[];
+}
+
+export interface MultiState {
+  queue: QueuedCommand[];
+  /** A command was rejected while queueing: EXEC answers EXECABORT. */
+  failed: boolean;
+}
+
+/** A client waiting in a blocking command, on a pause, or in a long operation. */
+export interface BlockState {
+  /** Absolute deadline in ms, 0 for none. */
+  deadline: number;
+  /** Called when the deadline passes; it must reply and then unblock. */
+  onTimeout(): void;
+  /** Called when the client disconnects or is unblocked by force, before the state is dropped. */
+  onCancel?(): void;
+  /** CLIENT UNBLOCK may end it (blocking commands yes, pauses no). */
+  unblockable: boolean;
+}
+
+export type ClientKind = 'normal' | 'replica' | 'master' | 'pubsub';
+
+export class Client implements Watcher {
+  readonly reply: Reply;
+  readonly parser = new RequestParser();
+  readonly createdAt = Date.now();
+  lastInteraction = Date.now();
+  name = '';
+  user = 'default';
+  authenticated: boolean;
+  db: Db;
+  multi: MultiState | null = null;
+  watching: { db: Db; key: string }[] = [];
+  dirtyCas = false;
+  /** Cluster READONLY: reads may be served by a replica. */
+  readonlyMode = false;
+  /** The next command may act on a slot being imported (ASKING). */
+  asking = false;
+  /** `skip-next` is set by CLIENT REPLY SKIP and becomes `skip` for the command after it. */
+  replyMode: 'on' | 'off' | 'skip' | 'skip-next' = 'on';
+  /** Set when the connection must close once pending replies are written. */
+  closeAfterReply = false;
+  closed = false;
+  kind: ClientKind = 'normal';
+  monitor = false;
+  noEvict = false;
+  lastCommand = 'NULL';
+  blocked: BlockState | null = null;
+  blockTimer: NodeJS.Timeout | null = null;
+  /** A command held back by CLIENT PAUSE, run when the pause ends. */
+  pendingArgv: string[] | null = null;
+  /**
+   * What to propagate to replicas and the AOF instead of the command as received, for commands
+   * whose effect must be replayed deterministically (SET EX -> SET PXAT, SPOP -> SREM, ...).
+   * Reset before each command.
+   */
+  propagateAs: string[][] | null = null;
+
+  constructor(
+    readonly server: Server,
+    readonly id: number,
+    readonly socket: Socket | null,
+    db: Db,
+    authenticated: boolean,
+    errors: ErrorCounter,
+  ) {
+    this.db = db;
+    this.authenticated = authenticated;
+    this.reply = new Reply(errors);
+  }
+
+  get addr(): string {
+    const s = this.socket;
+    if (!s) return '';
+    return formatAddr(s.remoteAddress, s.remotePort);
+  }
+
+  get laddr(): string {
+    const s = this.socket;
+    if (!s) return '';
+    return formatAddr(s.localAddress, s.localPort);
+  }
+
+  get resp(): 2 | 3 {
+    return this.reply.resp;
+  }
+}
+
+export function formatAddr(host: string | undefined, port: number | undefined): string {
+  let h = host ?? '';
+  if (h.startsWith('::ffff:')) h = h.slice(7);
+  return h.includes(':') ? `[${h}]:${port ?? 0}` : `${h}:${port ?? 0}`;
+}

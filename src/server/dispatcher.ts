@@ -1,0 +1,148 @@
+/**
+ * The command dispatcher: every command from every client passes here once. It runs Redis's
+ * checks in Redis's order (lookup, arity, auth, MULTI, then the gates that cluster routing,
+ * replication and persistence register), queues inside MULTI, and calls the handler. After a
+ * write it signals the written keys (WATCH, blocked clients) and propagates the command.
+ */
+import type { CommandDef } from '../commands/table.js';
+import { getKeys, KeySpecError } from '../commands/keys-spec.js';
+import type { Db } from '../keyspace/db.js';
+import type { Client } from './client.js';
+import type { Server } from './server.js';
+
+/** Commands that run immediately even inside MULTI. */
+const MULTI_CONTROL = new Set(['exec', 'discard', 'multi', 'watch', 'quit', 'reset']);
+
+function unknownCommandError(argv: string[]): string {
+  let args = '';
+  for (let i = 1; i < argv.length && args.length < 128; i++) {
+    args += `'${argv[i].slice(0, 128 - args.length)}' `;
+  }
+  return `ERR unknown command '${argv[0].slice(0, 128)}', with args beginning with: ${args}`;
+}
+
+/** Resolves argv to a command (or a subcommand of a container command), or an error text. */
+export function lookupCommand(s: Server, argv: string[]): CommandDef | string {
+  const def = s.table.commands.get(argv[0].toLowerCase());
+  if (!def) return unknownCommandError(argv);
+  if (def.subcommands.size === 0 || argv.length < 2) return def;
+  const sub = def.subcommands.get(argv[1].toLowerCase());
+  if (sub) return sub;
+  return `ERR unknown subcommand '${argv[1].slice(0, 128)}'. Try ${argv[0].toUpperCase()} HELP.`;
+}
+
+export function arityOk(def: CommandDef, argc: number): boolean {
+  return def.arity > 0 ? argc === def.arity : argc >= -def.arity;
+}
+
+function reject(c: Client, def: CommandDef | null, msg: string): void {
+  if (c.multi) c.multi.failed = true;
+  if (def) def.rejectedCalls++;
+  c.reply.error(msg);
+}
+
+/** Runs one parsed command for client `c`. */
+export function processCommand(s: Server, c: Client, argv: string[]): void {
+  c.lastInteraction = Date.now();
+  const mode = c.replyMode;
+  const mark = c.reply.out.length;
+  dispatch(s, c, argv);
+  // CLIENT REPLY OFF / SKIP: drop what this command answered.
+  if ((mode === 'off' && c.replyMode === 'off') || mode === 'skip') {
+    c.reply.out = c.reply.out.slice(0, mark);
+    if (mode === 'skip' && c.replyMode === 'skip') c.replyMode = 'on';
+  }
+  if (c.replyMode === 'skip-next') c.replyMode = 'skip';
+}
+
+function dispatch(s: Server, c: Client, argv: string[]): void {
+  const found = lookupCommand(s, argv);
+  if (typeof found === 'string') {
+    reject(c, null, found);
+    return;
+  }
+  const def = found;
+  if (def.handler === null) {
+    // A container called without its subcommand (arity catches it) or with an unknown one.
+    reject(c, def, `ERR wrong number of arguments for '${def.name}' command`);
+    return;
+  }
+  if (!arityOk(def, argv.length)) {
+    reject(c, def, `ERR wrong number of arguments for '${def.name}' command`);
+    return;
+  }
+  const protectedMsg = s.debugProtection(c, def);
+  if (protectedMsg) {
+    reject(c, def, protectedMsg);
+    return;
+  }
+  if (!c.authenticated && !def.noAuth) {
+    reject(c, def, 'NOAUTH Authentication required.');
+    return;
+  }
+  if (c.multi && def.noMulti) {
+    reject(c, def, 'ERR Command not allowed inside a transaction');
+    return;
+  }
+  for (const gate of s.gates) {
+    const msg = gate(c, def, argv);
+    if (msg !== null) {
+      reject(c, def, msg);
+      return;
+    }
+  }
+  if (s.loading && !def.loading) {
+    reject(c, def, 'LOADING Redis is loading the dataset in memory');
+    return;
+  }
+  if (s.pauseBlocks(c, def, argv)) return;
+  if (c.multi && !MULTI_CONTROL.has(def.name)) {
+    c.multi.queue.push({ def, argv });
+    c.reply.simple('QUEUED');
+    return;
+  }
+  call(s, c, def, argv);
+}
+
+/**
+ * Executes a command that passed every check (directly or from EXEC): stats, slowlog, monitors,
+ * key signalling and propagation. A handler that throws answers -ERR; the server goes on.
+ */
+export function call(s: Server, c: Client, def: CommandDef, argv: string[]): void {
+  const dirtyBefore = s.dirty;
+  const errorsBefore = s.stats.totalErrorReplies;
+  const mark = c.reply.out.length;
+  const db = c.db;
+  c.propagateAs = null;
+  const t0 = performance.now();
+  try {
+    def.handler!(c, argv);
+  } catch (e) {
+    c.reply.out = c.reply.out.slice(0, mark);
+    const err = e as Error;
+    s.log.warning(`Error in command '${def.name}': ${err.stack ?? String(err)}`);
+    c.reply.err(`internal error in '${def.name}': ${err.message}`);
+  }
+  const usec = Math.round((performance.now() - t0) * 1000);
+  def.calls++;
+  def.usec += usec;
+  if (s.stats.totalErrorReplies !== errorsBefore) def.failedCalls++;
+  s.stats.totalCommands++;
+  c.lastCommand = def.name;
+  s.afterCall(c, def, argv, usec);
+  if (s.dirty !== dirtyBefore) {
+    if (def.write) signalWrittenKeys(s, def, argv, db);
+    s.propagate(db.id, c.propagateAs ?? [argv]);
+  }
+}
+
+function signalWrittenKeys(s: Server, def: CommandDef, argv: string[], db: Db): void {
+  let refs;
+  try {
+    refs = getKeys(def, argv);
+  } catch (e) {
+    if (e instanceof KeySpecError) return;
+    throw e;
+  }
+  for (const r of refs) if (r.write) s.keyWritten(db, argv[r.pos]);
+}

@@ -1,0 +1,79 @@
+/**
+ * Process startup: configuration, logging, the banner lines tools wait for, listeners, signals,
+ * and the last line of defence against unexpected exceptions.
+ */
+import { loadConfig, ConfigError } from '../config/config.js';
+import { Logger } from '../util/logger.js';
+import { families } from '../commands/index.js';
+import { Server, REDIS_VERSION } from './server.js';
+
+function banner(port: number, mode: string): string {
+  return [
+    '',
+    `keyshard ${REDIS_VERSION} (Redis ${REDIS_VERSION} compatible) 64 bit`,
+    `Running in ${mode} mode`,
+    `Port: ${port}`,
+    `PID: ${process.pid}`,
+    '',
+    '',
+  ]
+    .map((l) => (l ? `                ${l}` : l))
+    .join('\n');
+}
+
+export async function main(args: string[]): Promise<void> {
+  const log = new Logger();
+  log.role = 'C';
+  let cfg;
+  try {
+    cfg = loadConfig(args);
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      process.stderr.write(`${e.message}\n`);
+      process.exit(1);
+    }
+    throw e;
+  }
+  log.level = cfg.get('loglevel') as Logger['level'];
+  log.file = cfg.get('logfile');
+  log.warning('oO0OoO0OoO0Oo Redis is starting oO0OoO0OoO0Oo');
+  log.warning(
+    `Redis version=${REDIS_VERSION}, bits=64, commit=00000000, modified=0, pid=${process.pid}, just started`,
+  );
+  if (cfg.configFile === null) {
+    log.warning(
+      'Warning: no config file specified, using the default config. In order to specify a config file use keyshard-server /path/to/redis.conf',
+    );
+  } else {
+    log.warning('Configuration loaded');
+  }
+  log.role = 'M';
+  const server = new Server(cfg, log, families);
+  const mode = cfg.get('cluster-enabled') ? 'cluster' : 'standalone';
+  log.raw(banner(cfg.get('port'), mode));
+  log.notice(`Running mode=${mode}, port=${cfg.get('port')}.`);
+
+  process.on('uncaughtException', (err) => {
+    log.warning(`Unexpected error (the server keeps running): ${err.stack ?? String(err)}`);
+  });
+  process.on('unhandledRejection', (err) => {
+    log.warning(`Unexpected rejection (the server keeps running): ${String(err)}`);
+  });
+  for (const sig of ['SIGTERM', 'SIGINT'] as const) {
+    process.on(sig, () => {
+      log.warning(`Received ${sig} scheduling shutdown...`);
+      // A signal-triggered shutdown that cannot save still exits, as in Redis.
+      if (!server.shutdown('default')) process.exit(1);
+    });
+  }
+
+  log.warning('Server initialized');
+  try {
+    await server.listen();
+  } catch (e) {
+    log.warning((e as Error).message);
+    process.exit(1);
+  }
+  server.startCron();
+  log.notice('Ready to accept connections tcp');
+}

@@ -1,0 +1,449 @@
+/**
+ * The server: listeners, client connections, input processing and reply flushing, the cron,
+ * blocking and pausing, and the hooks that cluster, replication and persistence attach to.
+ */
+import { createServer, type Server as NetServer, type Socket } from 'node:net';
+import { randomBytes } from 'node:crypto';
+import type { Config } from '../config/config.js';
+import type { Logger } from '../util/logger.js';
+import { CommandTable, type CommandDef, type Handler } from '../commands/table.js';
+import { Keyspace } from '../keyspace/keyspace.js';
+import type { Db } from '../keyspace/db.js';
+import { ProtocolError } from '../resp/parser.js';
+import { Client, type BlockState } from './client.js';
+import { processCommand } from './dispatcher.js';
+import { Stats } from './stats.js';
+
+/** A check run by the dispatcher before a command executes; returns an error text or null. */
+export type Gate = (c: Client, def: CommandDef, argv: string[]) => string | null;
+export type Propagator = (dbId: number, commands: string[][]) => void;
+export type CallObserver = (c: Client, def: CommandDef, argv: string[], usec: number) => void;
+
+export const REDIS_VERSION = '7.0.15';
+
+const DENIED_PROTECTED =
+  "-DENIED Redis is running in protected mode because protected mode is enabled and no password is set for the default user. In this mode connections are only accepted from the loopback interface. If you want to connect from external computers to Redis you may adopt one of the following solutions: 1) Just disable protected mode sending the command 'CONFIG SET protected-mode no' from the loopback interface by connecting to Redis from the same host the server is running, however MAKE SURE Redis is not publicly accessible from internet if you do so. Use CONFIG REWRITE to make this change permanent. 2) Alternatively you can just disable the protected mode by editing the Redis configuration file, and setting the protected mode option to 'no', and then restarting the server. 3) If you started the server manually just for testing, restart it with the '--protected-mode no' option. 4) Set up an authentication password for the default user. NOTE: You only need to do one of the above things in order for the server to start accepting connections from the outside.\r\n";
+
+function isLoopback(addr: string | undefined): boolean {
+  if (!addr) return true;
+  return addr === '::1' || addr.startsWith('127.') || addr.startsWith('::ffff:127.');
+}
+
+export class Server {
+  readonly table: CommandTable;
+  readonly keyspace: Keyspace;
+  readonly stats = new Stats();
+  readonly clients = new Map<number, Client>();
+  readonly runId = randomBytes(20).toString('hex');
+  readonly startTime = Date.now();
+  /** Changes since the last save (Redis's server.dirty); commands bump it when they write. */
+  dirty = 0;
+  lastSave = Math.floor(Date.now() / 1000);
+  loading = false;
+  readonly gates: Gate[] = [];
+  readonly propagators: Propagator[] = [];
+  readonly callObservers: CallObserver[] = [];
+  /** Called for every key a write command touched (WATCH is handled already). */
+  readonly keyWrittenHooks: ((db: Db, key: string) => void)[] = [];
+  /** Run before the process exits on SHUTDOWN or a signal; return false to abort (SAVE failed). */
+  readonly shutdownHooks: ((mode: 'save' | 'nosave' | 'default') => boolean)[] = [];
+  readonly cronHooks: ((now: number) => void)[] = [];
+  readonly monitors = new Set<Client>();
+  /** CLIENT PAUSE: until when, and whether only writes wait. */
+  pause: { until: number; writesOnly: boolean } | null = null;
+  private paused: Client[] = [];
+  blockedClients = 0;
+  private nextClientId = 1;
+  private listeners: NetServer[] = [];
+  private pendingFlush = new Set<Client>();
+  private flushScheduled = false;
+  private cronTimer: NodeJS.Timeout | null = null;
+  private shuttingDown = false;
+
+  constructor(
+    readonly config: Config,
+    readonly log: Logger,
+    families: Record<string, Handler>[],
+  ) {
+    this.table = new CommandTable(families);
+    this.keyspace = new Keyspace(config.get('databases'), {
+      expired: (db, key) => this.propagate(db.id, [['DEL', key]]),
+    });
+  }
+
+  get port(): number {
+    return this.config.get('port');
+  }
+
+  /** Whether this node replicates from a master (set by the replication layer). */
+  isReplica(): boolean {
+    return this.replicaOf !== null;
+  }
+
+  /** RESET: back to a fresh connection's state. */
+  resetClient(c: Client): void {
+    if (c.multi) c.multi = null;
+    for (const w of c.watching) this.keyspace.unwatch(w.db, w.key, c);
+    c.watching = [];
+    c.dirtyCas = false;
+    c.db = this.keyspace.dbs[0];
+    c.reply.resp = 2;
+    c.name = '';
+    c.readonlyMode = false;
+    c.asking = false;
+    c.replyMode = 'on';
+    this.monitors.delete(c);
+    c.monitor = false;
+    for (const h of this.clientResetHooks) h(c);
+    c.authenticated = this.config.get('requirepass') === '';
+    c.user = 'default';
+  }
+
+  readonly clientResetHooks: ((c: Client) => void)[] = [];
+  /** host:port of the master when this node is a replica (owned by replication). */
+  replicaOf: { host: string; port: number } | null = null;
+
+  // --- hooks used by the dispatcher -----------------------------------------------------------
+
+  debugProtection(c: Client, def: CommandDef): string | null {
+    const top = def.parent ?? def;
+    if (top.name !== 'debug' && top.name !== 'module') return null;
+    const opt = this.config.get('enable-debug-command');
+    if (opt === 'yes' || (opt === 'local' && isLoopback(c.socket?.remoteAddress))) return null;
+    const what = top.name === 'debug' ? 'DEBUG' : 'MODULE';
+    return `ERR ${what} command not allowed. If the enable-debug-command option is set to "local", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.`;
+  }
+
+  propagate(dbId: number, commands: string[][]): void {
+    if (this.txPending) {
+      for (const cmd of commands) this.txPending.push([dbId, cmd]);
+      return;
+    }
+    for (const p of this.propagators) p(dbId, commands);
+  }
+
+  /**
+   * EXEC collects the writes of its commands and propagates them together, wrapped in
+   * MULTI/EXEC when there is more than one (as Redis 7.0 does), so replicas apply them atomically.
+   */
+  beginTransaction(_c: Client): void {
+    this.txPending = [];
+  }
+
+  endTransaction(_c: Client): void {
+    const pending = this.txPending ?? [];
+    this.txPending = null;
+    if (pending.length === 0) return;
+    if (pending.length === 1) {
+      this.propagate(pending[0][0], [pending[0][1]]);
+      return;
+    }
+    this.propagate(pending[0][0], [['MULTI']]);
+    for (const [db, cmd] of pending) this.propagate(db, [cmd]);
+    this.propagate(pending[pending.length - 1][0], [['EXEC']]);
+  }
+
+  private txPending: [number, string[]][] | null = null;
+
+  afterCall(c: Client, def: CommandDef, argv: string[], usec: number): void {
+    for (const o of this.callObservers) o(c, def, argv, usec);
+  }
+
+  keyWritten(db: Db, key: string): void {
+    this.keyspace.touch(db, key);
+    for (const h of this.keyWrittenHooks) h(db, key);
+  }
+
+  /** CLIENT PAUSE: holds the client (and its pipeline) when the command must wait. */
+  pauseBlocks(c: Client, def: CommandDef, argv: string[]): boolean {
+    const p = this.pause;
+    if (!p || c.kind === 'master' || c.kind === 'replica') return false;
+    if (Date.now() >= p.until) {
+      this.unpause();
+      return false;
+    }
+    if (p.writesOnly && !def.write && !(def.parent ?? def).flags.has('may_replicate')) {
+      const top = (def.parent ?? def).name;
+      if (top !== 'eval' && top !== 'evalsha' && top !== 'publish' && top !== 'pfcount') {
+        return false;
+      }
+    }
+    this.paused.push(c);
+    this.block(c, {
+      deadline: 0,
+      unblockable: false,
+      onTimeout: () => undefined,
+    });
+    // Re-run this very command when the pause ends.
+    c.pendingArgv = argv;
+    return true;
+  }
+
+  unpause(): void {
+    this.pause = null;
+    const list = this.paused;
+    this.paused = [];
+    for (const c of list) {
+      if (c.closed) continue;
+      this.unblock(c);
+    }
+  }
+
+  // --- blocking -------------------------------------------------------------------------------
+
+  /** Suspends the client's input processing until unblock(). */
+  block(c: Client, state: BlockState): void {
+    c.blocked = state;
+    this.blockedClients++;
+    if (state.deadline > 0) {
+      c.blockTimer = setTimeout(
+        () => {
+          if (c.blocked === state) state.onTimeout();
+        },
+        Math.max(0, state.deadline - Date.now()),
+      );
+    }
+  }
+
+  /** Resumes the client: a re-queued command runs first, then the rest of its pipeline. */
+  unblock(c: Client): void {
+    if (!c.blocked) return;
+    c.blocked = null;
+    this.blockedClients--;
+    if (c.blockTimer) {
+      clearTimeout(c.blockTimer);
+      c.blockTimer = null;
+    }
+    const argv = c.pendingArgv;
+    c.pendingArgv = null;
+    if (argv) processCommand(this, c, argv);
+    if (!c.blocked) this.processInput(c);
+    this.scheduleFlush(c);
+  }
+
+  // --- connections ----------------------------------------------------------------------------
+
+  async listen(): Promise<void> {
+    const port = this.port;
+    const binds = this.config.get('bind');
+    for (const raw of binds) {
+      const optional = raw.startsWith('-');
+      const addr = optional ? raw.slice(1) : raw;
+      const host = addr === '*' ? '0.0.0.0' : addr === '::*' ? '::' : addr;
+      const srv = createServer({ noDelay: true }, (sock) => this.accept(sock));
+      try {
+        await new Promise<void>((resolve, reject) => {
+          srv.once('error', reject);
+          srv.listen({ port, host, ipv6Only: host.includes(':'), backlog: 511 }, () => {
+            srv.off('error', reject);
+            resolve();
+          });
+        });
+      } catch (e) {
+        const err = e as NodeJS.ErrnoException;
+        if (optional && (err.code === 'EADDRNOTAVAIL' || err.code === 'EAFNOSUPPORT')) continue;
+        this.log.warning(
+          `Warning: Could not create server TCP listening socket ${addr}:${port}: ${err.message}`,
+        );
+        throw new Error(`Failed listening on port ${port} (tcp), aborting.`);
+      }
+      srv.on('error', (err) => this.log.warning(`Listener error: ${err.message}`));
+      this.listeners.push(srv);
+    }
+  }
+
+  private protectedModeApplies(): boolean {
+    return this.config.get('protected-mode') && this.config.get('requirepass') === '';
+  }
+
+  private accept(sock: Socket): void {
+    if (this.shuttingDown) {
+      sock.destroy();
+      return;
+    }
+    if (this.protectedModeApplies() && !isLoopback(sock.remoteAddress)) {
+      sock.end(DENIED_PROTECTED, 'latin1');
+      this.stats.rejectedConnections++;
+      return;
+    }
+    if (this.clients.size >= this.config.get('maxclients')) {
+      sock.end('-ERR max number of clients reached\r\n', 'latin1');
+      this.stats.rejectedConnections++;
+      return;
+    }
+    sock.setNoDelay(true);
+    const c = this.createClient(sock);
+    this.stats.totalConnections++;
+    sock.on('data', (buf: Buffer) => this.onData(c, buf));
+    sock.on('error', () => undefined);
+    sock.on('close', () => this.freeClient(c));
+  }
+
+  createClient(sock: Socket | null): Client {
+    const c = new Client(
+      this,
+      this.nextClientId++,
+      sock,
+      this.keyspace.dbs[0],
+      this.config.get('requirepass') === '',
+      this.stats,
+    );
+    this.clients.set(c.id, c);
+    return c;
+  }
+
+  private onData(c: Client, buf: Buffer): void {
+    if (c.closed) return;
+    this.stats.netInput += buf.length;
+    this.stats.readsProcessed++;
+    c.parser.feed(buf);
+    const limit = this.config.get('client-query-buffer-limit');
+    if (c.kind !== 'master' && c.parser.buffered > limit) {
+      this.log.warning(
+        `Closing client that reached max query buffer length: id=${c.id} addr=${c.addr} (qbuf initial bytes: ...)`,
+      );
+      this.closeClient(c);
+      return;
+    }
+    if (!c.blocked) this.processInput(c);
+    this.flush(c);
+    if (this.pendingFlush.size) this.flushPending();
+  }
+
+  /** Parses and runs as many complete commands as the client has sent. */
+  processInput(c: Client): void {
+    const limits = {
+      maxBulkLen: c.kind === 'master' ? Infinity : this.config.get('proto-max-bulk-len'),
+      unauthenticated: false,
+    };
+    while (!c.blocked && !c.closed && !c.closeAfterReply) {
+      limits.unauthenticated = !c.authenticated;
+      const r = c.parser.next(limits);
+      if (r === null) return;
+      if (r instanceof ProtocolError) {
+        this.log.verbose(`Protocol error (${r.message}) from client: id=${c.id} addr=${c.addr}`);
+        c.reply.err(`Protocol error: ${r.message}`);
+        c.closeAfterReply = true;
+        return;
+      }
+      if (r.length === 0) continue;
+      const first = r[0].toLowerCase();
+      if (first === 'post' || first === 'host:') {
+        this.log.warning(
+          'Possible SECURITY ATTACK detected. It looks like somebody is sending POST or Host: commands to Redis. This is likely due to an attacker attempting to use Cross Protocol Scripting to compromise your Redis instance. Connection aborted.',
+        );
+        this.closeClient(c);
+        return;
+      }
+      processCommand(this, c, r);
+    }
+  }
+
+  /** Queues a flush for a client that got a reply outside its own read (unblocked, pushes). */
+  scheduleFlush(c: Client): void {
+    this.pendingFlush.add(c);
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    setImmediate(() => this.flushPending());
+  }
+
+  private flushPending(): void {
+    this.flushScheduled = false;
+    const list = [...this.pendingFlush];
+    this.pendingFlush.clear();
+    for (const c of list) this.flush(c);
+  }
+
+  flush(c: Client): void {
+    const sock = c.socket;
+    if (!sock || c.closed) {
+      c.reply.out = '';
+      return;
+    }
+    if (c.reply.out.length > 0) {
+      const out = c.reply.take();
+      this.stats.netOutput += out.length;
+      this.stats.writesProcessed++;
+      sock.write(out, 'latin1');
+    }
+    if (c.closeAfterReply) {
+      c.closed = true;
+      sock.end();
+    }
+  }
+
+  /** Closes a connection now, dropping pending replies. */
+  closeClient(c: Client): void {
+    if (c.socket) c.socket.destroy();
+    this.freeClient(c);
+  }
+
+  private freeClient(c: Client): void {
+    if (!this.clients.has(c.id)) return;
+    c.closed = true;
+    this.clients.delete(c.id);
+    this.monitors.delete(c);
+    for (const w of c.watching) this.keyspace.unwatch(w.db, w.key, c);
+    c.watching = [];
+    if (c.blocked) {
+      c.blocked.onCancel?.();
+      c.pendingArgv = null;
+      const i = this.paused.indexOf(c);
+      if (i >= 0) this.paused.splice(i, 1);
+      this.unblock(c);
+    }
+    for (const h of this.clientClosedHooks) h(c);
+  }
+
+  readonly clientClosedHooks: ((c: Client) => void)[] = [];
+
+  // --- cron -----------------------------------------------------------------------------------
+
+  startCron(): void {
+    const tick = (): void => {
+      const now = Date.now();
+      const hz = this.config.get('hz');
+      this.stats.sample(now);
+      this.keyspace.activeExpireCycle(Math.max(1, Math.floor(250 / hz)));
+      if (this.pause && now >= this.pause.until) this.unpause();
+      this.closeIdleClients(now);
+      for (const h of this.cronHooks) h(now);
+      this.cronTimer = setTimeout(tick, Math.floor(1000 / hz));
+    };
+    this.cronTimer = setTimeout(tick, Math.floor(1000 / this.config.get('hz')));
+  }
+
+  private closeIdleClients(now: number): void {
+    const timeout = this.config.get('timeout');
+    if (timeout <= 0) return;
+    for (const c of this.clients.values()) {
+      if (c.kind !== 'normal' || c.blocked || c.monitor) continue;
+      if (now - c.lastInteraction > timeout * 1000) {
+        this.log.verbose('Closing idle client');
+        this.closeClient(c);
+      }
+    }
+  }
+
+  // --- shutdown -------------------------------------------------------------------------------
+
+  /** Runs the shutdown hooks and exits; returns false if a hook refused (the caller replies). */
+  shutdown(mode: 'save' | 'nosave' | 'default'): boolean {
+    if (this.shuttingDown) return true;
+    this.log.warning('User requested shutdown...');
+    for (const h of this.shutdownHooks) {
+      if (!h(mode)) {
+        this.log.warning(
+          'Errors trying to shut down the server. Check the logs for more information.',
+        );
+        return false;
+      }
+    }
+    this.shuttingDown = true;
+    if (this.cronTimer) clearTimeout(this.cronTimer);
+    for (const l of this.listeners) l.close();
+    for (const c of this.clients.values()) c.socket?.destroy();
+    this.log.warning('Redis is now ready to exit, bye bye...');
+    process.exit(0);
+  }
+}

@@ -1,0 +1,149 @@
+/**
+ * Starting and stopping real server processes for tests: keyshard-server from dist/ and
+ * Debian's redis-server, each on a free loopback port the test picked, killed by pid.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+/** dist/src/bin/keyshard-server.js, from dist/test/helpers. */
+export const KEYSHARD_BIN = join(here, '..', '..', 'src', 'bin', 'keyshard-server.js');
+export const KEYSHARD_CLI = join(here, '..', '..', 'src', 'bin', 'keyshard-cli.js');
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      const port = typeof addr === 'object' && addr ? addr.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** A port p such that p and p+10000 (the cluster bus) are both free. */
+export async function freeClusterPort(): Promise<number> {
+  for (let i = 0; i < 50; i++) {
+    const p = 20000 + Math.floor(Math.random() * 30000);
+    if (await portFree(p)) if (await portFree(p + 10000)) return p;
+  }
+  throw new Error('no free port pair');
+}
+
+function portFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const srv = createServer();
+    srv.once('error', () => resolve(false));
+    srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
+  });
+}
+
+export function hasRedisServer(): boolean {
+  return spawnSync('redis-server', ['--version']).status === 0;
+}
+
+/** In CI the comparison tests must run: a missing redis-server is a failure there. */
+export function redisServerOrSkip(t: { skip(msg: string): void }): boolean {
+  if (hasRedisServer()) return true;
+  if (process.env.CI) throw new Error('redis-server is required in CI');
+  t.skip('redis-server not installed');
+  return false;
+}
+
+export interface ServerProc {
+  port: number;
+  pid: number;
+  dir: string;
+  proc: ChildProcess;
+  /** Everything the process wrote to stdout so far (its log when logfile is ""). */
+  output(): string;
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+  exited: Promise<number | null>;
+}
+
+export function tempDir(prefix = 'keyshard-test-'): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+async function launch(
+  cmd: string,
+  args: string[],
+  port: number,
+  dir: string,
+  ready: RegExp,
+): Promise<ServerProc> {
+  const proc = spawn(cmd, args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  proc.stdout!.on('data', (b: Buffer) => (out += b.toString('latin1')));
+  proc.stderr!.on('data', (b: Buffer) => (out += b.toString('latin1')));
+  const exited = new Promise<number | null>((resolve) =>
+    proc.once('exit', (code) => resolve(code)),
+  );
+  const deadline = Date.now() + 15000;
+  while (!ready.test(out)) {
+    if (proc.exitCode !== null || Date.now() > deadline) {
+      proc.kill('SIGKILL');
+      throw new Error(`${cmd} failed to start on ${port}:\n${out}`);
+    }
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return {
+    port,
+    pid: proc.pid!,
+    dir,
+    proc,
+    output: () => out,
+    exited,
+    async stop(signal: NodeJS.Signals = 'SIGKILL') {
+      if (proc.exitCode === null && proc.signalCode === null) proc.kill(signal);
+      const timer = setTimeout(() => proc.kill('SIGKILL'), 10000);
+      const code = await exited;
+      clearTimeout(timer);
+      return code;
+    },
+  };
+}
+
+export interface StartOptions {
+  port?: number;
+  dir?: string;
+  /** Extra `--name value` arguments (already split). */
+  args?: string[];
+  /** A config file path given as the first argument. */
+  configFile?: string;
+}
+
+export async function startKeyshard(opts: StartOptions = {}): Promise<ServerProc> {
+  const port = opts.port ?? (await freePort());
+  const dir = opts.dir ?? tempDir();
+  const args = [KEYSHARD_BIN];
+  if (opts.configFile) args.push(opts.configFile);
+  args.push('--port', String(port), '--bind', '127.0.0.1', '--dir', dir, ...(opts.args ?? []));
+  return launch(process.execPath, args, port, dir, /Ready to accept connections/);
+}
+
+export async function startRedis(opts: StartOptions = {}): Promise<ServerProc> {
+  const port = opts.port ?? (await freePort());
+  const dir = opts.dir ?? tempDir('redis-test-');
+  const args: string[] = [];
+  if (opts.configFile) args.push(opts.configFile);
+  args.push(
+    '--port',
+    String(port),
+    '--bind',
+    '127.0.0.1',
+    '--dir',
+    dir,
+    '--save',
+    '',
+    '--daemonize',
+    'no',
+    ...(opts.args ?? []),
+  );
+  return launch('redis-server', args, port, dir, /Ready to accept connections/);
+}
