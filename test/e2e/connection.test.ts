@@ -35,7 +35,7 @@ test('HELLO 3 switches to RESP3 and replies with the server map', async () => {
 test('a protocol error is answered and the connection closed; others are unaffected', async () => {
   const bad = await RawConn.open(srv.port);
   const good = await RawConn.open(srv.port);
-  bad.write('*1\r\n$x\r\n');
+  bad.write('*1\r\nx3\r\n');
   assert.equal(await bad.waitClosed(), "-ERR Protocol error: expected '$', got 'x'\r\n");
   assert.equal(await good.call('PING'), '+PONG\r\n');
   good.close();
