@@ -8,6 +8,8 @@
 /** A non-string value: list, hash, set or zset (see src/types). */
 export interface DataValue {
   readonly kind: 'list' | 'hash' | 'set' | 'zset';
+  /** What OBJECT ENCODING reports (listpack, quicklist, intset, hashtable, skiplist). */
+  encoding(): string;
 }
 
 export type Value = string | DataValue;
