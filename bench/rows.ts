@@ -1,0 +1,49 @@
+/**
+ * What `npm run bench` measures, as data. A throughput row is one redis-benchmark invocation
+ * (its CSV output may hold several tests); a memory row loads a dataset and compares memory per
+ * key. Add rows here (lists, sets, replication, failover, ...) without touching the runner.
+ */
+
+export interface ThroughputRow {
+  kind: 'throughput';
+  /** Short id used in the results (`P1`, `P16`, ...). */
+  id: string;
+  /**
+   * redis-benchmark tests (`-t` names), each run as its own invocation so that a command keyshard
+   * does not implement yet fails only its own line. Omit to run `args` as given (a custom
+   * command line such as `lpush mylist __rand_int__`).
+   */
+  tests?: string[];
+  /** Other redis-benchmark arguments besides host, port, -n, -t and --csv. */
+  args: string[];
+  /** Requests per test, as a multiple of the `--requests` option (pipelined rows need more). */
+  requestsFactor: number;
+}
+
+export interface MemoryRow {
+  kind: 'memory';
+  id: string;
+  keys: number;
+  keySize: number;
+  valueSize: number;
+}
+
+export type Row = ThroughputRow | MemoryRow;
+
+export const ROWS: Row[] = [
+  {
+    kind: 'throughput',
+    id: 'P1',
+    tests: ['set', 'get', 'incr', 'mset'],
+    args: ['-c', '50', '-P', '1'],
+    requestsFactor: 1,
+  },
+  {
+    kind: 'throughput',
+    id: 'P16',
+    tests: ['set', 'get', 'incr', 'mset'],
+    args: ['-c', '50', '-P', '16'],
+    requestsFactor: 5,
+  },
+  { kind: 'memory', id: 'strings-1M', keys: 1_000_000, keySize: 16, valueSize: 32 },
+];
