@@ -20,6 +20,10 @@ export interface Options {
   maxclients: number;
   timeout: number;
   'enable-debug-command': string;
+  'set-max-intset-entries': number;
+  'zset-max-listpack-entries': number;
+  'zset-max-listpack-value': number;
+  'hll-sparse-max-bytes': number;
 }
 
 const DEFAULTS: Options = {
@@ -38,6 +42,10 @@ const DEFAULTS: Options = {
   maxclients: 10000,
   timeout: 0,
   'enable-debug-command': 'no',
+  'set-max-intset-entries': 512,
+  'zset-max-listpack-entries': 128,
+  'zset-max-listpack-value': 64,
+  'hll-sparse-max-bytes': 3000,
 };
 
 export class ConfigError extends Error {}
