@@ -6,7 +6,6 @@
  */
 import type { CommandDef } from '../commands/table.js';
 import { getKeys, KeySpecError } from '../commands/keys-spec.js';
-import type { Db } from '../keyspace/db.js';
 import type { Client } from './client.js';
 import type { Server } from './server.js';
 
@@ -114,6 +113,8 @@ export function call(s: Server, c: Client, def: CommandDef, argv: string[]): voi
   const mark = c.reply.out.length;
   const db = c.db;
   c.propagateAs = null;
+  if (def.write && s.beforeWriteHooks.length > 0)
+    forEachWrittenKey(def, argv, (key) => s.beforeWrite(db, key));
   const t0 = performance.now();
   try {
     def.handler!(c, argv);
@@ -131,12 +132,13 @@ export function call(s: Server, c: Client, def: CommandDef, argv: string[]): voi
   c.lastCommand = def.name;
   s.afterCall(c, def, argv, usec);
   if (s.dirty !== dirtyBefore) {
-    if (def.write) signalWrittenKeys(s, def, argv, db);
+    if (def.write) forEachWrittenKey(def, argv, (key) => s.keyWritten(db, key));
     s.propagate(db.id, c.propagateAs ?? [argv]);
   }
 }
 
-function signalWrittenKeys(s: Server, def: CommandDef, argv: string[], db: Db): void {
+/** Calls fn for each key the command's key specs mark as modified (RW/OW/RM). */
+function forEachWrittenKey(def: CommandDef, argv: string[], fn: (key: string) => void): void {
   let refs;
   try {
     refs = getKeys(def, argv);
@@ -144,5 +146,5 @@ function signalWrittenKeys(s: Server, def: CommandDef, argv: string[], db: Db): 
     if (e instanceof KeySpecError) return;
     throw e;
   }
-  for (const r of refs) if (r.write) s.keyWritten(db, argv[r.pos]);
+  for (const r of refs) if (r.write) fn(argv[r.pos]);
 }

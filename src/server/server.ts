@@ -19,7 +19,7 @@ export type Gate = (c: Client, def: CommandDef, argv: string[]) => string | null
 export type Propagator = (dbId: number, commands: string[][]) => void;
 export type CallObserver = (c: Client, def: CommandDef, argv: string[], usec: number) => void;
 
-export const REDIS_VERSION = '7.0.15';
+export { REDIS_VERSION } from './version.js';
 
 const DENIED_PROTECTED =
   "-DENIED Redis is running in protected mode because protected mode is enabled and no password is set for the default user. In this mode connections are only accepted from the loopback interface. If you want to connect from external computers to Redis you may adopt one of the following solutions: 1) Just disable protected mode sending the command 'CONFIG SET protected-mode no' from the loopback interface by connecting to Redis from the same host the server is running, however MAKE SURE Redis is not publicly accessible from internet if you do so. Use CONFIG REWRITE to make this change permanent. 2) Alternatively you can just disable the protected mode by editing the Redis configuration file, and setting the protected mode option to 'no', and then restarting the server. 3) If you started the server manually just for testing, restart it with the '--protected-mode no' option. 4) Set up an authentication password for the default user. NOTE: You only need to do one of the above things in order for the server to start accepting connections from the outside.\r\n";
@@ -28,6 +28,12 @@ function isLoopback(addr: string | undefined): boolean {
   if (!addr) return true;
   return addr === '::1' || addr.startsWith('127.') || addr.startsWith('::ffff:127.');
 }
+
+/**
+ * Run at the end of every Server's construction, so that modules which observe every command
+ * (slowlog, MONITOR, INFO latency) attach their hooks before the first client connects.
+ */
+export const serverInitHooks: ((s: Server) => void)[] = [];
 
 export class Server {
   readonly table: CommandTable;
@@ -43,6 +49,12 @@ export class Server {
   readonly gates: Gate[] = [];
   readonly propagators: Propagator[] = [];
   readonly callObservers: CallObserver[] = [];
+  /** Keyspace membership changes (cluster slot index, snapshots). */
+  readonly keyAddedHooks: ((db: Db, key: string) => void)[] = [];
+  readonly keyRemovedHooks: ((db: Db, key: string) => void)[] = [];
+  readonly dbClearedHooks: ((db: Db) => void)[] = [];
+  /** Called before a write command runs, for each key it may modify (snapshots copy-on-write). */
+  readonly beforeWriteHooks: ((db: Db, key: string) => void)[] = [];
   /** Called for every key a write command touched (WATCH is handled already). */
   readonly keyWrittenHooks: ((db: Db, key: string) => void)[] = [];
   /** Run before the process exits on SHUTDOWN or a signal; return false to abort (SAVE failed). */
@@ -68,7 +80,17 @@ export class Server {
     this.table = new CommandTable(families);
     this.keyspace = new Keyspace(config.get('databases'), {
       expired: (db, key) => this.propagate(db.id, [['DEL', key]]),
+      added: (db, key) => {
+        for (const h of this.keyAddedHooks) h(db, key);
+      },
+      removed: (db, key) => {
+        for (const h of this.keyRemovedHooks) h(db, key);
+      },
+      cleared: (db) => {
+        for (const h of this.dbClearedHooks) h(db);
+      },
     });
+    for (const h of serverInitHooks) h(this);
   }
 
   get port(): number {
@@ -147,6 +169,10 @@ export class Server {
 
   afterCall(c: Client, def: CommandDef, argv: string[], usec: number): void {
     for (const o of this.callObservers) o(c, def, argv, usec);
+  }
+
+  beforeWrite(db: Db, key: string): void {
+    for (const h of this.beforeWriteHooks) h(db, key);
   }
 
   keyWritten(db: Db, key: string): void {
