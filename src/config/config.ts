@@ -24,6 +24,12 @@ export interface Options {
   'zset-max-listpack-entries': number;
   'zset-max-listpack-value': number;
   'hll-sparse-max-bytes': number;
+  dbfilename: string;
+  /** Save points as [seconds, changes] pairs; empty when `save ""`. */
+  save: [number, number][];
+  rdbcompression: boolean;
+  rdbchecksum: boolean;
+  'stop-writes-on-bgsave-error': boolean;
 }
 
 const DEFAULTS: Options = {
@@ -46,6 +52,15 @@ const DEFAULTS: Options = {
   'zset-max-listpack-entries': 128,
   'zset-max-listpack-value': 64,
   'hll-sparse-max-bytes': 3000,
+  dbfilename: 'dump.rdb',
+  save: [
+    [3600, 1],
+    [300, 100],
+    [60, 10000],
+  ],
+  rdbcompression: true,
+  rdbchecksum: true,
+  'stop-writes-on-bgsave-error': true,
 };
 
 export class ConfigError extends Error {}
