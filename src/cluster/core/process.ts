@@ -1,0 +1,416 @@
+/**
+ * Processing of one received bus packet (Redis's clusterProcessPacket and the gossip section):
+ * sender resolution and inbound-link binding, epochs, MEET handshakes, PONG liveness, roles,
+ * slot claims and UPDATE, FAIL, PUBLISH and failover votes.
+ */
+import { decode, MsgType, MSG_TYPE_COUNT, MFLAG_FORCEACK, type BusMessage } from '../bus/codec.js';
+import { ClusterNode, NodeFlag, bitmapsEqual, testBit, validNodeId } from './node.js';
+import { SLOTS, type ClusterCore, type Link } from './cluster.js';
+
+function lookupValid(core: ClusterCore, id: string): ClusterNode | undefined {
+  return validNodeId(id) ? core.lookup(id) : undefined;
+}
+
+/** A complete framed packet arrived on link `linkId`. */
+export function processPacket(core: ClusterCore, linkId: number, buf: Buffer): void {
+  const link = core.links.get(linkId);
+  if (!link) return;
+  if (buf.length >= 14) {
+    const t = buf.readUInt16BE(12);
+    if (t < MSG_TYPE_COUNT) core.statsReceived[t]++;
+  }
+  if (buf.length >= 14 && buf.readUInt16BE(12) === core.dropFilter) {
+    core.log('warning', `Dropping packet that matches debug drop filter`);
+    return;
+  }
+  const r = decode(buf);
+  if (!r.ok) {
+    if (!r.silent) core.log('warning', r.reason);
+    return;
+  }
+  handle(core, link, r.msg);
+}
+
+function handle(core: ClusterCore, link: Link, m: BusMessage): void {
+  const now = core.now();
+  const type = m.type;
+  let sender: ClusterNode | undefined;
+  if (link.node && !link.node.has(NodeFlag.HANDSHAKE)) sender = link.node;
+  else {
+    sender = lookupValid(core, m.sender);
+    if (sender && link.inbound && !link.node) core.bindInbound(sender, link);
+  }
+  if (sender) sender.dataReceived = now;
+  if (sender && !sender.has(NodeFlag.HANDSHAKE)) {
+    if (m.currentEpoch > core.currentEpoch) core.currentEpoch = m.currentEpoch;
+    if (m.configEpoch > sender.configEpoch) {
+      sender.configEpoch = m.configEpoch;
+      core.todo(true, false, true);
+    }
+    sender.replOffset = m.offset;
+    sender.replOffsetTime = now;
+  }
+
+  if (type === MsgType.PING || type === MsgType.MEET) {
+    const s = core.env.settings();
+    if ((type === MsgType.MEET || core.myself.ip === '') && !s.announceIp && link.localIp) {
+      if (core.myself.ip !== link.localIp) {
+        core.myself.ip = link.localIp;
+        core.log('warning', `IP address for this node updated to ${link.localIp}`);
+        core.todo(true, false);
+      }
+    }
+    if (!sender && type === MsgType.MEET) {
+      const n = new ClusterNode(core.randomId(), NodeFlag.HANDSHAKE, now);
+      n.ip = m.myip || link.peerIp;
+      n.port = m.port;
+      n.pport = m.pport;
+      n.cport = m.cport;
+      core.addNode(n);
+      core.todo(true, false);
+      processGossip(core, link, m);
+    }
+    core.sendPing(link, MsgType.PONG);
+  }
+
+  if (type === MsgType.PING || type === MsgType.PONG || type === MsgType.MEET) {
+    if (!link.inbound && link.node) {
+      const ln = link.node;
+      if (ln.has(NodeFlag.HANDSHAKE)) {
+        const known = lookupValid(core, m.sender);
+        if (known) {
+          if (updateAddressIfNeeded(core, known, link, m)) core.todo(true, true);
+          core.deleteNode(ln);
+          return;
+        }
+        if (!validNodeId(m.sender)) return;
+        core.renameNode(ln, m.sender);
+        ln.flags &= ~NodeFlag.HANDSHAKE;
+        ln.flags |= m.flags & (NodeFlag.MASTER | NodeFlag.SLAVE);
+        core.log('verbose', `Handshake with node ${ln.id} completed.`);
+        core.todo(true, false);
+      } else if (ln.id !== m.sender) {
+        core.log(
+          'debug',
+          `PONG contains mismatching sender ID. About node ${ln.id} added ${now - ln.ctime} ms ago, having flags ${ln.flags}`,
+        );
+        ln.flags |= NodeFlag.NOADDR;
+        ln.ip = '';
+        ln.port = 0;
+        ln.pport = 0;
+        ln.cport = 0;
+        core.freeLink(link.id);
+        core.todo(true, false);
+        return;
+      }
+    }
+    if (sender) {
+      sender.flags = (sender.flags & ~NodeFlag.NOFAILOVER) | (m.flags & NodeFlag.NOFAILOVER);
+    }
+    if (sender && type === MsgType.PING && !sender.has(NodeFlag.HANDSHAKE)) {
+      if (updateAddressIfNeeded(core, sender, link, m)) core.todo(true, true);
+    }
+    if (!link.inbound && type === MsgType.PONG && link.node) {
+      const ln = link.node;
+      ln.pongReceived = now;
+      ln.pingSent = 0;
+      if (ln.has(NodeFlag.PFAIL)) {
+        ln.flags &= ~NodeFlag.PFAIL;
+        core.todo(true, true);
+      } else if (ln.has(NodeFlag.FAIL)) {
+        core.clearFailureIfNeeded(ln);
+      }
+    }
+    if (sender) roleSwitch(core, sender, m);
+    if (sender) slotClaims(core, sender, m);
+    if (
+      sender &&
+      core.myself.isMaster &&
+      sender.isMaster &&
+      m.configEpoch === core.myself.configEpoch
+    ) {
+      core.handleEpochCollision(sender);
+    }
+    if (sender) {
+      processGossip(core, link, m);
+      for (const t of m.unknownExt ?? [])
+        core.log('verbose', `Received unknown extension type ${t}`);
+      sender.hostname = m.hostname ?? '';
+    }
+    return;
+  }
+
+  switch (type) {
+    case MsgType.FAIL: {
+      if (!sender) {
+        core.log('notice', `Ignoring FAIL message from unknown node ${m.sender} about ${m.failId}`);
+        return;
+      }
+      const failing = lookupValid(core, m.failId ?? '');
+      if (failing && failing !== core.myself && !failing.has(NodeFlag.FAIL)) {
+        core.log('notice', `FAIL message received from ${m.sender} about ${m.failId}`);
+        failing.flags = (failing.flags | NodeFlag.FAIL) & ~NodeFlag.PFAIL;
+        failing.failTime = now;
+        core.todo(true, true);
+      }
+      return;
+    }
+    case MsgType.PUBLISH:
+    case MsgType.PUBLISHSHARD:
+      if (!sender) return;
+      core.emit({
+        kind: 'publish',
+        shard: type === MsgType.PUBLISHSHARD,
+        channel: m.channel ?? '',
+        message: m.message ?? '',
+      });
+      return;
+    case MsgType.AUTH_REQUEST:
+      if (sender) voteIfNeeded(core, sender, m);
+      return;
+    case MsgType.AUTH_ACK:
+    case MsgType.MFSTART:
+    case MsgType.MODULE:
+      // Elections and manual failover belong to the failover layer (not in this release).
+      return;
+    case MsgType.UPDATE: {
+      if (!sender || !m.update) return;
+      const n = lookupValid(core, m.update.id);
+      if (!n || n.configEpoch >= m.update.configEpoch) return;
+      if (n.isReplica) core.setNodeAsMaster(n);
+      n.configEpoch = m.update.configEpoch;
+      core.todo(true, false, true);
+      updateSlotsConfigWith(core, n, m.update.configEpoch, m.update.slots);
+      return;
+    }
+    default:
+      core.log('verbose', `Received unknown packet type: ${type}`);
+  }
+}
+
+/** nodeUpdateAddressIfNeeded: true when the address changed. */
+function updateAddressIfNeeded(
+  core: ClusterCore,
+  n: ClusterNode,
+  link: Link,
+  m: BusMessage,
+): boolean {
+  if (n.link === link.id) return false;
+  const ip = m.myip || link.peerIp;
+  if (n.port === m.port && n.cport === m.cport && n.pport === m.pport && n.ip === ip) return false;
+  n.ip = ip;
+  n.port = m.port;
+  n.pport = m.pport;
+  n.cport = m.cport;
+  if (n.link !== null) core.freeLink(n.link);
+  n.flags &= ~NodeFlag.NOADDR;
+  core.log('notice', `Address updated for node ${n.id}, now ${ip}:${n.port}`);
+  return true;
+}
+
+function roleSwitch(core: ClusterCore, sender: ClusterNode, m: BusMessage): void {
+  if (!m.slaveof) {
+    core.setNodeAsMaster(sender);
+    return;
+  }
+  const master = lookupValid(core, m.slaveof);
+  if (sender.isMaster) {
+    core.delNodeSlots(sender);
+    sender.flags = (sender.flags & ~(NodeFlag.MASTER | NodeFlag.MIGRATE_TO)) | NodeFlag.SLAVE;
+    core.todo(true, true);
+  }
+  if (master && sender.slaveof !== master) {
+    if (sender.slaveof) sender.slaveof.removeReplica(sender);
+    master.addReplica(sender);
+    sender.slaveof = master;
+    core.todo(true, false);
+  }
+}
+
+function slotClaims(core: ClusterCore, sender: ClusterNode, m: BusMessage): void {
+  const senderMaster = sender.isMaster ? sender : sender.slaveof;
+  if (!senderMaster) return;
+  const dirty = !bitmapsEqual(senderMaster.slots, m.myslots);
+  if (!dirty) return;
+  if (sender.isMaster) updateSlotsConfigWith(core, sender, m.configEpoch, m.myslots);
+  for (let j = 0; j < SLOTS; j++) {
+    if (!testBit(m.myslots, j)) continue;
+    const owner = core.slots[j];
+    if (owner === sender || owner === null) continue;
+    if (owner.configEpoch > m.configEpoch) {
+      core.log(
+        'verbose',
+        `Node ${sender.id} has old slots configuration, sending an UPDATE message about ${owner.id}`,
+      );
+      core.sendUpdate(sender, owner);
+      break;
+    }
+  }
+}
+
+/** clusterUpdateSlotsConfigWith: adopt `sender`'s claim where its epoch wins. */
+export function updateSlotsConfigWith(
+  core: ClusterCore,
+  sender: ClusterNode,
+  epoch: number,
+  slots: Uint8Array,
+): void {
+  const me = core.myself;
+  const curMaster = me.isMaster ? me : me.slaveof;
+  if (sender === me) {
+    core.log('notice', 'Discarding UPDATE message about myself.');
+    return;
+  }
+  let newMaster: ClusterNode | null = null;
+  let migrated = 0;
+  let senderSlots = 0;
+  const dirtySlots: number[] = [];
+  for (let j = 0; j < SLOTS; j++) {
+    const owner = core.slots[j];
+    if (testBit(slots, j)) {
+      senderSlots++;
+      if (owner === sender) {
+        core.notClaiming[j >> 3] &= ~(1 << (j & 7));
+        continue;
+      }
+      if (core.importingFrom[j]) continue;
+      if (owner === null || testBit(core.notClaiming, j) || owner.configEpoch < epoch) {
+        if (owner === me && core.env.keysInSlot(j) > 0) dirtySlots.push(j);
+        if (owner !== null && owner === curMaster) {
+          newMaster = sender;
+          migrated++;
+        }
+        core.delSlot(j);
+        core.addSlot(sender, j);
+        core.todo(true, true, true);
+      }
+    } else if (owner === sender) {
+      core.notClaiming[j >> 3] |= 1 << (j & 7);
+    }
+  }
+  if (
+    newMaster &&
+    curMaster &&
+    curMaster.numslots === 0 &&
+    (core.env.settings().allowReplicaMigration || senderSlots === migrated)
+  ) {
+    core.log(
+      'warning',
+      `Configuration change detected. Reconfiguring myself as a replica of ${sender.id}`,
+    );
+    core.setMyMaster(sender);
+    core.todo(true, true, true);
+  } else if (me.slaveof && me.slaveof.slaveof && me.slaveof.slaveof !== me) {
+    const grand = me.slaveof.slaveof;
+    core.log(
+      'warning',
+      `I'm a sub-replica! Reconfiguring myself as a replica of grandmaster ${grand.id}`,
+    );
+    core.setMyMaster(grand);
+    core.todo(true, true, true);
+  } else if (dirtySlots.length) {
+    core.emit({ kind: 'deleteKeysInSlots', slots: dirtySlots });
+  }
+}
+
+/** clusterProcessGossipSection. */
+function processGossip(core: ClusterCore, link: Link, m: BusMessage): void {
+  const now = core.now();
+  const sender = link.node ?? lookupValid(core, m.sender) ?? null;
+  for (const g of m.gossip ?? []) {
+    const flags = g.flags;
+    const n = lookupValid(core, g.id);
+    if (n) {
+      const down = (flags & (NodeFlag.FAIL | NodeFlag.PFAIL)) !== 0;
+      if (sender && sender.isMaster && n !== core.myself) {
+        if (down) {
+          if (core.addFailReport(n, sender)) {
+            core.log('verbose', `Node ${sender.id} reported node ${n.id} as not reachable.`);
+          }
+          core.markFailingIfNeeded(n);
+        } else if (core.delFailReport(n, sender)) {
+          core.log('verbose', `Node ${sender.id} reported node ${n.id} is back online.`);
+        }
+      }
+      if (!down && n.pingSent === 0 && core.failReportCount(n) === 0) {
+        const t = g.pongReceived * 1000;
+        if (t <= now + 500 && t > n.pongReceived) n.pongReceived = t;
+      }
+      if (
+        n.failing &&
+        !(flags & NodeFlag.NOADDR) &&
+        !down &&
+        (n.ip !== g.ip || n.port !== g.port || n.cport !== g.cport)
+      ) {
+        if (n.link !== null) core.freeLink(n.link);
+        n.ip = g.ip;
+        n.port = g.port;
+        n.pport = g.pport;
+        n.cport = g.cport;
+        n.flags &= ~NodeFlag.NOADDR;
+      }
+    } else if (
+      sender &&
+      !(flags & NodeFlag.NOADDR) &&
+      validNodeId(g.id) &&
+      !core.blacklisted(g.id)
+    ) {
+      const created = new ClusterNode(g.id, flags & ~NodeFlag.MYSELF, now);
+      created.ip = g.ip;
+      created.port = g.port;
+      created.pport = g.pport;
+      created.cport = g.cport;
+      core.addNode(created);
+    }
+  }
+}
+
+/** clusterSendFailoverAuthIfNeeded: a master with slots votes for a replica of a failed master. */
+function voteIfNeeded(core: ClusterCore, req: ClusterNode, m: BusMessage): void {
+  const me = core.myself;
+  const now = core.now();
+  const nt = core.nodeTimeout;
+  if (me.isReplica || me.numslots === 0) return;
+  const denied = (why: string): void =>
+    core.log('warning', `Failover auth denied to ${req.id}: ${why}`);
+  if (m.currentEpoch < core.currentEpoch) {
+    denied(`reqEpoch (${m.currentEpoch}) < curEpoch(${core.currentEpoch})`);
+    return;
+  }
+  if (core.lastVoteEpoch === core.currentEpoch) {
+    denied(`already voted for epoch ${core.currentEpoch}`);
+    return;
+  }
+  const master = req.slaveof;
+  const force = (m.mflags & MFLAG_FORCEACK) !== 0;
+  if (req.isMaster || !master || (!master.has(NodeFlag.FAIL) && !force)) {
+    denied(
+      req.isMaster
+        ? 'it is a master node'
+        : !master
+          ? "I don't know its master"
+          : 'its master is up',
+    );
+    return;
+  }
+  if (now - master.votedTime < nt * 2) {
+    denied(`can't vote about this master before ${nt * 2 - (now - master.votedTime)} milliseconds`);
+    return;
+  }
+  for (let j = 0; j < SLOTS; j++) {
+    if (!testBit(m.myslots, j)) continue;
+    const owner = core.slots[j];
+    if (!owner || testBit(core.notClaiming, j)) continue;
+    if (owner.configEpoch <= m.configEpoch) continue;
+    denied(`slot ${j} epoch (${owner.configEpoch}) > reqEpoch (${m.configEpoch})`);
+    return;
+  }
+  core.lastVoteEpoch = core.currentEpoch;
+  master.votedTime = now;
+  core.todo(true, false, true);
+  if (req.link !== null) {
+    const link = core.links.get(req.link);
+    if (link) core.send(link, core.header(MsgType.AUTH_ACK));
+  }
+  core.log('warning', `Failover auth granted to ${req.id} for epoch ${core.currentEpoch}`);
+}

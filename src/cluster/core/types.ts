@@ -1,0 +1,50 @@
+/**
+ * What the sans-I/O cluster core needs from its host (clock, randomness, settings, key counts)
+ * and what it asks the host to do (effects). The real server and the simulator both implement
+ * this boundary.
+ */
+
+export interface CoreSettings {
+  /** cluster-node-timeout in ms. */
+  nodeTimeout: number;
+  requireFullCoverage: boolean;
+  allowReplicaMigration: boolean;
+  /** cluster-announce-ip, '' when unset. */
+  announceIp: string;
+  /** cluster-announce-hostname, '' when unset. */
+  announceHostname: string;
+  /** Announced client port, plaintext port (0 unless TLS) and bus port. */
+  port: number;
+  pport: number;
+  cport: number;
+}
+
+export interface CoreEnv {
+  /** Current time in ms (Unix epoch in a real process, virtual in the simulator). */
+  now(): number;
+  /** Uniform random number in [0, 1). */
+  random(): number;
+  settings(): CoreSettings;
+  /** Keys stored in `slot` on this node (0 in the simulator). */
+  keysInSlot(slot: number): number;
+  /** This node's replication offset for bus headers. */
+  replOffset(): number;
+}
+
+export type LogLevel = 'debug' | 'verbose' | 'notice' | 'warning';
+
+export type Effect =
+  /** Open a TCP connection for outbound link `link`; report linkConnected / linkClosed. */
+  | { kind: 'connect'; link: number; ip: string; port: number }
+  /** Write bytes on a link (queue them while it is still connecting). */
+  | { kind: 'send'; link: number; data: Buffer }
+  | { kind: 'close'; link: number }
+  /** Persist nodes.conf (the host reads the content from the core). */
+  | { kind: 'save'; fsync: boolean }
+  | { kind: 'log'; level: LogLevel; text: string }
+  | { kind: 'state'; ok: boolean }
+  /** Slots this node lost while still holding keys: delete those keys locally. */
+  | { kind: 'deleteKeysInSlots'; slots: number[] }
+  /** Myself became a replica of `master` in the cluster table (the replication layer acts). */
+  | { kind: 'becomeReplica'; master: string }
+  | { kind: 'publish'; shard: boolean; channel: string; message: string };
