@@ -20,6 +20,8 @@ export interface Options {
   maxclients: number;
   timeout: number;
   'enable-debug-command': string;
+  'hash-max-listpack-entries': number;
+  'hash-max-listpack-value': number;
   'set-max-intset-entries': number;
   'zset-max-listpack-entries': number;
   'zset-max-listpack-value': number;
@@ -48,6 +50,8 @@ const DEFAULTS: Options = {
   maxclients: 10000,
   timeout: 0,
   'enable-debug-command': 'no',
+  'hash-max-listpack-entries': 512,
+  'hash-max-listpack-value': 64,
   'set-max-intset-entries': 512,
   'zset-max-listpack-entries': 128,
   'zset-max-listpack-value': 64,

@@ -52,6 +52,7 @@ export function processCommand(s: Server, c: Client, argv: string[]): void {
     if (mode === 'skip' && c.replyMode === 'skip') c.replyMode = 'on';
   }
   if (c.replyMode === 'skip-next') c.replyMode = 'skip';
+  for (const h of s.commandDoneHooks) h();
 }
 
 function dispatch(s: Server, c: Client, argv: string[]): void {

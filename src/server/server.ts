@@ -57,6 +57,8 @@ export class Server {
   readonly beforeWriteHooks: ((db: Db, key: string) => void)[] = [];
   /** Called for every key a write command touched (WATCH is handled already). */
   readonly keyWrittenHooks: ((db: Db, key: string) => void)[] = [];
+  /** Called after every top-level command (after EXEC as a whole): serves blocked clients. */
+  readonly commandDoneHooks: (() => void)[] = [];
   /** Run before the process exits on SHUTDOWN or a signal; return false to abort (SAVE failed). */
   readonly shutdownHooks: ((mode: 'save' | 'nosave' | 'default') => boolean)[] = [];
   readonly cronHooks: ((now: number) => void)[] = [];
@@ -167,6 +169,11 @@ export class Server {
 
   private txPending: [number, string[]][] | null = null;
 
+  /** Whether an EXEC is running its queued commands (blocking commands must not block). */
+  get inExec(): boolean {
+    return this.txPending !== null;
+  }
+
   afterCall(c: Client, def: CommandDef, argv: string[], usec: number): void {
     for (const o of this.callObservers) o(c, def, argv, usec);
   }
@@ -221,14 +228,17 @@ export class Server {
   block(c: Client, state: BlockState): void {
     c.blocked = state;
     this.blockedClients++;
-    if (state.deadline > 0) {
-      c.blockTimer = setTimeout(
-        () => {
-          if (c.blocked === state) state.onTimeout();
-        },
-        Math.max(0, state.deadline - Date.now()),
-      );
-    }
+    if (state.deadline > 0) this.armBlockTimer(c, state);
+  }
+
+  /** setTimeout caps delays at 2^31-1 ms (longer ones fire at once), so long waits re-arm. */
+  private armBlockTimer(c: Client, state: BlockState): void {
+    const delay = Math.min(Math.max(0, state.deadline - Date.now()), 2147483647);
+    c.blockTimer = setTimeout(() => {
+      if (c.blocked !== state) return;
+      if (Date.now() < state.deadline) this.armBlockTimer(c, state);
+      else state.onTimeout();
+    }, delay);
   }
 
   /** Resumes the client: a re-queued command runs first, then the rest of its pipeline. */
