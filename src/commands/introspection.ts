@@ -1,4 +1,449 @@
-/** PLACEHOLDER: the introspection command family, not written yet. */
-import type { Handler } from './table.js';
+/**
+ * COMMAND and its subcommands: the command table as clients see it. Entries come from the same
+ * CommandDef data the dispatcher uses, so only commands that have a handler are listed. COMMAND
+ * DOCS and the key-spec notes come from command-docs.json, captured from redis-server 7.0.15's
+ * own COMMAND DOCS / COMMAND INFO replies (the notes are not in command-table.json).
+ */
+import { createRequire } from 'node:module';
+import type { Client } from '../server/client.js';
+import type { Reply } from '../resp/reply.js';
+import type { CommandDef, Handler, KeySpecJson } from './table.js';
+import { getKeys, KeySpecError } from './keys-spec.js';
 
-export const introspectionCommands: Record<string, Handler> = {};
+interface ArgDoc {
+  name: string;
+  type: string;
+  key_spec_index?: number;
+  token?: string;
+  summary?: string;
+  since?: string;
+  deprecated_since?: string;
+  flags?: string[];
+  arguments?: ArgDoc[];
+}
+
+interface CommandDoc {
+  summary?: string;
+  since?: string;
+  group?: string;
+  complexity?: string;
+  doc_flags?: string[];
+  deprecated_since?: string;
+  replaced_by?: string;
+  history?: [string, string][];
+  arguments?: ArgDoc[];
+  subcommands?: Record<string, CommandDoc>;
+}
+
+interface DocsFile {
+  docs: Record<string, CommandDoc>;
+  keySpecNotes: Record<string, Record<string, string>>;
+}
+
+const require = createRequire(import.meta.url);
+const DOCS = require('./command-docs.json') as DocsFile;
+
+// --- COMMAND INFO entries ----------------------------------------------------------------------
+
+function writeSpecMap(r: Reply, spec: Record<string, number | string> | []): void {
+  const entries = Array.isArray(spec) ? [] : Object.entries(spec);
+  r.map(entries.length);
+  for (const [k, v] of entries) {
+    r.bulk(k);
+    if (typeof v === 'number') r.integer(v);
+    else r.bulk(v);
+  }
+}
+
+function writeKeySpec(r: Reply, ks: KeySpecJson, notes: string | undefined): void {
+  r.map(notes === undefined ? 3 : 4);
+  if (notes !== undefined) {
+    r.bulk('notes');
+    r.bulk(notes);
+  }
+  r.bulk('flags');
+  r.set(ks.flags.length);
+  for (const f of ks.flags) r.simple(f);
+  r.bulk('begin_search');
+  r.map(2);
+  r.bulk('type');
+  r.bulk(ks.begin_search.type);
+  r.bulk('spec');
+  writeSpecMap(r, ks.begin_search.spec);
+  r.bulk('find_keys');
+  r.map(2);
+  r.bulk('type');
+  r.bulk(ks.find_keys.type);
+  r.bulk('spec');
+  writeSpecMap(r, ks.find_keys.spec);
+}
+
+/** One 10-element COMMAND INFO entry (subcommands nested, only those with handlers). */
+function writeCommandInfo(r: Reply, def: CommandDef): void {
+  const j = def.json;
+  r.array(10);
+  r.bulk(j.name);
+  r.integer(j.arity);
+  r.set(j.flags.length);
+  for (const f of j.flags) r.simple(f);
+  r.integer(j.first_key);
+  r.integer(j.last_key);
+  r.integer(j.step);
+  r.set(j.acl_categories.length);
+  for (const cat of j.acl_categories) r.simple(cat);
+  r.set(j.tips.length);
+  for (const t of j.tips) r.bulk(t);
+  const notes = DOCS.keySpecNotes[j.name];
+  r.set(j.key_specs.length);
+  j.key_specs.forEach((ks, i) => writeKeySpec(r, ks, notes?.[String(i)]));
+  r.array(def.subcommands.size);
+  for (const sub of def.subcommands.values()) writeCommandInfo(r, sub);
+}
+
+/** Finds `name` or `container|sub` (case-insensitive) among the commands that have handlers. */
+function findByFullName(c: Client, name: string): CommandDef | undefined {
+  const lower = name.toLowerCase();
+  const bar = lower.indexOf('|');
+  if (bar < 0) return c.server.table.commands.get(lower);
+  const parent = c.server.table.commands.get(lower.slice(0, bar));
+  return parent?.subcommands.get(lower.slice(bar + 1));
+}
+
+// --- COMMAND DOCS --------------------------------------------------------------------------------
+
+function writeArgDoc(r: Reply, a: ArgDoc): void {
+  const fields = Object.entries(a);
+  r.map(fields.length);
+  for (const [k, v] of fields) {
+    r.bulk(k);
+    if (k === 'key_spec_index') r.integer(v as number);
+    else if (k === 'flags') {
+      // redis-cli asserts these are simple strings.
+      const flags = v as string[];
+      r.set(flags.length);
+      for (const f of flags) r.simple(f);
+    } else if (k === 'arguments') {
+      const args = v as ArgDoc[];
+      r.array(args.length);
+      for (const sub of args) writeArgDoc(r, sub);
+    } else r.bulk(v as string);
+  }
+}
+
+function writeCommandDoc(r: Reply, def: CommandDef): void {
+  const doc =
+    DOCS.docs[def.name] ??
+    (def.parent ? DOCS.docs[def.parent.name]?.subcommands?.[def.name] : undefined) ??
+    {};
+  const fields = Object.entries(doc).filter(([k]) => k !== 'subcommands');
+  const hasSubs = def.subcommands.size > 0;
+  r.map(fields.length + (hasSubs ? 1 : 0));
+  for (const [k, v] of fields) {
+    r.bulk(k);
+    if (k === 'doc_flags') {
+      const flags = v as string[];
+      r.set(flags.length);
+      for (const f of flags) r.simple(f);
+    } else if (k === 'history') {
+      const hist = v as [string, string][];
+      r.set(hist.length);
+      for (const h of hist) r.bulkArray(h);
+    } else if (k === 'arguments') {
+      const args = v as ArgDoc[];
+      r.array(args.length);
+      for (const a of args) writeArgDoc(r, a);
+    } else r.bulk(v as string);
+  }
+  if (hasSubs) {
+    r.bulk('subcommands');
+    r.map(def.subcommands.size);
+    for (const sub of def.subcommands.values()) {
+      r.bulk(sub.name);
+      writeCommandDoc(r, sub);
+    }
+  }
+}
+
+// --- COMMAND GETKEYS -------------------------------------------------------------------------
+
+/** Whether at least one key spec names real keys (channels of SPUBLISH are not keys). */
+function hasKeys(def: CommandDef): boolean {
+  return def.json.key_specs.some((ks) => !ks.flags.includes('not_key'));
+}
+
+function specsAreComplete(def: CommandDef): boolean {
+  return def.json.key_specs.every(
+    (ks) => ks.begin_search.type !== 'unknown' && ks.find_keys.type !== 'unknown',
+  );
+}
+
+interface FoundKey {
+  pos: number;
+  flags: string[];
+}
+
+/**
+ * SORT's STORE target and BY/GET patterns cannot be described by key specs: Redis walks the
+ * options itself. The last STORE wins; LIMIT takes two values, BY/GET one.
+ */
+function sortKeys(argv: string[], ro: boolean): FoundKey[] {
+  const out: FoundKey[] = [{ pos: 1, flags: ['RO', 'access'] }];
+  if (ro) return out;
+  let store = -1;
+  for (let i = 2; i < argv.length; i++) {
+    const opt = argv[i].toLowerCase();
+    if (opt === 'limit') i += 2;
+    else if (opt === 'get' || opt === 'by') i += 1;
+    else if (opt === 'store' && i + 1 < argv.length) {
+      store = i + 1;
+      i += 1;
+    }
+  }
+  if (store > 0) out.push({ pos: store, flags: ['OW', 'update'] });
+  return out;
+}
+
+/** Keys of `argv` (argv[0] is the command) with their spec flags, or null when invalid. */
+function commandKeys(def: CommandDef, argv: string[]): FoundKey[] | null {
+  const top = def.parent ?? def;
+  if (!specsAreComplete(def)) {
+    if (top.name === 'sort' || top.name === 'sort_ro')
+      return sortKeys(argv, top.name === 'sort_ro');
+    return null;
+  }
+  const out: FoundKey[] = [];
+  // One spec at a time, in spec order (as getKeys walks them), to know each key's flags.
+  for (const ks of def.json.key_specs) {
+    if (ks.flags.includes('not_key')) continue;
+    const flags = ks.flags.filter((f) => f !== 'variable_flags' && f !== 'incomplete');
+    try {
+      for (const ref of getKeys({ json: { key_specs: [ks] } } as CommandDef, argv)) {
+        out.push({ pos: ref.pos, flags });
+      }
+    } catch (e) {
+      if (e instanceof KeySpecError) return null;
+      throw e;
+    }
+  }
+  return out;
+}
+
+function getKeysCommand(c: Client, argv: string[], withFlags: boolean): void {
+  const target = argv.slice(2);
+  const def = lookupTarget(c, target);
+  if (!def) {
+    c.reply.err('Invalid command specified');
+    return;
+  }
+  if (!hasKeys(def)) {
+    c.reply.err('The command has no key arguments');
+    return;
+  }
+  const argc = target.length;
+  if ((def.arity > 0 && def.arity !== argc) || argc < -def.arity) {
+    c.reply.err('Invalid number of arguments specified for command');
+    return;
+  }
+  const keys = commandKeys(def, target);
+  if (!keys || keys.length === 0) {
+    if (def.flags.has('no_mandatory_keys')) c.reply.array(0);
+    else c.reply.err('Invalid arguments specified for command');
+    return;
+  }
+  c.reply.array(keys.length);
+  for (const k of keys) {
+    if (!withFlags) {
+      c.reply.bulk(target[k.pos]);
+      continue;
+    }
+    c.reply.array(2);
+    c.reply.bulk(target[k.pos]);
+    c.reply.set(k.flags.length);
+    for (const f of k.flags) c.reply.simple(f);
+  }
+}
+
+/** The command a GETKEYS argument list names: a container resolves to its subcommand. */
+function lookupTarget(c: Client, target: string[]): CommandDef | undefined {
+  const def = c.server.table.commands.get(target[0].toLowerCase());
+  if (!def || def.subcommands.size === 0 || target.length < 2) return def;
+  return def.subcommands.get(target[1].toLowerCase());
+}
+
+// --- COMMAND LIST ----------------------------------------------------------------------------
+
+/** Glob match as Redis's stringmatchlen: `*`, `?`, `[...]` with `^` and ranges, `\\` escapes. */
+export function globMatch(pat: string, str: string, nocase: boolean): boolean {
+  if (nocase) {
+    pat = pat.toLowerCase();
+    str = str.toLowerCase();
+  }
+  return matchFrom(pat, 0, str, 0);
+}
+
+function matchFrom(p: string, pi: number, s: string, si: number): boolean {
+  while (pi < p.length) {
+    const ch = p[pi];
+    if (ch === '*') {
+      while (p[pi + 1] === '*') pi++;
+      if (pi + 1 === p.length) return true;
+      for (let k = si; k <= s.length; k++) if (matchFrom(p, pi + 1, s, k)) return true;
+      return false;
+    }
+    if (si >= s.length) return false;
+    if (ch === '?') {
+      pi++;
+      si++;
+      continue;
+    }
+    if (ch === '[') {
+      const r = matchClass(p, pi + 1, s[si]);
+      if (!r.ok) return false;
+      pi = r.next;
+      si++;
+      continue;
+    }
+    let lit = ch;
+    if (ch === '\\' && pi + 1 < p.length) lit = p[++pi];
+    if (lit !== s[si]) return false;
+    pi++;
+    si++;
+  }
+  return si === s.length;
+}
+
+/** Matches one character against the class starting after `[`; returns where the class ends. */
+function matchClass(p: string, pi: number, c: string): { ok: boolean; next: number } {
+  const not = p[pi] === '^';
+  if (not) pi++;
+  let match = false;
+  while (pi < p.length && p[pi] !== ']') {
+    if (p[pi] === '\\' && pi + 1 < p.length) {
+      pi++;
+      if (p[pi] === c) match = true;
+    } else if (p[pi + 1] === '-' && pi + 2 < p.length && p[pi + 2] !== ']') {
+      let lo = p[pi];
+      let hi = p[pi + 2];
+      if (lo > hi) [lo, hi] = [hi, lo];
+      if (c >= lo && c <= hi) match = true;
+      pi += 2;
+    } else if (p[pi] === c) match = true;
+    pi++;
+  }
+  return { ok: not ? !match : match, next: pi < p.length ? pi + 1 : pi };
+}
+
+type ListFilter = (def: CommandDef) => boolean;
+
+function listFilter(c: Client, argv: string[]): ListFilter | null | 'error' {
+  if (argv.length === 2) return null;
+  if (argv.length !== 5 || argv[2].toLowerCase() !== 'filterby') return 'error';
+  const kind = argv[3].toLowerCase();
+  const value = argv[4];
+  if (kind === 'module') return () => false; // no modules can be loaded
+  if (kind === 'aclcat') {
+    const cat = `@${value.toLowerCase()}`;
+    return (def) => def.json.acl_categories.includes(cat);
+  }
+  if (kind === 'pattern') return (def) => globMatch(value, def.name, true);
+  void c;
+  return 'error';
+}
+
+const HELP = [
+  'COMMAND <subcommand> [<arg> [value] [opt] ...]. Subcommands are:',
+  '(no subcommand)',
+  '    Return details about all Redis commands.',
+  'COUNT',
+  '    Return the total number of commands in this Redis server.',
+  'LIST',
+  '    Return a list of all commands in this Redis server.',
+  'INFO [<command-name> ...]',
+  '    Return details about multiple Redis commands.',
+  '    If no command names are given, documentation details for all',
+  '    commands are returned.',
+  'DOCS [<command-name> ...]',
+  '    Return documentation details about multiple Redis commands.',
+  '    If no command names are given, documentation details for all',
+  '    commands are returned.',
+  'GETKEYS <full-command>',
+  '    Return the keys from a full Redis command.',
+  'GETKEYSANDFLAGS <full-command>',
+  '    Return the keys and the access flags from a full Redis command.',
+  'HELP',
+  '    Prints this help.',
+];
+
+/** A HELP reply: an array of status lines, as Redis's addReplyHelp. */
+export function replyHelp(c: Client, lines: readonly string[]): void {
+  c.reply.array(lines.length);
+  for (const l of lines) c.reply.simple(l);
+}
+
+function allCommands(c: Client): void {
+  const cmds = c.server.table.commands;
+  c.reply.array(cmds.size);
+  for (const def of cmds.values()) writeCommandInfo(c.reply, def);
+}
+
+export const introspectionCommands: Record<string, Handler> = {
+  command(c) {
+    allCommands(c);
+  },
+
+  'command|count'(c) {
+    c.reply.integer(c.server.table.commands.size);
+  },
+
+  'command|info'(c, argv) {
+    if (argv.length === 2) {
+      allCommands(c);
+      return;
+    }
+    c.reply.array(argv.length - 2);
+    for (const name of argv.slice(2)) {
+      const def = findByFullName(c, name);
+      if (def) writeCommandInfo(c.reply, def);
+      else c.reply.nil();
+    }
+  },
+
+  'command|docs'(c, argv) {
+    const defs: CommandDef[] = [];
+    if (argv.length === 2) defs.push(...c.server.table.commands.values());
+    else {
+      for (const name of argv.slice(2)) {
+        const def = findByFullName(c, name);
+        if (def) defs.push(def);
+      }
+    }
+    c.reply.map(defs.length);
+    for (const def of defs) {
+      c.reply.bulk(def.name);
+      writeCommandDoc(c.reply, def);
+    }
+  },
+
+  'command|list'(c, argv) {
+    const filter = listFilter(c, argv);
+    if (filter === 'error') {
+      c.reply.err('syntax error');
+      return;
+    }
+    const names: string[] = [];
+    for (const def of c.server.table.all()) if (!filter || filter(def)) names.push(def.name);
+    c.reply.bulkArray(names);
+  },
+
+  'command|getkeys'(c, argv) {
+    getKeysCommand(c, argv, false);
+  },
+
+  'command|getkeysandflags'(c, argv) {
+    getKeysCommand(c, argv, true);
+  },
+
+  'command|help'(c) {
+    replyHelp(c, HELP);
+  },
+};

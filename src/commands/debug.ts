@@ -1,0 +1,231 @@
+/**
+ * DEBUG: the subcommands tests and tools rely on (SLEEP, SET-ACTIVE-EXPIRE, OBJECT, POPULATE,
+ * PROTOCOL, ERROR, LOG, HELP). DEBUG is one command in Redis's table (not a container), so the
+ * subcommand and its argument count are checked here. The dispatcher already enforces
+ * enable-debug-command.
+ */
+import type { Client } from '../server/client.js';
+import type { Value } from '../keyspace/db.js';
+import type { Handler } from './table.js';
+import { stringEncoding } from '../types/string-encoding.js';
+import { RdbWriter } from '../persistence/rdb/encoding.js';
+import { writeValue } from '../persistence/rdb/values.js';
+import { replyHelp } from './introspection.js';
+
+const HELP = [
+  'DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:',
+  'ERROR <string>',
+  '    Return a Redis protocol error with <string> as message. Useful for clients',
+  '    unit tests to simulate Redis errors.',
+  'LOG <message>',
+  '    Write <message> to the server log.',
+  'OBJECT <key>',
+  '    Show low level info about `key` and associated value.',
+  'POPULATE <count> [<prefix>] [<size>]',
+  '    Create <count> string keys named key:<num>. If <prefix> is specified then',
+  "    it is used instead of the 'key' prefix. These are not propagated to",
+  '    replicas. Cluster slots are not respected so keys not belonging to the',
+  '    current node can be created in cluster mode.',
+  'PROTOCOL <type>',
+  '    Reply with a test value of the specified type. <type> can be: string,',
+  '    integer, double, bignum, null, array, set, map, attrib, push, verbatim,',
+  '    true, false.',
+  'SET-ACTIVE-EXPIRE <0|1>',
+  '    Setting it to 0 disables expiring keys in background when they are not',
+  '    accessed (otherwise the Redis behavior). Setting it to 1 reenables back the',
+  '    default.',
+  'SLEEP <seconds>',
+  '    Stop the server for <seconds>. Decimals allowed.',
+  'HELP',
+  '    Prints this help.',
+];
+
+/** C's atoi / strtod prefix parsing: DEBUG accepts garbage as 0, as Redis does. */
+function prefixNumber(s: string): number {
+  const m = /^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?/.exec(s);
+  return m ? Number(m[0]) : 0;
+}
+
+/** Positive (>= 0) integer argument, Redis's getPositiveLongFromObjectOrReply. */
+function positive(c: Client, raw: string): number | null {
+  const n = /^-?\d{1,19}$/.test(raw) ? Number(raw) : NaN;
+  if (!Number.isSafeInteger(n) || n < 0) {
+    c.reply.err('value is out of range, must be positive');
+    return null;
+  }
+  return n;
+}
+
+/** Blocks the whole process, as Redis's DEBUG SLEEP stops the server. */
+function sleepSync(ms: number): void {
+  if (ms <= 0) return;
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+/** Bytes the value takes in an RDB file (Redis's rdbSavedObjectLen), estimated when needed. */
+function serializedLength(v: Value): number {
+  try {
+    const w = new RdbWriter();
+    writeValue(w, v);
+    return w.size;
+  } catch {
+    // A type the RDB writer cannot serialize yet: count its elements' bytes roughly.
+    const approx = JSON.stringify(v, (_k, val: unknown) =>
+      val instanceof Map ? [...val.entries()] : val instanceof Set ? [...val] : val,
+    );
+    return approx ? approx.length : 0;
+  }
+}
+
+function debugObject(c: Client, key: string): void {
+  const v = c.db.get(key);
+  if (v === undefined) {
+    c.reply.err('no such key');
+    return;
+  }
+  const enc = typeof v === 'string' ? stringEncoding(c.db, key, v) : v.encoding();
+  const lru = Math.floor(Date.now() / 1000) & 0xffffff;
+  let extra = '';
+  if (typeof v !== 'string' && v.kind === 'list') {
+    // Redis packs list elements into listpack nodes of at most 8 KB (list-max-listpack-size -2).
+    const len = (v as unknown as { length: number }).length;
+    const nodes = Math.max(1, Math.ceil(len / 128));
+    extra =
+      ` ql_nodes:${nodes} ql_avg_node:${(len / nodes).toFixed(2)}` +
+      ` ql_listpack_max:-2 ql_compressed:0 ql_uncompressed_size:${serializedLength(v)}`;
+  }
+  const addr = `0x${(0x7f0000000000 + (hashKey(key) & 0xffffffff) * 16).toString(16)}`;
+  c.reply.simple(
+    `Value at:${addr} refcount:1 encoding:${enc} serializedlength:${serializedLength(v)} ` +
+      `lru:${lru} lru_seconds_idle:0${extra}`,
+  );
+}
+
+/** A stable pseudo address per key, so DEBUG OBJECT looks like Redis's output. */
+function hashKey(key: string): number {
+  let h = 2166136261;
+  for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 16777619);
+  return h >>> 0;
+}
+
+/** DEBUG POPULATE: `<prefix>:<n>` = `value:<n>` (cut or NUL-padded to size); existing keys kept. */
+function populate(c: Client, argv: string[]): void {
+  const count = positive(c, argv[2]);
+  if (count === null) return;
+  const prefix = argv.length > 3 ? argv[3] : 'key';
+  // Size 0 means "no size", as in Redis.
+  let size = 0;
+  if (argv.length > 4) {
+    const n = positive(c, argv[4]);
+    if (n === null) return;
+    size = n;
+  }
+  const db = c.db;
+  for (let i = 0; i < count; i++) {
+    const key = `${prefix}:${i}`;
+    if (db.get(key) !== undefined) continue;
+    let value = `value:${i}`;
+    if (size > 0) value = value.length >= size ? value.slice(0, size) : value.padEnd(size, '\0');
+    db.set(key, value);
+  }
+  c.reply.ok();
+}
+
+function protocol(c: Client, type: string): void {
+  const r = c.reply;
+  switch (type.toLowerCase()) {
+    case 'string':
+      r.bulk('Hello World');
+      return;
+    case 'integer':
+      r.integer(12345);
+      return;
+    case 'double':
+      r.double(3.141);
+      return;
+    case 'bignum':
+      r.raw(
+        r.resp === 3
+          ? '(1234567999999999999999999999999999999\r\n'
+          : '$37\r\n1234567999999999999999999999999999999\r\n',
+      );
+      return;
+    case 'null':
+      r.nil();
+      return;
+    case 'array':
+    case 'set':
+      if (type.toLowerCase() === 'array') r.array(3);
+      else r.set(3);
+      for (let i = 0; i < 3; i++) r.integer(i);
+      return;
+    case 'map':
+      r.map(3);
+      for (let i = 0; i < 3; i++) {
+        r.integer(i);
+        r.bool(i === 1);
+      }
+      return;
+    case 'attrib':
+      if (r.resp === 3) {
+        r.raw('|1\r\n');
+        r.bulk('key-popularity');
+        r.array(2);
+        r.bulk('key:123');
+        r.integer(90);
+      }
+      r.bulk('Some real reply following the attribute');
+      return;
+    case 'push':
+      if (r.resp !== 3) {
+        r.err('RESP2 is not supported by this command');
+        return;
+      }
+      r.push(2);
+      r.bulk('server-cpu-usage');
+      r.integer(42);
+      r.bulk('Some real reply following the push reply');
+      return;
+    case 'verbatim':
+      r.verbatim('This is a verbatim\nstring');
+      return;
+    case 'true':
+      r.bool(true);
+      return;
+    case 'false':
+      r.bool(false);
+      return;
+    default:
+      r.err(
+        'Wrong protocol type name. Please use one of the following: string|integer|double|bignum|null|array|set|map|attrib|push|verbatim|true|false',
+      );
+  }
+}
+
+function syntaxError(c: Client, argv: string[]): void {
+  c.reply.err(
+    `unknown subcommand or wrong number of arguments for '${argv[1].slice(0, 128)}'. Try DEBUG HELP.`,
+  );
+}
+
+export const debugCommands: Record<string, Handler> = {
+  debug(c, argv) {
+    const sub = argv[1].toLowerCase();
+    const argc = argv.length;
+    if (sub === 'help' && argc === 2) replyHelp(c, HELP);
+    else if (sub === 'sleep' && argc === 3) {
+      sleepSync(prefixNumber(argv[2]) * 1000);
+      c.reply.ok();
+    } else if (sub === 'set-active-expire' && argc === 3) {
+      c.server.keyspace.activeExpireEnabled = Math.trunc(prefixNumber(argv[2])) !== 0;
+      c.reply.ok();
+    } else if (sub === 'object' && argc === 3) debugObject(c, argv[2]);
+    else if (sub === 'populate' && argc >= 3 && argc <= 5) populate(c, argv);
+    else if (sub === 'protocol' && argc === 3) protocol(c, argv[2]);
+    else if (sub === 'error' && argc === 3) c.reply.error(argv[2]);
+    else if (sub === 'log' && argc === 3) {
+      c.server.log.warning(`DEBUG LOG: ${argv[2]}`);
+      c.reply.ok();
+    } else syntaxError(c, argv);
+  },
+};
