@@ -25,6 +25,8 @@ export class Keyspace implements DbOwner {
   misses = 0;
   /** False on a replica: keys expire only when the master says so. */
   expireAllowed = true;
+  /** DEBUG SET-ACTIVE-EXPIRE 0 turns the background cycle off; lazy expiry still happens. */
+  activeExpireEnabled = true;
   private watched = new Map<string, Set<Watcher>>();
 
   constructor(
@@ -107,7 +109,7 @@ export class Keyspace implements DbOwner {
    * time budget (Redis's ACTIVE_EXPIRE_CYCLE_SLOW: 25% of a 1000/hz ms tick).
    */
   activeExpireCycle(budgetMs: number): void {
-    if (!this.expireAllowed) return;
+    if (!this.expireAllowed || !this.activeExpireEnabled) return;
     const start = Date.now();
     for (const db of this.dbs) {
       if (db.expires.size === 0) continue;
