@@ -1,0 +1,260 @@
+/**
+ * Cluster mode in a real keyshard process: wires the sans-I/O core to the TCP bus, nodes.conf,
+ * the per-slot key index, the routing gate, the cron and the logger. Started from a server init
+ * hook when `cluster-enabled yes`.
+ */
+import { isAbsolute, join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import type { Server } from '../server/server.js';
+import { serverInitHooks } from '../server/server.js';
+import { ClusterCore } from './core/cluster.js';
+import { processPacket } from './core/process.js';
+import type { CoreSettings, Effect } from './core/types.js';
+import { BusTransport } from './bus/links.js';
+import { SlotIndex } from './slot-index.js';
+import {
+  loadNodesConf,
+  lockNodesConf,
+  NodesConfError,
+  readNodesConf,
+  saveNodesConf,
+  unlockNodesConf,
+} from './nodes-conf.js';
+import { routeCommand } from './routing.js';
+
+const services = new WeakMap<Server, ClusterService>();
+
+/** The cluster service of a server, or null when cluster mode is off. */
+export function clusterOf(s: Server): ClusterService | null {
+  return services.get(s) ?? null;
+}
+
+/** A fatal startup problem: logged, then the process exits like redis-server. */
+export class ClusterStartError extends Error {}
+
+export class ClusterService {
+  readonly core: ClusterCore;
+  readonly index = new SlotIndex();
+  readonly confPath: string;
+  readonly bus: BusTransport;
+  private saveRetry: boolean | null = null;
+  private cronTimer: NodeJS.Timeout | null = null;
+  private random = randomBytes(4096);
+  private randomPos = 0;
+
+  constructor(readonly server: Server) {
+    const cfg = server.config;
+    const file = cfg.get('cluster-config-file');
+    this.confPath = isAbsolute(file) ? file : join(cfg.get('dir'), file);
+    this.core = new ClusterCore({
+      now: () => Date.now(),
+      random: () => this.nextRandom(),
+      settings: () => this.settings(),
+      keysInSlot: (slot) => this.index.count(slot),
+      replOffset: () => 0,
+    });
+    this.bus = new BusTransport(
+      {
+        accepted: (peerIp, localIp) => this.core.acceptInbound(peerIp, localIp),
+        connected: (link, localIp) => this.input(() => this.core.linkConnected(link, localIp)),
+        packet: (link, data) => this.input(() => processPacket(this.core, link, data)),
+        closed: (link, reason, bad) => {
+          if (bad) server.log.warning('Bad message length or signature received from Cluster bus.');
+          this.input(() => this.core.linkClosed(link, reason));
+        },
+      },
+      () => Math.max(1000, 2 * cfg.get('cluster-node-timeout')),
+    );
+  }
+
+  private nextRandom(): number {
+    if (this.randomPos + 4 > this.random.length) {
+      this.random = randomBytes(4096);
+      this.randomPos = 0;
+    }
+    const v = this.random.readUInt32BE(this.randomPos);
+    this.randomPos += 4;
+    return v / 4294967296;
+  }
+
+  settings(): CoreSettings {
+    const cfg = this.server.config;
+    const port = cfg.get('port');
+    const announcePort = cfg.get('cluster-announce-port');
+    const announceBus = cfg.get('cluster-announce-bus-port');
+    const busPort = cfg.get('cluster-port') || port + 10000;
+    return {
+      nodeTimeout: cfg.get('cluster-node-timeout'),
+      requireFullCoverage: cfg.get('cluster-require-full-coverage'),
+      allowReplicaMigration: cfg.get('cluster-allow-replica-migration'),
+      announceIp: cfg.get('cluster-announce-ip'),
+      announceHostname: cfg.get('cluster-announce-hostname'),
+      port: announcePort || port,
+      pport: 0,
+      cport: announceBus || busPort,
+    };
+  }
+
+  get busPort(): number {
+    const cfg = this.server.config;
+    return cfg.get('cluster-port') || cfg.get('port') + 10000;
+  }
+
+  /** Lock and load nodes.conf (or create myself), index existing keys, register hooks. */
+  init(): void {
+    const s = this.server;
+    const cfg = s.config;
+    if (cfg.get('cluster-port') === 0 && cfg.get('port') > 55535) {
+      throw new ClusterStartError(
+        'Redis port number too high. Cluster communication port is 10,000 port numbers higher than your Redis port. Your Redis port number must be 55535 or less.',
+      );
+    }
+    const lockErr = lockNodesConf(this.confPath);
+    if (lockErr) throw new ClusterStartError(lockErr);
+    let text: string | null;
+    try {
+      text = readNodesConf(this.confPath);
+    } catch (e) {
+      throw new ClusterStartError(
+        `Loading the cluster node config from ${this.confPath}: ${(e as Error).message}`,
+      );
+    }
+    if (text === null) {
+      s.log.notice(`No cluster configuration found, I'm ${this.core.myself.id}`);
+      this.save(true, true);
+    } else {
+      try {
+        loadNodesConf(this.core, text);
+      } catch (e) {
+        if (e instanceof NodesConfError) {
+          throw new ClusterStartError('Unrecoverable error: corrupted cluster config file.');
+        }
+        throw e;
+      }
+      s.log.notice(`Node configuration loaded, I'm ${this.core.myself.id}`);
+    }
+    this.flushEffects();
+    const db0 = s.keyspace.dbs[0];
+    for (const key of db0.dict.keys()) this.index.add(key);
+    s.keyAddedHooks.push((db, key) => {
+      if (db.id === 0) this.index.add(key);
+    });
+    s.keyRemovedHooks.push((db, key) => {
+      if (db.id === 0) this.index.remove(key);
+    });
+    s.dbClearedHooks.push((db) => {
+      if (db.id === 0) this.index.clear();
+    });
+    s.gates.push((c, def, argv) => routeCommand(this, c, def, argv));
+    s.shutdownHooks.push(() => {
+      this.stop();
+      return true;
+    });
+  }
+
+  async listen(): Promise<void> {
+    const binds = this.server.config
+      .get('bind')
+      .filter((b) => !b.startsWith('-'))
+      .map((b) => (b === '*' ? '0.0.0.0' : b === '::*' ? '::' : b));
+    try {
+      await this.bus.listen(binds.length ? binds : ['0.0.0.0'], this.busPort);
+    } catch {
+      throw new ClusterStartError(`Failed listening on port ${this.busPort} (cluster), aborting.`);
+    }
+    const tick = (): void => {
+      this.input(() => this.core.tick());
+      if (this.saveRetry !== null) this.save(this.saveRetry, false);
+      this.cronTimer = setTimeout(tick, 100);
+    };
+    this.cronTimer = setTimeout(tick, 100);
+  }
+
+  stop(): void {
+    if (this.cronTimer) clearTimeout(this.cronTimer);
+    this.cronTimer = null;
+    this.bus.closeAll();
+    unlockNodesConf(this.confPath);
+  }
+
+  /** Runs an input against the core, then applies what it asked for. */
+  input(fn: () => void): void {
+    fn();
+    this.flushEffects();
+  }
+
+  flushEffects(): void {
+    for (const e of this.core.takeEffects()) this.apply(e);
+  }
+
+  /** Writes nodes.conf; a failure is logged and retried from the cron (unless `strict`). */
+  save(fsync: boolean, strict: boolean): string | null {
+    try {
+      saveNodesConf(this.core, this.confPath, fsync);
+      this.saveRetry = null;
+      return null;
+    } catch (e) {
+      const msg = (e as Error).message;
+      if (!strict) {
+        if (this.saveRetry === null) {
+          this.server.log.warning(
+            `Could not update cluster config file ${this.confPath}: ${msg}. Will retry.`,
+          );
+        }
+        this.saveRetry = fsync || this.saveRetry === true;
+      }
+      return msg;
+    }
+  }
+
+  private apply(e: Effect): void {
+    const log = this.server.log;
+    switch (e.kind) {
+      case 'connect':
+        this.bus.connect(e.link, e.ip, e.port);
+        break;
+      case 'send':
+        this.bus.send(e.link, e.data);
+        break;
+      case 'close':
+        this.bus.close(e.link);
+        break;
+      case 'save':
+        this.save(e.fsync, false);
+        break;
+      case 'log':
+        log[e.level](e.text);
+        break;
+      case 'deleteKeysInSlots': {
+        const db0 = this.server.keyspace.dbs[0];
+        for (const slot of e.slots) {
+          for (const key of this.index.keys(slot, Infinity)) db0.remove(key);
+        }
+        break;
+      }
+      case 'becomeReplica':
+        log.warning(`Replication is not available yet: not replicating from ${e.master}`);
+        break;
+      case 'state':
+      case 'publish':
+        break;
+    }
+  }
+}
+
+/** Starts cluster mode for every server created with `cluster-enabled yes`. */
+serverInitHooks.push((s) => {
+  if (!s.config.get('cluster-enabled')) return;
+  const svc = new ClusterService(s);
+  const fail = (e: unknown): never => {
+    s.log.warning((e as Error).message);
+    process.exit(1);
+  };
+  try {
+    svc.init();
+  } catch (e) {
+    fail(e);
+  }
+  services.set(s, svc);
+  svc.listen().catch(fail);
+});
