@@ -29,8 +29,13 @@ export async function main(args: string[]): Promise<void> {
     cfg = loadConfig(args);
   } catch (e) {
     if (e instanceof ConfigError) {
-      process.stderr.write(`${e.message}\n`);
-      process.exit(1);
+      // Reported where redis-server reports it; the text is bytes (latin1), like config lines.
+      if (e.report === 'log') log.warning(e.message);
+      else {
+        const out = e.report === 'stdout' ? process.stdout : process.stderr;
+        out.write(Buffer.from(e.message, 'latin1'));
+      }
+      process.exit(e.exitCode);
     }
     throw e;
   }
