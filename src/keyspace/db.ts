@@ -4,12 +4,15 @@
  * is an object carrying its `kind`. Expiry is lazy on access plus the active cycle in
  * keyspace.ts.
  */
+import { AccessTracker } from './access.js';
 
 /** A non-string value: list, hash, set or zset (see src/types). */
 export interface DataValue {
   readonly kind: 'list' | 'hash' | 'set' | 'zset';
   /** What OBJECT ENCODING reports (listpack, quicklist, intset, hashtable, skiplist). */
   encoding(): string;
+  /** An independent deep copy with the same encoding (COPY). */
+  clone?(): DataValue;
 }
 
 export type Value = string | DataValue;
@@ -32,6 +35,15 @@ export function typeName(v: Value): string {
 export class Db {
   dict = new Map<string, Value>();
   expires = new Map<string, number>();
+  /**
+   * How many keys have ever left this database (deleted, expired, flushed, swapped away). SCAN
+   * cursors use it to stay conservative when they resume without their cached iterator.
+   */
+  removals = 0;
+  /** Estimated average TTL in ms of keys with an expiry (INFO keyspace avg_ttl). */
+  avgTtl = 0;
+  /** Last-access times for OBJECT IDLETIME / FREQ; null until first asked (see access.ts). */
+  access: AccessTracker | null = null;
 
   constructor(
     readonly id: number,
@@ -54,11 +66,25 @@ export class Db {
     return false;
   }
 
-  /** The live value of `key`, or undefined. */
+  /** The live value of `key`, or undefined. Counts as an access (OBJECT IDLETIME). */
   get(key: string): Value | undefined {
+    const v = this.dict.get(key);
+    if (v === undefined || !this.alive(key)) return undefined;
+    if (this.access !== null) this.access.touch(key);
+    return v;
+  }
+
+  /** Like get() but not an access: TYPE, EXISTS, TTL and OBJECT leave the idle time alone. */
+  peek(key: string): Value | undefined {
     const v = this.dict.get(key);
     if (v === undefined) return undefined;
     return this.alive(key) ? v : undefined;
+  }
+
+  /** Starts access tracking for this database (idempotent). */
+  trackAccess(serverStart: number): AccessTracker {
+    if (this.access === null) this.access = new AccessTracker(serverStart, () => this.owner.now());
+    return this.access;
   }
 
   has(key: string): boolean {
@@ -72,6 +98,7 @@ export class Db {
   set(key: string, value: Value, keepTtl = false): void {
     const existed = this.dict.has(key);
     this.dict.set(key, value);
+    if (this.access !== null) this.access.touch(key);
     if (!existed) this.owner.onKeyAdded(this, key);
     else if (!keepTtl && this.expires.size !== 0) this.expires.delete(key);
   }
@@ -87,6 +114,8 @@ export class Db {
   remove(key: string): void {
     if (!this.dict.delete(key)) return;
     if (this.expires.size !== 0) this.expires.delete(key);
+    if (this.access !== null) this.access.forget(key);
+    this.removals++;
     this.owner.onKeyRemoved(this, key);
   }
 
@@ -109,7 +138,23 @@ export class Db {
     const n = this.dict.size;
     this.dict = new Map();
     this.expires = new Map();
+    this.access = null;
+    this.avgTtl = 0;
+    this.removals += n;
     this.owner.onCleared(this);
     return n;
+  }
+
+  /**
+   * SWAPDB: exchanges the contents (keys, expiries, access times) of two databases; each keeps
+   * its id. Callers notify watchers (Keyspace.swapDbs).
+   */
+  swapContents(other: Db): void {
+    this.removals += this.dict.size;
+    other.removals += other.dict.size;
+    [this.dict, other.dict] = [other.dict, this.dict];
+    [this.expires, other.expires] = [other.expires, this.expires];
+    [this.access, other.access] = [other.access, this.access];
+    [this.avgTtl, other.avgTtl] = [other.avgTtl, this.avgTtl];
   }
 }

@@ -101,52 +101,106 @@ export class Keyspace implements DbOwner {
     }
   }
 
+  /** SWAPDB: exchanges the contents of two databases; watchers of either see a change. */
+  swapDbs(a: Db, b: Db): void {
+    if (a === b) return;
+    a.swapContents(b);
+    this.touchAll(a);
+    this.touchAll(b);
+  }
+
   // --- active expiry -----------------------------------------------------------------------
 
+  /** Where each database's active expiry walk stands (a live iterator over its expires map). */
+  private expireWalk = new WeakMap<
+    Db,
+    { map: Map<string, number>; it: Iterator<[string, number]> }
+  >();
+  /** INFO stats fields kept as Redis does. */
+  expiredStalePerc = 0;
+  expireCycleTimeCapReached = 0;
+  expireCycleCpuMs = 0;
+
   /**
-   * One pass of the active expire cycle: samples keys with a TTL in each database and deletes
-   * the expired ones, repeating while more than a quarter of a sample was stale, within a
-   * time budget (Redis's ACTIVE_EXPIRE_CYCLE_SLOW: 25% of a 1000/hz ms tick).
+   * One pass of the active expire cycle (Redis's ACTIVE_EXPIRE_CYCLE_SLOW, run from the cron):
+   * in each database, look at keys with a TTL 20 at a time and delete the expired ones, going
+   * on while more than 10% of a sample was stale, within `budgetMs` (25% of a 1000/hz ms tick).
+   *
+   * Redis samples random buckets; here each database keeps a live iterator over its expires map
+   * and continues where the previous pass stopped, so the walk visits every volatile key in turn
+   * (no key is missed for long) without reordering the map.
    */
   activeExpireCycle(budgetMs: number): void {
     if (!this.expireAllowed || !this.activeExpireEnabled) return;
-    const start = Date.now();
-    for (const db of this.dbs) {
-      if (db.expires.size === 0) continue;
-      for (let round = 0; round < 1000; round++) {
-        const now = Date.now();
-        let sampled = 0;
-        let expired = 0;
-        const stale: string[] = [];
-        for (const [key, when] of db.expires) {
-          if (sampled >= 20) break;
-          sampled++;
-          if (when <= now) stale.push(key);
+    const start = performance.now();
+    let sampledTotal = 0;
+    let expiredTotal = 0;
+    try {
+      for (const db of this.dbs) {
+        if (db.expires.size === 0) {
+          db.avgTtl = 0;
+          continue;
         }
-        for (const key of stale) {
-          db.remove(key);
-          this.onExpired(db, key);
-          expired++;
+        for (let round = 0; ; round++) {
+          const r = this.expireSample(db, Math.min(20, db.expires.size));
+          sampledTotal += r.sampled;
+          expiredTotal += r.expired;
+          if (r.sampled === 0 || r.expired * 10 <= r.sampled) break;
+          if ((round & 15) === 15 && performance.now() - start > budgetMs) {
+            this.expireCycleTimeCapReached++;
+            return;
+          }
         }
-        // The live keys of the sample are now first: move them back so the next round and
-        // the next cycle look at other keys.
-        if (sampled > expired) this.rotate(db, sampled - expired);
-        if (sampled === 0 || expired * 4 <= sampled) break;
-        if (Date.now() - start > budgetMs) return;
+        if (performance.now() - start > budgetMs) {
+          this.expireCycleTimeCapReached++;
+          return;
+        }
       }
+    } finally {
+      this.expireCycleCpuMs += performance.now() - start;
+      const stale = sampledTotal ? expiredTotal / sampledTotal : 0;
+      this.expiredStalePerc = this.expiredStalePerc * 0.95 + stale * 0.05;
     }
   }
 
-  /** Moves the first `n` entries of the expires map to its end. */
-  private rotate(db: Db, n: number): void {
-    const moved: [string, number][] = [];
-    for (const e of db.expires) {
-      moved.push(e);
-      if (moved.length >= n) break;
+  /** Looks at up to `n` volatile keys of `db`, expiring the stale ones. */
+  private expireSample(db: Db, n: number): { sampled: number; expired: number } {
+    let walk = this.expireWalk.get(db);
+    if (walk === undefined || walk.map !== db.expires) {
+      walk = { map: db.expires, it: db.expires.entries() };
+      this.expireWalk.set(db, walk);
     }
-    for (const [k, v] of moved) {
-      db.expires.delete(k);
-      db.expires.set(k, v);
+    const now = this.now();
+    let sampled = 0;
+    let expired = 0;
+    let ttlSum = 0;
+    let restarted = false;
+    while (sampled < n) {
+      let e = walk.it.next();
+      if (e.done) {
+        // End of the map: start over, but not twice in one sample (tiny maps).
+        if (restarted) break;
+        restarted = true;
+        walk.it = db.expires.entries();
+        e = walk.it.next();
+        if (e.done) break;
+      }
+      sampled++;
+      const [key, when] = e.value;
+      if (when <= now) {
+        db.remove(key);
+        this.onExpired(db, key);
+        expired++;
+      } else {
+        ttlSum += when - now;
+      }
     }
+    const live = sampled - expired;
+    if (live > 0) {
+      // Running estimate, as Redis computes avg_ttl: 2% weight to each new sample's mean.
+      const avg = ttlSum / live;
+      db.avgTtl = Math.floor(db.avgTtl === 0 ? avg : (db.avgTtl / 50) * 49 + avg / 50);
+    }
+    return { sampled, expired };
   }
 }
