@@ -16,6 +16,7 @@ import { setCommands } from './sets.js';
 import { zsetCommands } from './zsets.js';
 import { hyperloglogCommands } from './hyperloglog.js';
 import { clusterCommands } from './cluster.js';
+import { persistenceCommands } from './persistence.js';
 
 export const families: Record<string, Handler>[] = [
   connectionCommands,
@@ -34,4 +35,5 @@ export const families: Record<string, Handler>[] = [
   zsetCommands,
   hyperloglogCommands,
   clusterCommands,
+  persistenceCommands,
 ];

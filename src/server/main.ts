@@ -73,6 +73,8 @@ export async function main(args: string[]): Promise<void> {
   }
 
   log.warning('Server initialized');
+  server.rdb.attach();
+  server.rdb.loadAtStartup(!server.isReplica());
   try {
     await server.listen();
   } catch (e) {

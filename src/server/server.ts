@@ -13,6 +13,7 @@ import { ProtocolError } from '../resp/parser.js';
 import { Client, type BlockState } from './client.js';
 import { processCommand } from './dispatcher.js';
 import { Stats } from './stats.js';
+import { RdbPersistence } from '../persistence/rdb-persistence.js';
 
 /** A check run by the dispatcher before a command executes; returns an error text or null. */
 export type Gate = (c: Client, def: CommandDef, argv: string[]) => string | null;
@@ -39,6 +40,7 @@ export class Server {
   readonly table: CommandTable;
   readonly keyspace: Keyspace;
   readonly stats = new Stats();
+  readonly rdb: RdbPersistence;
   readonly clients = new Map<number, Client>();
   readonly runId = randomBytes(20).toString('hex');
   readonly startTime = Date.now();
@@ -80,6 +82,7 @@ export class Server {
     families: Record<string, Handler>[],
   ) {
     this.table = new CommandTable(families);
+    this.rdb = new RdbPersistence(this);
     this.keyspace = new Keyspace(config.get('databases'), {
       expired: (db, key) => this.propagate(db.id, [['DEL', key]]),
       added: (db, key) => {

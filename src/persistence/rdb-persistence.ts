@@ -1,0 +1,254 @@
+/**
+ * RDB persistence for a running server: SAVE, BGSAVE (a sliced snapshot written while the server
+ * keeps serving), save points, MISCONF after a failed background save, saving on shutdown, and
+ * loading at startup.
+ */
+import {
+  closeSync,
+  existsSync,
+  fsyncSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  unlinkSync,
+  writeSync,
+} from 'node:fs';
+import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Server } from '../server/server.js';
+import { RdbSnapshot, loadRdb, type LoadResult, type ReplAux } from './rdb/file.js';
+import { RdbFormatError } from './rdb/encoding.js';
+
+const MISCONF =
+  "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. Commands that may modify the data set are disabled, because this instance is configured to report errors during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check the Redis logs for details about the RDB error.";
+
+/** Replication state to embed in snapshots; set by the replication layer. */
+export type ReplAuxProvider = () => ReplAux | null;
+
+interface Bgsave {
+  snap: RdbSnapshot;
+  startedAt: number;
+  dirtyAtStart: number;
+}
+
+export class RdbPersistence {
+  private bg: Bgsave | null = null;
+  lastBgsaveOk = true;
+  lastBgsaveSec = -1;
+  lastAttempt = 0;
+  saves = 0;
+  lastLoad: LoadResult | null = null;
+  replAux: ReplAuxProvider = () => null;
+
+  constructor(private readonly server: Server) {}
+
+  private get path(): string {
+    return join(this.server.config.get('dir'), this.server.config.get('dbfilename'));
+  }
+
+  get inProgress(): boolean {
+    return this.bg !== null;
+  }
+
+  get bgsaveStartedAt(): number {
+    return this.bg ? this.bg.startedAt : 0;
+  }
+
+  /** Registers the cron, shutdown, gate and copy-on-write hooks. */
+  attach(): void {
+    const s = this.server;
+    s.cronHooks.push((now) => this.cron(now));
+    s.shutdownHooks.push((mode) => this.onShutdown(mode));
+    s.gates.push((c, def) => {
+      if (!this.writesDenied() || c.kind === 'master') return null;
+      return def.write || def.name === 'ping' ? MISCONF : null;
+    });
+    s.beforeWriteHooks.push((db, key) => this.bg?.snap.beforeWrite(db, key));
+    s.keyAddedHooks.push((db, key) => this.bg?.snap.keyAdded(db, key));
+  }
+
+  private writesDenied(): boolean {
+    const cfg = this.server.config;
+    return (
+      !this.lastBgsaveOk && cfg.get('stop-writes-on-bgsave-error') && cfg.get('save').length > 0
+    );
+  }
+
+  snapshot(): RdbSnapshot {
+    const cfg = this.server.config;
+    return new RdbSnapshot(this.server.keyspace, {
+      compress: cfg.get('rdbcompression'),
+      checksum: cfg.get('rdbchecksum'),
+      repl: this.replAux(),
+      aofBase: false,
+    });
+  }
+
+  /** SAVE: a foreground snapshot. Returns false (and logs) on failure. */
+  saveSync(): boolean {
+    const dir = this.server.config.get('dir');
+    const tmp = join(dir, `temp-${process.pid}.rdb`);
+    const dirtyAtStart = this.server.dirty;
+    try {
+      const data = this.snapshot().all();
+      const fd = openSync(tmp, 'w');
+      try {
+        let off = 0;
+        while (off < data.length) off += writeSync(fd, data, off, data.length - off);
+        fsyncSync(fd);
+      } finally {
+        closeSync(fd);
+      }
+      renameSync(tmp, this.path);
+      fsyncDir(dir);
+    } catch (e) {
+      this.server.log.warning(
+        `Failed opening the temp RDB file ${tmp} (in server root dir ${dir}) for saving: ${(e as Error).message}`,
+      );
+      try {
+        unlinkSync(tmp);
+      } catch {
+        // nothing to remove
+      }
+      return false;
+    }
+    this.server.log.notice('DB saved on disk');
+    this.server.dirty -= dirtyAtStart;
+    this.server.lastSave = Math.floor(Date.now() / 1000);
+    this.lastBgsaveOk = true;
+    this.saves++;
+    return true;
+  }
+
+  /** BGSAVE: starts a background snapshot; false when one is already running. */
+  startBgsave(): boolean {
+    if (this.bg) return false;
+    const s = this.server;
+    const bg: Bgsave = { snap: this.snapshot(), startedAt: Date.now(), dirtyAtStart: s.dirty };
+    this.bg = bg;
+    this.lastAttempt = Date.now();
+    s.log.notice(`Background saving started by pid ${process.pid}`);
+    void this.runBgsave(bg);
+    return true;
+  }
+
+  private async runBgsave(bg: Bgsave): Promise<void> {
+    const s = this.server;
+    const dir = s.config.get('dir');
+    const tmp = join(dir, `temp-${process.pid}.rdb`);
+    let fh: FileHandle | null = null;
+    let ok = false;
+    try {
+      fh = await open(tmp, 'w');
+      for (let chunk = bg.snap.next(); chunk; chunk = bg.snap.next()) {
+        await fh.write(chunk);
+        // Let clients run between slices; the snapshot keeps its point in time by itself.
+        await new Promise<void>((r) => setImmediate(r));
+      }
+      await fh.sync();
+      await fh.close();
+      fh = null;
+      await rename(tmp, this.path);
+      fsyncDir(dir);
+      ok = true;
+    } catch (e) {
+      s.log.warning(`Write error saving DB on disk: ${(e as Error).message}`);
+      await fh?.close().catch(() => undefined);
+      await unlink(tmp).catch(() => undefined);
+    }
+    this.bg = null;
+    this.lastBgsaveSec = Math.round((Date.now() - bg.startedAt) / 1000);
+    this.lastBgsaveOk = ok;
+    if (ok) {
+      s.log.notice('DB saved on disk');
+      s.log.notice('Background saving terminated with success');
+      s.dirty -= bg.dirtyAtStart;
+      s.lastSave = Math.floor(Date.now() / 1000);
+      this.saves++;
+    } else {
+      s.log.warning('Background saving error');
+    }
+  }
+
+  private cron(now: number): void {
+    if (this.bg) return;
+    const s = this.server;
+    const sinceSave = now / 1000 - s.lastSave;
+    for (const [seconds, changes] of s.config.get('save')) {
+      if (
+        s.dirty >= changes &&
+        sinceSave > seconds &&
+        (this.lastBgsaveOk || now - this.lastAttempt > 5000)
+      ) {
+        s.log.notice(`${changes} changes in ${seconds} seconds. Saving...`);
+        this.startBgsave();
+        return;
+      }
+    }
+  }
+
+  private onShutdown(mode: 'save' | 'nosave' | 'default'): boolean {
+    if (mode === 'nosave') return true;
+    if (mode === 'default' && this.server.config.get('save').length === 0) return true;
+    this.server.log.notice('Saving the final RDB snapshot before exiting.');
+    if (!this.saveSync()) {
+      this.server.log.warning("Error trying to save the DB, can't exit.");
+      return false;
+    }
+    return true;
+  }
+
+  /**
+   * Loads dbfilename at startup if it exists. A corrupt or truncated file is fatal: the process
+   * logs why and exits non-zero rather than serve a partial data set.
+   */
+  loadAtStartup(dropExpired: boolean): void {
+    const s = this.server;
+    const path = this.path;
+    if (!existsSync(path)) return;
+    const t0 = Date.now();
+    let buf: Buffer;
+    try {
+      buf = readFileSync(path);
+    } catch (e) {
+      s.log.warning(`Fatal error loading the DB: ${(e as Error).message}. Exiting.`);
+      process.exit(1);
+    }
+    try {
+      const res = loadRdb(buf, s.keyspace, { dropExpired, now: Date.now() });
+      this.lastLoad = res;
+      const ver = res.aux.get('redis-ver');
+      if (ver) s.log.notice(`Loading RDB produced by version ${ver}`);
+      const ctime = res.aux.get('ctime');
+      if (ctime) s.log.notice(`RDB age ${Math.floor(Date.now() / 1000) - Number(ctime)} seconds`);
+      s.log.notice(
+        `Done loading RDB, keys loaded: ${res.keysLoaded}, keys expired: ${res.keysExpired}.`,
+      );
+      s.log.notice(`DB loaded from disk: ${((Date.now() - t0) / 1000).toFixed(3)} seconds`);
+    } catch (e) {
+      for (const db of s.keyspace.dbs) db.clear();
+      if (e instanceof RdbFormatError) {
+        s.log.warning(
+          `Internal error in RDB reading offset 0, function at rdb.c:0 -> ${e.message}`,
+        );
+        s.log.warning('Short read or OOM loading DB. Unrecoverable error, aborting now.');
+      } else {
+        s.log.warning(`Fatal error loading the DB: ${(e as Error).message}. Exiting.`);
+      }
+      process.exit(1);
+    }
+  }
+}
+
+function fsyncDir(dir: string): void {
+  try {
+    const fd = openSync(dir, 'r');
+    try {
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    // Some filesystems refuse fsync on directories; the rename is already done.
+  }
+}
