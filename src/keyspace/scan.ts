@@ -21,19 +21,20 @@
  * from another connection after FLUSHDB/SWAPDB). It therefore also encodes, in 53 bits so that
  * clients parsing it as a double keep it exact:
  *
- *     cursor = pos * 2^28 + (removals mod 2^20) * 2^8 + nonce
+ *     cursor = pos * 2^28 + (removals mod 2^18) * 2^10 + nonce
  *
  * `pos` is a lower bound of the number of live entries before the iterator, and `removals` the
  * source's count of removed keys when `pos` was computed. Resuming without the iterator, every
  * removal since then is assumed to have happened before the position (pos - delta), which can
  * only move the restart point back: keys may be returned twice, never skipped. That rebuild
- * costs O(pos) once. `nonce` (1..255) tells apart iterations at the same position and keeps a
- * live cursor nonzero. Positions fit because a V8 Map holds at most 2^24 entries.
+ * costs O(pos) once. `nonce` (1..1023) tells apart iterations at the same position and keeps a
+ * live cursor nonzero. Positions fit because a V8 Map holds at most 2^24 entries. The one blind
+ * spot: a rebuilt cursor after 2^18 or more removals since its call reads the delta modulo 2^18.
  */
 
 const POS_SHIFT = 2 ** 28;
-const REMOVALS_MOD = 2 ** 20;
-const NONCE_MOD = 2 ** 8;
+const REMOVALS_MOD = 2 ** 18;
+const NONCE_MOD = 2 ** 10;
 
 /** The collection a scan walks, as seen at the moment of one SCAN call. */
 export interface ScanSource {
