@@ -11,6 +11,14 @@ export function slotRanges(bitmap: Uint8Array): [number, number][] {
   const out: [number, number][] = [];
   let start = -1;
   for (let j = 0; j <= SLOTS; j++) {
+    // Whole bytes that continue the current state are skipped.
+    if ((j & 7) === 0 && j < SLOTS) {
+      const byte = bitmap[j >> 3];
+      if ((byte === 0 && start < 0) || (byte === 0xff && start >= 0)) {
+        j += 7;
+        continue;
+      }
+    }
     const set = j < SLOTS && testBit(bitmap, j);
     if (set && start < 0) start = j;
     if (!set && start >= 0) {
@@ -32,11 +40,11 @@ export function nodeLine(core: ClusterCore, n: ClusterNode): string {
   s += ` ${n.pingSent} ${n.pongReceived} ${epoch} ${connected ? 'connected' : 'disconnected'}`;
   for (const [a, b] of slotRanges(n.slots)) s += a === b ? ` ${a}` : ` ${a}-${b}`;
   if (n === core.myself) {
-    for (let j = 0; j < SLOTS; j++) {
-      const to = core.migratingTo[j];
-      const from = core.importingFrom[j];
+    const marked = [...new Set([...core.migratingTo.keys(), ...core.importingFrom.keys()])];
+    for (const j of marked.sort((a, b) => a - b)) {
+      const to = core.migratingTo.get(j);
       if (to) s += ` [${j}->-${to.id}]`;
-      else if (from) s += ` [${j}-<-${from.id}]`;
+      else s += ` [${j}-<-${core.importingFrom.get(j)!.id}]`;
     }
   }
   return s;

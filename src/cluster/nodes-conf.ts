@@ -145,8 +145,8 @@ export function loadNodesConf(core: ClusterCore, text: string): void {
         if (!m) throw new NodesConfError('bad slot state');
         const slot = parseSlot(m[1]);
         const other = getOrCreate(m[3]);
-        if (m[2] === '>') core.migratingTo[slot] = other;
-        else core.importingFrom[slot] = other;
+        if (m[2] === '>') core.migratingTo.set(slot, other);
+        else core.importingFrom.set(slot, other);
         continue;
       }
       const dash = w.indexOf('-');

@@ -85,8 +85,8 @@ function route(svc: ClusterService, c: Client, def: CommandDef, argv: string[]):
         slot = s;
         owner = core.slots[s];
         if (!owner) return 'CLUSTERDOWN Hash slot not served';
-        if (owner === me && core.migratingTo[s]) migrating = true;
-        else if (core.importingFrom[s]) importing = true;
+        if (owner === me && core.migratingTo.get(s)) migrating = true;
+        else if (core.importingFrom.get(s)) importing = true;
       } else if (key !== firstKey) {
         if (s !== slot) return "CROSSSLOT Keys in request don't hash to the same slot";
         multipleKeys = true;
@@ -112,7 +112,7 @@ function route(svc: ClusterService, c: Client, def: CommandDef, argv: string[]):
   if ((migrating || importing) && isMigrate) return null;
   if (migrating && missing > 0) {
     if (existing > 0) return 'TRYAGAIN Multiple keys request during rehashing of slot';
-    const target = core.migratingTo[slot]!;
+    const target = core.migratingTo.get(slot)!;
     return `ASK ${slot} ${endpointOf(svc, target)}:${target.port}`;
   }
   if (importing && (asking || asksFlag)) {

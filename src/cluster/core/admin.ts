@@ -30,7 +30,7 @@ export function changeSlots(core: ClusterCore, slots: number[], add: boolean): s
   }
   for (const s of slots) {
     if (add) {
-      core.importingFrom[s] = null;
+      core.importingFrom.delete(s);
       core.addSlot(core.myself, s);
     } else {
       core.delSlot(s);
@@ -72,8 +72,8 @@ export function setConfigEpoch(core: ClusterCore, epoch: number): string | null 
 export function reset(core: ClusterCore, hard: boolean): void {
   const me = core.myself;
   if (me.isReplica) core.setNodeAsMaster(me);
-  core.migratingTo.fill(null);
-  core.importingFrom.fill(null);
+  core.migratingTo.clear();
+  core.importingFrom.clear();
   for (let j = 0; j < SLOTS; j++) core.delSlot(j);
   for (const n of [...core.nodes.values()]) if (n !== me) core.deleteNode(n);
   if (hard) {
@@ -94,8 +94,8 @@ export type SetSlotAction =
 export function setSlot(core: ClusterCore, slot: number, a: SetSlotAction): string | null {
   const me = core.myself;
   if (a.action === 'stable') {
-    core.migratingTo[slot] = null;
-    core.importingFrom[slot] = null;
+    core.migratingTo.delete(slot);
+    core.importingFrom.delete(slot);
     core.todo(true, true);
     return null;
   }
@@ -109,8 +109,8 @@ export function setSlot(core: ClusterCore, slot: number, a: SetSlotAction): stri
     }
     if (!n) return `I don't know about node ${a.id}`;
     if (n.isReplica) return 'Target node is not a master';
-    if (a.action === 'migrating') core.migratingTo[slot] = n;
-    else core.importingFrom[slot] = n;
+    if (a.action === 'migrating') core.migratingTo.set(slot, n);
+    else core.importingFrom.set(slot, n);
     core.todo(true, true);
     return null;
   }
@@ -120,7 +120,7 @@ export function setSlot(core: ClusterCore, slot: number, a: SetSlotAction): stri
   if (core.slots[slot] === me && n !== me && keys !== 0) {
     return `Can't assign hashslot ${slot} to a different node while I still hold keys for this hash slot.`;
   }
-  if (keys === 0 && core.migratingTo[slot]) core.migratingTo[slot] = null;
+  if (keys === 0 && core.migratingTo.get(slot)) core.migratingTo.delete(slot);
   const wasMine = core.slots[slot] === me;
   core.delSlot(slot);
   core.addSlot(n, slot);
@@ -132,11 +132,11 @@ export function setSlot(core: ClusterCore, slot: number, a: SetSlotAction): stri
     core.setMyMaster(n);
     core.todo(true, true, true);
   }
-  if (n === me && core.importingFrom[slot]) {
+  if (n === me && core.importingFrom.get(slot)) {
     if (core.bumpEpochWithoutConsensus()) {
       core.log('warning', `configEpoch updated after importing slot ${slot}`);
     }
-    core.importingFrom[slot] = null;
+    core.importingFrom.delete(slot);
     core.broadcastPong();
   }
   core.todo(true, true);

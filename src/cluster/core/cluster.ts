@@ -42,8 +42,9 @@ export class ClusterCore {
   /** Masters with at least one slot, as of the last state update. */
   size = 1;
   readonly slots: (ClusterNode | null)[] = new Array<ClusterNode | null>(SLOTS).fill(null);
-  readonly migratingTo: (ClusterNode | null)[] = new Array<ClusterNode | null>(SLOTS).fill(null);
-  readonly importingFrom: (ClusterNode | null)[] = new Array<ClusterNode | null>(SLOTS).fill(null);
+  /** Slot -> node it is being migrated to / imported from (CLUSTER SETSLOT). */
+  readonly migratingTo = new Map<number, ClusterNode>();
+  readonly importingFrom = new Map<number, ClusterNode>();
   /** Slots whose owner stopped claiming them (kept for redirects, not advertised). */
   readonly notClaiming = new Uint8Array(SLOT_BYTES);
   /** Forgotten node id -> expiry (unix seconds). */
@@ -150,11 +151,10 @@ export class ClusterCore {
 
   /** clusterDelNode: unassigns its slots, drops its reports and links, removes it. */
   deleteNode(n: ClusterNode): void {
-    for (let j = 0; j < SLOTS; j++) {
-      if (this.importingFrom[j] === n) this.importingFrom[j] = null;
-      if (this.migratingTo[j] === n) this.migratingTo[j] = null;
-      if (this.slots[j] === n) this.delSlot(j);
-    }
+    for (const [slot, other] of this.importingFrom)
+      if (other === n) this.importingFrom.delete(slot);
+    for (const [slot, other] of this.migratingTo) if (other === n) this.migratingTo.delete(slot);
+    if (n.numslots > 0) this.delNodeSlots(n);
     for (const other of this.nodes.values()) {
       other.failReports.delete(n.id);
       if (other.slaveof === n) other.slaveof = null;
@@ -313,8 +313,8 @@ export class ClusterCore {
     const me = this.myself;
     if (me.isMaster) {
       me.flags = (me.flags & ~(NodeFlag.MASTER | NodeFlag.MIGRATE_TO)) | NodeFlag.SLAVE;
-      this.migratingTo.fill(null);
-      this.importingFrom.fill(null);
+      this.migratingTo.clear();
+      this.importingFrom.clear();
     } else if (me.slaveof) {
       me.slaveof.removeReplica(me);
     }
@@ -644,13 +644,14 @@ export class ClusterCore {
     }
     let next: 'ok' | 'fail' = 'ok';
     if (this.env.settings().requireFullCoverage) {
-      for (let j = 0; j < SLOTS; j++) {
-        const n = this.slots[j];
-        if (!n || n.has(NodeFlag.FAIL)) {
-          next = 'fail';
-          break;
-        }
+      // Every slot is in exactly one node's bitmap, so the owners' counts tell the coverage.
+      let covered = 0;
+      for (const n of this.nodes.values()) {
+        if (n.numslots === 0) continue;
+        if (n.has(NodeFlag.FAIL)) next = 'fail';
+        covered += n.numslots;
       }
+      if (covered < SLOTS) next = 'fail';
     }
     let size = 0;
     let reachable = 0;

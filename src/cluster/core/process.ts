@@ -234,6 +234,10 @@ function slotClaims(core: ClusterCore, sender: ClusterNode, m: BusMessage): void
   if (!dirty) return;
   if (sender.isMaster) updateSlotsConfigWith(core, sender, m.configEpoch, m.myslots);
   for (let j = 0; j < SLOTS; j++) {
+    if ((j & 7) === 0 && m.myslots[j >> 3] === 0) {
+      j += 7;
+      continue;
+    }
     if (!testBit(m.myslots, j)) continue;
     const owner = core.slots[j];
     if (owner === sender || owner === null) continue;
@@ -266,6 +270,11 @@ export function updateSlotsConfigWith(
   let senderSlots = 0;
   const dirtySlots: number[] = [];
   for (let j = 0; j < SLOTS; j++) {
+    // Bytes where neither the claim nor the sender's current slots have a bit change nothing.
+    if ((j & 7) === 0 && slots[j >> 3] === 0 && sender.slots[j >> 3] === 0) {
+      j += 7;
+      continue;
+    }
     const owner = core.slots[j];
     if (testBit(slots, j)) {
       senderSlots++;
@@ -273,7 +282,7 @@ export function updateSlotsConfigWith(
         core.notClaiming[j >> 3] &= ~(1 << (j & 7));
         continue;
       }
-      if (core.importingFrom[j]) continue;
+      if (core.importingFrom.has(j)) continue;
       if (owner === null || testBit(core.notClaiming, j) || owner.configEpoch < epoch) {
         if (owner === me && core.env.keysInSlot(j) > 0) dirtySlots.push(j);
         if (owner !== null && owner === curMaster) {
