@@ -4,7 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Handler } from './table.js';
-import { replyHelp } from './introspection.js';
+import { replyHelp, subcommandSyntaxError } from './introspection.js';
 
 /** Redis's ACL categories, in the order ACL CAT lists them. */
 const CATEGORIES = [
@@ -80,6 +80,10 @@ export const aclCommands: Record<string, Handler> = {
   },
 
   'acl|cat'(c, argv) {
+    if (argv.length > 3) {
+      subcommandSyntaxError(c, argv);
+      return;
+    }
     if (argv.length === 2) {
       c.reply.bulkArray(CATEGORIES);
       return;

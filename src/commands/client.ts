@@ -10,7 +10,7 @@ import type { Server } from '../server/server.js';
 import type { Handler } from './table.js';
 import { listedClients } from '../server/info.js';
 import { validClientName } from './connection.js';
-import { replyHelp } from './introspection.js';
+import { replyHelp, subcommandSyntaxError } from './introspection.js';
 
 /** Redis's client type names (getClientTypeByName); `slave` is the old name of `replica`. */
 function clientType(name: string): ClientKind | null {
@@ -56,13 +56,13 @@ function argvBytes(argv: string[] | null): number {
 }
 
 /**
- * One CLIENT LIST / CLIENT INFO line. `current` is the argv of the command being executed by
- * this client (CLIENT LIST itself), which Redis counts in argv-mem and shows as cmd.
+ * One CLIENT LIST / CLIENT INFO line. `current` is the argv of the command this client is
+ * executing (CLIENT LIST itself), which Redis counts in argv-mem.
  */
-export function clientLine(c: Client, current: { argv: string[]; cmd: string } | null): string {
+export function clientLine(c: Client, current: string[] | null): string {
   const now = Date.now();
   const qbuf = c.parser.buffered;
-  const argvMem = argvBytes(current?.argv ?? null);
+  const argvMem = argvBytes(current);
   const multiMem = c.multi ? c.multi.queue.reduce((n, q) => n + argvBytes(q.argv), 0) : 0;
   const obl = c.reply.out.length;
   const omem = c.socket?.writableLength ?? 0;
@@ -75,7 +75,7 @@ export function clientLine(c: Client, current: { argv: string[]; cmd: string } |
     `flags=${flags(c)} db=${c.db.id} sub=0 psub=0 ssub=0 multi=${c.multi ? c.multi.queue.length : -1} ` +
     `qbuf=${qbuf} qbuf-free=${qbufFree} argv-mem=${argvMem} multi-mem=${multiMem} ` +
     `rbs=16384 rbp=16384 obl=${obl} oll=0 omem=${omem} tot-mem=${totMem} ` +
-    `events=${pendingWrite ? 'rw' : 'r'} cmd=${current ? current.cmd : c.lastCommand} ` +
+    `events=${pendingWrite ? 'rw' : 'r'} cmd=${c.lastCommand} ` +
     `user=${c.user} redir=-1 resp=${c.resp}`
   );
 }
@@ -83,7 +83,7 @@ export function clientLine(c: Client, current: { argv: string[]; cmd: string } |
 function listReply(c: Client, argv: string[], clients: Iterable<Client>): void {
   let text = '';
   for (const other of clients) {
-    text += `${clientLine(other, other === c ? { argv, cmd: 'client|list' } : null)}\n`;
+    text += `${clientLine(other, other === c ? argv : null)}\n`;
   }
   c.reply.verbatim(text);
 }
@@ -249,7 +249,7 @@ function clientPause(c: Client, argv: string[]): void {
       return;
     }
   } else if (argv.length > 4) {
-    c.reply.err('syntax error');
+    subcommandSyntaxError(c, argv);
     return;
   }
   const s = c.server;
@@ -276,7 +276,7 @@ function clientUnblock(c: Client, argv: string[]): void {
       return;
     }
   } else if (argv.length > 4) {
-    c.reply.err('syntax error');
+    subcommandSyntaxError(c, argv);
     return;
   }
   const s = c.server;
@@ -371,7 +371,7 @@ export const clientCommands: Record<string, Handler> = {
   },
 
   'client|info'(c, argv) {
-    c.reply.verbatim(`${clientLine(c, { argv, cmd: 'client|info' })}\n`);
+    c.reply.verbatim(`${clientLine(c, argv)}\n`);
   },
 
   'client|list'(c, argv) {

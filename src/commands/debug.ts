@@ -10,7 +10,7 @@ import type { Handler } from './table.js';
 import { stringEncoding } from '../types/string-encoding.js';
 import { RdbWriter } from '../persistence/rdb/encoding.js';
 import { writeValue } from '../persistence/rdb/values.js';
-import { replyHelp } from './introspection.js';
+import { replyHelp, subcommandSyntaxError } from './introspection.js';
 
 const HELP = [
   'DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:',
@@ -202,12 +202,6 @@ function protocol(c: Client, type: string): void {
   }
 }
 
-function syntaxError(c: Client, argv: string[]): void {
-  c.reply.err(
-    `unknown subcommand or wrong number of arguments for '${argv[1].slice(0, 128)}'. Try DEBUG HELP.`,
-  );
-}
-
 export const debugCommands: Record<string, Handler> = {
   debug(c, argv) {
     const sub = argv[1].toLowerCase();
@@ -226,6 +220,6 @@ export const debugCommands: Record<string, Handler> = {
     else if (sub === 'log' && argc === 3) {
       c.server.log.warning(`DEBUG LOG: ${argv[2]}`);
       c.reply.ok();
-    } else syntaxError(c, argv);
+    } else subcommandSyntaxError(c, argv);
   },
 };

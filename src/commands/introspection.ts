@@ -96,7 +96,8 @@ function writeCommandInfo(r: Reply, def: CommandDef): void {
   const notes = DOCS.keySpecNotes[j.name];
   r.set(j.key_specs.length);
   j.key_specs.forEach((ks, i) => writeKeySpec(r, ks, notes?.[String(i)]));
-  r.array(def.subcommands.size);
+  // A set in RESP3 (Redis's addReplyCommandSubCommands), an array in RESP2.
+  r.set(def.subcommands.size);
   for (const sub of def.subcommands.values()) writeCommandInfo(r, sub);
 }
 
@@ -203,6 +204,18 @@ function sortKeys(argv: string[], ro: boolean): FoundKey[] {
   return out;
 }
 
+/**
+ * Flags of a key whose access depends on the arguments (specs flagged variable_flags): SET
+ * reads the old value only with GET; BITFIELD writes only with SET or INCRBY.
+ */
+function variableFlags(cmd: string, argv: string[]): string[] {
+  // SET's options start after the value, BITFIELD's operations after the key.
+  const args = argv.slice(cmd === 'set' ? 3 : 2).map((a) => a.toLowerCase());
+  if (cmd === 'set') return args.includes('get') ? ['RW', 'access', 'update'] : ['OW', 'update'];
+  const writes = args.some((a) => a === 'set' || a === 'incrby');
+  return writes ? ['RW', 'access', 'update'] : ['RO', 'access'];
+}
+
 /** Keys of `argv` (argv[0] is the command) with their spec flags, or null when invalid. */
 function commandKeys(def: CommandDef, argv: string[]): FoundKey[] | null {
   const top = def.parent ?? def;
@@ -215,7 +228,9 @@ function commandKeys(def: CommandDef, argv: string[]): FoundKey[] | null {
   // One spec at a time, in spec order (as getKeys walks them), to know each key's flags.
   for (const ks of def.json.key_specs) {
     if (ks.flags.includes('not_key')) continue;
-    const flags = ks.flags.filter((f) => f !== 'variable_flags' && f !== 'incomplete');
+    const flags = ks.flags.includes('variable_flags')
+      ? variableFlags(top.name, argv)
+      : ks.flags.filter((f) => f !== 'incomplete');
     try {
       for (const ref of getKeys({ json: { key_specs: [ks] } } as CommandDef, argv)) {
         out.push({ pos: ref.pos, flags });
@@ -373,6 +388,13 @@ const HELP = [
   'HELP',
   '    Prints this help.',
 ];
+
+/** Redis's reply for a subcommand given the wrong arguments (addReplySubcommandSyntaxError). */
+export function subcommandSyntaxError(c: Client, argv: string[]): void {
+  c.reply.err(
+    `unknown subcommand or wrong number of arguments for '${argv[1].slice(0, 128)}'. Try ${argv[0].toUpperCase()} HELP.`,
+  );
+}
 
 /** A HELP reply: an array of status lines, as Redis's addReplyHelp. */
 export function replyHelp(c: Client, lines: readonly string[]): void {

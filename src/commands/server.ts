@@ -10,7 +10,7 @@ import { infoText, initInfo } from '../server/info.js';
 import { installSlowlog, slowlogOf } from '../server/slowlog.js';
 import { installMonitorFeed } from '../server/monitor.js';
 import { trackLatency } from '../server/latency.js';
-import { replyHelp } from './introspection.js';
+import { replyHelp, subcommandSyntaxError } from './introspection.js';
 import { debugCommands } from './debug.js';
 import { aclCommands } from './acl.js';
 
@@ -20,13 +20,6 @@ serverInitHooks.push((s) => {
   installMonitorFeed(s);
   trackLatency(s);
 });
-
-/** Redis's reply for a subcommand given the wrong arguments (addReplySubcommandSyntaxError). */
-export function subcommandSyntaxError(c: Client, argv: string[]): void {
-  c.reply.err(
-    `unknown subcommand or wrong number of arguments for '${argv[1].slice(0, 128)}'. Try ${argv[0].toUpperCase()} HELP.`,
-  );
-}
 
 function shutdown(c: Client, argv: string[]): void {
   let nosave = false;

@@ -1,0 +1,538 @@
+/**
+ * Server, client and introspection commands against a real redis-server 7.0.15: error texts,
+ * reply shapes and byte-exact COMMAND INFO / DOCS entries, INFO field names per section,
+ * CLIENT LIST fields, MONITOR and SLOWLOG formats. Values that legitimately differ (ids, times,
+ * addresses, memory) are masked.
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { redisServerOrSkip } from '../helpers/procs.js';
+import { RawConn } from '../helpers/raw.js';
+import {
+  startPair,
+  compareStream,
+  splitAggregate,
+  sortedReply,
+  type Pair,
+} from '../helpers/diff.js';
+
+let pair: Pair | null = null;
+
+before(async () => {
+  if (!redisServerOrSkip({ skip: () => undefined })) return;
+  pair = await startPair(['--enable-debug-command', 'yes']);
+});
+
+after(async () => {
+  await pair?.stop();
+});
+
+function need(t: { skip(msg: string): void }): Pair | null {
+  if (!redisServerOrSkip(t)) return null;
+  return pair;
+}
+
+/** Opens one more connection to each server. */
+async function conns(p: Pair): Promise<[RawConn, RawConn]> {
+  return Promise.all([RawConn.open(p.ks.port), RawConn.open(p.redis.port)]);
+}
+
+/** Sends the same commands on both and asserts identical replies. */
+async function same(
+  a: RawConn,
+  b: RawConn,
+  cmds: string[][],
+  norm: (argv: string[], r: string) => string = (_a, r) => r,
+): Promise<void> {
+  for (const argv of cmds) {
+    const [x, y] = await Promise.all([a.call(...argv), b.call(...argv)]);
+    assert.equal(norm(argv, x), norm(argv, y), `reply to ${JSON.stringify(argv)}`);
+  }
+}
+
+test('CLIENT subcommands: errors and simple replies match redis-server', async (t) => {
+  const p = need(t);
+  if (!p) return;
+  await compareStream(p, [
+    ['CLIENT'],
+    ['CLIENT', 'SETINFO', 'LIB-NAME', 'x'],
+    ['CLIENT', 'nosuch'],
+    ['CLIENT', 'HELP'],
+    ['CLIENT', 'GETNAME'],
+    ['CLIENT', 'SETNAME', 'a b'],
+    ['CLIENT', 'SETNAME', 'a\x01'],
+    ['CLIENT', 'SETNAME', 'conn-1'],
+    ['CLIENT', 'GETNAME'],
+    ['CLIENT', 'SETNAME', ''],
+    ['CLIENT', 'GETNAME'],
+    ['CLIENT', 'SETNAME'],
+    ['CLIENT', 'LIST', 'TYPE', 'foo'],
+    ['CLIENT', 'LIST', 'ID', 'abc'],
+    ['CLIENT', 'LIST', 'ID', '0'],
+    ['CLIENT', 'LIST', 'ID', '999999'],
+    ['CLIENT', 'LIST', 'x'],
+    ['CLIENT', 'LIST', 'TYPE', 'pubsub'],
+    ['CLIENT', 'LIST', 'TYPE', 'master'],
+    ['CLIENT', 'KILL', '1.2.3.4:5'],
+    ['CLIENT', 'KILL', 'ID', '0'],
+    ['CLIENT', 'KILL', 'ID', 'x'],
+    ['CLIENT', 'KILL', 'ID', '999999'],
+    ['CLIENT', 'KILL', 'USER', 'bob'],
+    ['CLIENT', 'KILL', 'TYPE', 'x'],
+    ['CLIENT', 'KILL', 'TYPE', 'pubsub'],
+    ['CLIENT', 'KILL', 'ADDR', '1.2.3.4:5'],
+    ['CLIENT', 'KILL', 'ADDR'],
+    ['CLIENT', 'KILL', 'ADDR', '1.2.3.4:5', 'ID'],
+    ['CLIENT', 'KILL', 'SKIPME', 'x'],
+    ['CLIENT', 'KILL', 'FOO', 'bar'],
+    ['CLIENT', 'NO-EVICT', 'x'],
+    ['CLIENT', 'NO-EVICT', 'on'],
+    ['CLIENT', 'NO-EVICT', 'off'],
+    ['CLIENT', 'REPLY', 'x'],
+    ['CLIENT', 'PAUSE', 'x'],
+    ['CLIENT', 'PAUSE', '-1'],
+    ['CLIENT', 'PAUSE', '10', 'x'],
+    ['CLIENT', 'PAUSE', '10', 'ALL', 'x'],
+    ['CLIENT', 'UNPAUSE'],
+    ['CLIENT', 'UNBLOCK', 'x'],
+    ['CLIENT', 'UNBLOCK', '1', 'x'],
+    ['CLIENT', 'UNBLOCK', '999999'],
+    ['CLIENT', 'UNBLOCK', '999999', 'ERROR'],
+    ['CLIENT', 'GETREDIR'],
+    ['CLIENT', 'TRACKINGINFO'],
+  ]);
+});
+
+/** Masks the values of a CLIENT LIST/INFO reply, keeping field names and order. */
+function clientFields(reply: string): string {
+  return reply.replace(/=\S*/g, '=').replace(/^[$=]\d+\r\n(txt:)?/, '');
+}
+
+test('CLIENT INFO and LIST lines have the same fields in the same order', async (t) => {
+  const p = need(t);
+  if (!p) return;
+  const [a, b] = await conns(p);
+  const ids = await Promise.all([a.call('CLIENT', 'ID'), b.call('CLIENT', 'ID')]);
+  const [ia, ib] = ids.map((r) => r.slice(1, -2));
+  const [la, lb] = await Promise.all([
+    a.call('CLIENT', 'LIST', 'ID', ia),
+    b.call('CLIENT', 'LIST', 'ID', ib),
+  ]);
+  assert.equal(clientFields(la), clientFields(lb));
+  assert.match(la, new RegExp(`^\\$\\d+\\r\\nid=${ia} .* cmd=client\\|list `));
+  await same(a, b, [['CLIENT', 'INFO']], (_a, r) => clientFields(r));
+  const [x, y] = await Promise.all([a.call('CLIENT', 'INFO'), b.call('CLIENT', 'INFO')]);
+  assert.match(x, /flags=N db=0 sub=0 psub=0 ssub=0 multi=-1 /);
+  assert.match(x, / cmd=client\|info user=default redir=-1 resp=2\n\r\n$/);
+  assert.match(y, / cmd=client\|info user=default redir=-1 resp=2\n\r\n$/);
+  // MULTI shows as flag x with the number of queued commands, seen from another connection.
+  await same(a, b, [['MULTI'], ['PING']]);
+  const [oa, ob] = await conns(p);
+  const [m1, m2] = await Promise.all([
+    oa.call('CLIENT', 'LIST', 'ID', ia),
+    ob.call('CLIENT', 'LIST', 'ID', ib),
+  ]);
+  assert.match(m1, /flags=x .* multi=1 .* cmd=ping /);
+  assert.match(m2, /flags=x .* multi=1 .* cmd=ping /);
+  // RESP3: a verbatim string.
+  await same(a, b, [['DISCARD'], ['HELLO', '3']], (_a, r) => r.replace(/:\d+\r\n\$4\r\nmode/, ''));
+  const [v1, v2] = await Promise.all([a.call('CLIENT', 'INFO'), b.call('CLIENT', 'INFO')]);
+  assert.match(v1, /^=\d+\r\ntxt:id=/);
+  assert.equal(
+    clientFields(v1.replace(/^=\d+\r\ntxt:/, '')),
+    clientFields(v2.replace(/^=\d+\r\ntxt:/, '')),
+  );
+  for (const c of [a, b, oa, ob]) c.close();
+});
+
+test('COMMAND INFO and DOCS entries are byte-identical for every implemented command', async (t) => {
+  const p = need(t);
+  if (!p) return;
+  const [a, b] = await conns(p);
+  const list = splitAggregate(await a.call('COMMAND', 'LIST'))!.items.map((i) =>
+    i.replace(/^\$\d+\r\n/, '').replace(/\r\n$/, ''),
+  );
+  assert.ok(list.length > 50);
+  const containers = new Set(list.filter((n) => n.includes('|')).map((n) => n.split('|')[0]));
+  for (const resp of ['2', '3']) {
+    await same(a, b, [['HELLO', resp]], () => '');
+    for (const name of list) {
+      if (containers.has(name)) continue; // its entry lists only the implemented subcommands
+      await same(a, b, [
+        ['COMMAND', 'INFO', name],
+        ['COMMAND', 'DOCS', name],
+      ]);
+    }
+  }
+  await same(a, b, [
+    ['COMMAND', 'INFO', 'nosuch', 'GET'],
+    ['COMMAND', 'DOCS', 'nosuch'],
+    ['COMMAND', 'HELP'],
+    ['COMMAND', 'LIST', 'FILTERBY', 'x', 'y'],
+    ['COMMAND', 'LIST', 'x'],
+    ['COMMAND', 'LIST', 'FILTERBY', 'MODULE', 'x'],
+    ['COMMAND', 'LIST', 'FILTERBY', 'ACLCAT', 'nosuch'],
+    ['COMMAND', 'nosuch'],
+  ]);
+  a.close();
+  b.close();
+});
+
+test('COMMAND GETKEYS and GETKEYSANDFLAGS match redis-server', async (t) => {
+  const p = need(t);
+  if (!p) return;
+  await compareStream(p, [
+    ['COMMAND', 'GETKEYS'],
+    ['COMMAND', 'GETKEYS', 'get'],
+    ['COMMAND', 'GETKEYS', 'nosuch', 'x'],
+    ['COMMAND', 'GETKEYS', 'ping', 'x'],
+    ['COMMAND', 'GETKEYS', 'get', 'a', 'b'],
+    ['COMMAND', 'GETKEYS', 'get', 'k'],
+    ['COMMAND', 'GETKEYS', 'mset', 'a'],
+    ['COMMAND', 'GETKEYS', 'mset', 'a', 'b', 'c', 'd'],
+    ['COMMAND', 'GETKEYSANDFLAGS', 'mset', 'a', 'b', 'c', 'd'],
+    ['COMMAND', 'GETKEYSANDFLAGS', 'lmove', 'a', 'b', 'left', 'right'],
+    ['COMMAND', 'GETKEYS', 'client', 'kill', 'x'],
+    ['COMMAND', 'GETKEYS', 'lmpop', '2', 'a', 'b', 'LEFT'],
+    ['COMMAND', 'GETKEYS', 'lmpop', 'x', 'a', 'b', 'LEFT'],
+    ['COMMAND', 'GETKEYS', 'lmpop', '-1', 'a', 'b', 'LEFT'],
+    ['COMMAND', 'GETKEYS', 'lmpop', '5', 'a', 'b', 'LEFT'],
+    ['COMMAND', 'GETKEYSANDFLAGS', 'set', 'k', 'v'],
+    ['COMMAND', 'GETKEYS', 'del', 'a', 'b', 'c'],
+  ]);
+});
+
+test('SLOWLOG, ACL, LATENCY, DEBUG, SHUTDOWN and INFO errors match redis-server', async (t) => {
+  const p = need(t);
+  if (!p) return;
+  await compareStream(
+    p,
+    [
+      ['SLOWLOG', 'HELP'],
+      ['SLOWLOG', 'GET', 'x'],
+      ['SLOWLOG', 'GET', '-2'],
+      ['SLOWLOG', 'GET', '1', '2'],
+      ['SLOWLOG', 'RESET'],
+      ['SLOWLOG', 'nosuch'],
+      ['ACL', 'WHOAMI'],
+      ['ACL', 'USERS'],
+      ['ACL', 'LIST'],
+      ['ACL', 'CAT'],
+      ['ACL', 'CAT', 'nosuch'],
+      ['ACL', 'HELP'],
+      ['LATENCY', 'LATEST'],
+      ['LATENCY', 'HISTORY', 'command'],
+      ['LATENCY', 'RESET'],
+      ['LATENCY', 'DOCTOR'],
+      ['LATENCY', 'HELP'],
+      ['DEBUG', 'nosuch'],
+      ['DEBUG', 'OBJECT'],
+      ['DEBUG', 'OBJECT', 'nokey'],
+      ['DEBUG', 'POPULATE', 'x'],
+      ['DEBUG', 'POPULATE', '-1'],
+      ['DEBUG', 'POPULATE', '3', 'p', 'x'],
+      ['DEBUG', 'SLEEP', '0'],
+      ['DEBUG', 'SLEEP', 'x'],
+      ['DEBUG', 'SET-ACTIVE-EXPIRE', '1'],
+      ['DEBUG', 'ERROR', 'CUSTOM some message'],
+      ['DEBUG', 'LOG', 'hello from the test'],
+      ['DEBUG', 'PROTOCOL', 'x'],
+      ...[
+        'string',
+        'integer',
+        'double',
+        'bignum',
+        'null',
+        'array',
+        'set',
+        'map',
+        'attrib',
+        'push',
+        'verbatim',
+        'true',
+        'false',
+      ].map((ty) => ['DEBUG', 'PROTOCOL', ty]),
+      ['HELLO', '3'],
+      ...[
+        'string',
+        'integer',
+        'double',
+        'bignum',
+        'null',
+        'array',
+        'set',
+        'map',
+        'attrib',
+        'verbatim',
+        'true',
+        'false',
+      ].map((ty) => ['DEBUG', 'PROTOCOL', ty]),
+      ['HELLO', '2'],
+      ['SHUTDOWN', 'x'],
+      ['SHUTDOWN', 'ABORT'],
+      ['SHUTDOWN', 'NOSAVE', 'SAVE'],
+      ['SHUTDOWN', 'ABORT', 'NOW'],
+      ['MULTI'],
+      ['SHUTDOWN'],
+      ['EXEC'],
+      ['INFO', 'nosuchsection'],
+      ['INFO', 'modules'],
+      ['INFO', 'MODULE_LIST'],
+      ['MONITOR', 'x'],
+      ['TIME', 'x'],
+      ['LASTSAVE', 'x'],
+    ],
+    (argv, r) => (argv[0] === 'HELLO' ? r.replace(/:\d+\r\n\$4\r\nmode/, '') : r),
+  );
+});
+
+test('DEBUG POPULATE and DEBUG OBJECT agree with redis-server', async (t) => {
+  const p = need(t);
+  if (!p) return;
+  await compareStream(p, [
+    ['DEBUG', 'POPULATE', '3'],
+    ['DEBUG', 'POPULATE', '2', 'pp', '3'],
+    ['DEBUG', 'POPULATE', '2', 'pz', '12'],
+    ['DEBUG', 'POPULATE', '2', 'p0', '0'],
+    ['MGET', 'key:0', 'key:1', 'key:2', 'key:3', 'pp:0', 'pp:1', 'pz:1', 'p0:1'],
+    ['SET', 'key:0', 'keep'],
+    ['DEBUG', 'POPULATE', '3'],
+    ['GET', 'key:0'],
+    ['SET', 's', 'bar'],
+    ['SET', 'i', '12345'],
+    // Not compressible, so the RDB length does not depend on the LZF encoder's choices.
+    [
+      'SET',
+      'l',
+      Array.from({ length: 60 }, (_v, i) => String.fromCharCode(33 + ((i * 37) % 90))).join(''),
+    ],
+  ]);
+  const mask = (_a: string[], r: string): string =>
+    r.replace(/at:0x[0-9a-f]+/, 'at:').replace(/lru:\d+ lru_seconds_idle:\d+/, 'lru:');
+  await compareStream(
+    p,
+    [
+      ['DEBUG', 'OBJECT', 's'],
+      ['DEBUG', 'OBJECT', 'i'],
+      ['DEBUG', 'OBJECT', 'l'],
+    ],
+    mask,
+  );
+});
+
+/** `INFO everything` as section title -> field names. */
+function infoFields(text: string): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  let cur: string[] = [];
+  for (const line of text.split('\r\n')) {
+    if (line.startsWith('# ')) out.set(line.slice(2), (cur = []));
+    else if (line.includes(':')) cur.push(line.slice(0, line.indexOf(':')));
+  }
+  return out;
+}
+
+function bulkText(reply: string): string {
+  return reply.slice(reply.indexOf('\r\n') + 2, -2).replace(/^txt:/, '');
+}
+
+test('INFO has the same sections and field names as redis-server', async (t) => {
+  const p = need(t);
+  if (!p) return;
+  const [a, b] = await conns(p);
+  for (const args of [[], ['default'], ['all'], ['everything'], ['server', 'CPU', 'nosuch']]) {
+    const [x, y] = await Promise.all([a.call('INFO', ...args), b.call('INFO', ...args)]);
+    const fx = infoFields(bulkText(x));
+    const fy = infoFields(bulkText(y));
+    assert.deepEqual([...fx.keys()], [...fy.keys()], `sections of INFO ${args.join(' ')}`);
+    for (const [sec, names] of fy) {
+      // These list one line per command, error code or database: content depends on history.
+      if (['Commandstats', 'Errorstats', 'Latencystats', 'Keyspace'].includes(sec)) continue;
+      assert.deepEqual(fx.get(sec), names, `fields of section ${sec}`);
+    }
+  }
+  await same(a, b, [['SET', 'info-key', 'v']], (_a, r) => r);
+  const x = await a.call('INFO', 'commandstats', 'errorstats', 'keyspace');
+  assert.match(
+    x,
+    /cmdstat_info:calls=\d+,usec=\d+,usec_per_call=\d+\.\d\d,rejected_calls=0,failed_calls=0\r\n/,
+  );
+  assert.match(x, /# Keyspace\r\ndb0:keys=\d+,expires=0,avg_ttl=0\r\n\r\n$/);
+  await same(a, b, [['HELLO', '3']], () => '');
+  const [v3, w3] = await Promise.all([a.call('INFO', 'cluster'), b.call('INFO', 'cluster')]);
+  assert.equal(v3, w3);
+  assert.equal(v3, '=34\r\ntxt:# Cluster\r\ncluster_enabled:0\r\n\r\n');
+  a.close();
+  b.close();
+});
+
+test('MONITOR lines look like redis-server: escaping, db, admin commands hidden', async (t) => {
+  const p = need(t);
+  if (!p) return;
+  const [ma, mb] = await conns(p);
+  const [a, b] = await conns(p);
+  await same(ma, mb, [['MONITOR']]);
+  const cmds = [
+    ['SET', 'mk', 'a "b"\\ \n\r\t\x07\x08\x00\xff'],
+    ['GET', 'mk'],
+    ['CONFIG', 'GET', 'maxmemory'],
+    ['DEBUG', 'SLEEP', '0'],
+    ['SELECT', '2'],
+    ['PING'],
+    ['SELECT', '0'],
+    ['ECHO', 'done'],
+  ];
+  await same(a, b, cmds);
+  const lines: [string[], string[]] = [[], []];
+  for (const [i, m] of [ma, mb].entries()) {
+    for (let n = 0; n < 6; n++) lines[i].push(await m.readReply());
+  }
+  const mask = (l: string): string =>
+    l.replace(/^\+\d+\.\d{6} \[(\d+) 127\.0\.0\.1:\d+\]/, '+T [$1 A]');
+  assert.deepEqual(lines[0].map(mask), lines[1].map(mask));
+  assert.equal(
+    mask(lines[0][0]),
+    '+T [0 A] "SET" "mk" "a \\"b\\"\\\\ \\n\\r\\t\\a\\b\\x00\\xff"\r\n',
+  );
+  for (const c of [ma, mb, a, b]) c.close();
+});
+
+test('SLOWLOG records commands with Redis entry format and argument trimming', async (t) => {
+  const p = need(t);
+  if (!p) return;
+  const [a, b] = await conns(p);
+  const keys = Array.from({ length: 40 }, (_v, i) => `k${i}`);
+  await same(a, b, [
+    ['CONFIG', 'SET', 'slowlog-log-slower-than', '0'],
+    ['SLOWLOG', 'RESET'],
+    ['CLIENT', 'SETNAME', 'slowpoke'],
+    ['SET', 'big', 'v'.repeat(200)],
+    ['DEL', ...keys],
+    ['SLOWLOG', 'LEN'],
+  ]);
+  // ids, times, durations and the client port differ; everything else must not.
+  const mask = (_a: string[], r: string): string =>
+    r
+      .replace(/\*6\r\n:\d+\r\n:\d+\r\n:\d+\r\n/g, '*6\r\n')
+      .replace(/\$\d+\r\n127\.0\.0\.1:\d+\r\n/g, 'ADDR\r\n');
+  await same(
+    a,
+    b,
+    [
+      ['SLOWLOG', 'GET', '2'],
+      ['SLOWLOG', 'GET', '-1'],
+    ],
+    mask,
+  );
+  await same(a, b, [
+    ['CONFIG', 'SET', 'slowlog-log-slower-than', '-1'],
+    ['SLOWLOG', 'RESET'],
+    ['PING'],
+    ['SLOWLOG', 'LEN'],
+  ]);
+  await same(a, b, [['CONFIG', 'SET', 'slowlog-log-slower-than', '10000']]);
+  a.close();
+  b.close();
+});
+
+test('CLIENT KILL closes the matching connections; the old form may kill the caller', async (t) => {
+  const p = need(t);
+  if (!p) return;
+  for (const port of [p.ks.port, p.redis.port]) {
+    const victim = await RawConn.open(port);
+    const killer = await RawConn.open(port);
+    const id = (await victim.call('CLIENT', 'ID')).slice(1, -2);
+    assert.equal(await killer.call('CLIENT', 'KILL', 'ID', id), ':1\r\n');
+    await victim.waitClosed();
+    const self = await RawConn.open(port);
+    const info = await self.call('CLIENT', 'INFO');
+    const addr = /addr=(\S+)/.exec(info)![1];
+    assert.equal(await self.call('CLIENT', 'KILL', 'ADDR', addr), ':0\r\n');
+    assert.equal(await self.call('CLIENT', 'KILL', 'ADDR', addr, 'SKIPME', 'no'), ':1\r\n');
+    await self.waitClosed();
+    const old = await RawConn.open(port);
+    const oldAddr = /addr=(\S+)/.exec(await old.call('CLIENT', 'INFO'))![1];
+    assert.equal(await old.call('CLIENT', 'KILL', oldAddr), '+OK\r\n');
+    await old.waitClosed();
+    killer.close();
+  }
+});
+
+test('CLIENT UNBLOCK ends a BLPOP as a timeout or with the UNBLOCKED error', async (t) => {
+  const p = need(t);
+  if (!p) return;
+  for (const port of [p.ks.port, p.redis.port]) {
+    const blocked = await RawConn.open(port);
+    const ctl = await RawConn.open(port);
+    const id = (await blocked.call('CLIENT', 'ID')).slice(1, -2);
+    blocked.send('BLPOP', 'nolist', '0');
+    // Wait until the server sees it blocked (bounded).
+    for (let i = 0; i < 100; i++) {
+      if (/flags=b /.test(await ctl.call('CLIENT', 'LIST', 'ID', id))) break;
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    assert.equal(await ctl.call('CLIENT', 'UNBLOCK', id, 'TIMEOUT'), ':1\r\n');
+    assert.equal(await blocked.readReply(), '*-1\r\n');
+    assert.equal(await ctl.call('CLIENT', 'UNBLOCK', id), ':0\r\n');
+    blocked.send('BLPOP', 'nolist', '0');
+    for (let i = 0; i < 100; i++) {
+      if (/flags=b /.test(await ctl.call('CLIENT', 'LIST', 'ID', id))) break;
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    assert.equal(await ctl.call('CLIENT', 'UNBLOCK', id, 'ERROR'), ':1\r\n');
+    assert.equal(await blocked.readReply(), '-UNBLOCKED client unblocked via CLIENT UNBLOCK\r\n');
+    assert.equal(await blocked.call('PING'), '+PONG\r\n');
+    blocked.close();
+    ctl.close();
+  }
+});
+
+test('CLIENT REPLY OFF/SKIP/ON and CLIENT PAUSE WRITE behave as in redis-server', async (t) => {
+  const p = need(t);
+  if (!p) return;
+  for (const port of [p.ks.port, p.redis.port]) {
+    const c = await RawConn.open(port);
+    c.send('CLIENT', 'REPLY', 'OFF');
+    c.send('SET', 'r1', 'x');
+    c.send('CLIENT', 'REPLY', 'SKIP');
+    c.send('CLIENT', 'REPLY', 'ON');
+    assert.equal(await c.readReply(), '+OK\r\n');
+    c.send('CLIENT', 'REPLY', 'SKIP');
+    c.send('GET', 'r1');
+    assert.equal(await c.call('GET', 'r1'), '$1\r\nx\r\n');
+
+    const ctl = await RawConn.open(port);
+    assert.equal(await ctl.call('CLIENT', 'PAUSE', '5000', 'WRITE'), '+OK\r\n');
+    c.send('SET', 'r1', 'paused');
+    // Reads go on while the write waits.
+    assert.equal(await ctl.call('GET', 'r1'), '$1\r\nx\r\n');
+    assert.equal(await ctl.call('CLIENT', 'UNPAUSE'), '+OK\r\n');
+    assert.equal(await c.readReply(), '+OK\r\n');
+    assert.equal(await ctl.call('GET', 'r1'), '$6\r\npaused\r\n');
+    c.close();
+    ctl.close();
+  }
+});
+
+test('DEBUG SLEEP stops the whole server; other clients wait', async (t) => {
+  const p = need(t);
+  if (!p) return;
+  const a = await RawConn.open(p.ks.port);
+  const b = await RawConn.open(p.ks.port);
+  const order: string[] = [];
+  a.send('DEBUG', 'SLEEP', '0.3');
+  await new Promise((r) => setTimeout(r, 50));
+  const pb = b.call('PING').then((r) => order.push(`b:${r}`));
+  const pa = a.readReply().then((r) => order.push(`a:${r}`));
+  await Promise.all([pa, pb]);
+  assert.deepEqual(order, ['a:+OK\r\n', 'b:+PONG\r\n']);
+  a.close();
+  b.close();
+});
+
+test('sorted COMMAND LIST FILTERBY PATTERN matches for implemented commands', async (t) => {
+  const p = need(t);
+  if (!p) return;
+  const ks = sortedReply(await p.ksConn.call('COMMAND', 'LIST', 'FILTERBY', 'PATTERN', 'client|*'));
+  assert.match(ks, /\$11\r\nclient\|kill\r\n/);
+  assert.doesNotMatch(ks, /\$3\r\nget\r\n/);
+});
