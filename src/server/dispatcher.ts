@@ -57,6 +57,8 @@ export function processCommand(s: Server, c: Client, argv: string[]): void {
 
 function dispatch(s: Server, c: Client, argv: string[]): void {
   const found = lookupCommand(s, argv);
+  // CLIENT LIST's cmd= is the last command looked up, even if rejected or queued (as Redis).
+  c.lastCommand = typeof found === 'string' ? 'NULL' : found.name;
   if (typeof found === 'string') {
     reject(c, null, found);
     return;
