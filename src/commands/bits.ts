@@ -6,7 +6,7 @@
 import type { Handler } from './table.js';
 import type { Client } from '../server/client.js';
 import { parseInt64 } from '../util/parse.js';
-import { readKey, WRONGTYPE } from './strings.js';
+import { MAX_STRING_LENGTH, readKey, WRONGTYPE } from './strings.js';
 import { markStringEncoding } from '../types/string-encoding.js';
 import { optionName } from '../types/string-cstr.js';
 import { zeroPad } from '../types/string-bytes.js';
@@ -54,6 +54,10 @@ function stringForBitWrite(
   const v = c.db.get(key);
   if (v !== undefined && typeof v !== 'string') {
     c.reply.error(WRONGTYPE);
+    return null;
+  }
+  if (bytes > MAX_STRING_LENGTH) {
+    c.reply.err('string exceeds maximum allowed size (proto-max-bulk-len)');
     return null;
   }
   const old = v ?? '';
@@ -278,7 +282,8 @@ interface FieldOp {
 
 /** `i<n>` (1..64) or `u<n>` (1..63); null after replying with the error. */
 function fieldTypeArg(c: Client, arg: string): { signed: boolean; bits: number } | null {
-  const t = arg.charCodeAt(0) | 0x20;
+  // Lowercase only: Redis 7.0 rejects I8 and U8.
+  const t = arg.charCodeAt(0);
   // The width is read as a C string: it ends at a NUL byte.
   const nul = arg.indexOf('\0', 1);
   const width = parseInt64(nul < 0 ? arg.slice(1) : arg.slice(1, nul));

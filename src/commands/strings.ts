@@ -3,6 +3,7 @@
  * Replies, errors and their order follow t_string.c as observed on redis-server 7.0.15; writes
  * whose replay must be deterministic set c.propagateAs the way Redis rewrites them.
  */
+import { constants } from 'node:buffer';
 import type { Handler } from './table.js';
 import type { Client } from '../server/client.js';
 import type { Db, Value } from '../keyspace/db.js';
@@ -38,6 +39,11 @@ export const WRONGTYPE = 'WRONGTYPE Operation against a key holding the wrong ki
 const ERR_TOO_BIG = 'string exceeds maximum allowed size (proto-max-bulk-len)';
 const ERR_OVERFLOW = 'increment or decrement would overflow';
 const ERR_NOT_FLOAT = 'value is not a valid float';
+/**
+ * V8 cannot hold a string quite as long as Redis's default limit of 512 MB (it stops 24 bytes
+ * short): strings that would pass that length are refused like oversized ones.
+ */
+export const MAX_STRING_LENGTH = constants.MAX_STRING_LENGTH;
 const INT64_MAX = 9223372036854775807n;
 const INT64_MIN = -9223372036854775808n;
 
@@ -62,7 +68,12 @@ export function mustObey(c: Client): boolean {
 
 /** Checks that a string may grow to `size` + `append` bytes; replies with the error if not. */
 export function checkStringLength(c: Client, size: number, append: number): boolean {
-  if (mustObey(c) || size + append <= c.server.config.get('proto-max-bulk-len')) return true;
+  const total = size + append;
+  if (
+    total <= MAX_STRING_LENGTH &&
+    (mustObey(c) || total <= c.server.config.get('proto-max-bulk-len'))
+  )
+    return true;
   c.reply.err(ERR_TOO_BIG);
   return false;
 }

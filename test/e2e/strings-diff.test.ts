@@ -5,9 +5,9 @@
  * Raw replies must match byte for byte, in RESP2 and RESP3.
  */
 import { test, before, after } from 'node:test';
-import assert from 'node:assert/strict';
 import { redisServerOrSkip } from '../helpers/procs.js';
-import { startPair, rng, pick, type Pair } from '../helpers/diff.js';
+import { startPair, pick, type Pair } from '../helpers/diff.js';
+import { compareValues, runStream } from './strings-stream.js';
 
 let pair: Pair | null = null;
 
@@ -244,61 +244,11 @@ function gen(r: () => number): string[] {
   return argv;
 }
 
-/** A command creating the non-string key 'wrong' (the first collection type keyshard has). */
-async function wrongTypeCommand(p: Pair): Promise<string[]> {
-  for (const cmd of [
-    ['SADD', 'wrong', 'm'],
-    ['RPUSH', 'wrong', 'm'],
-    ['HSET', 'wrong', 'f', 'v'],
-  ]) {
-    await p.ksConn.call('DEL', 'wrong');
-    if ((await p.ksConn.call(...cmd)).startsWith(':')) {
-      await Promise.all([p.ksConn.call('DEL', 'wrong'), p.redisConn.call('DEL', 'wrong')]);
-      return cmd;
-    }
-  }
-  throw new Error('keyshard has no collection command to create a wrong-type key');
-}
-
-async function runStream(p: Pair, seed: number, n: number): Promise<void> {
-  const mkWrong = await wrongTypeCommand(p);
-  const r = rng(seed);
-  const cmds: string[][] = [];
-  for (let i = 0; i < n; i++) {
-    // Writes may turn 'wrong' into a string: make it a collection again now and then.
-    if (i % 50 === 0) cmds.push(['DEL', 'wrong'], mkWrong);
-    cmds.push(gen(r));
-  }
-  await compareWithHistory(p, cmds);
-}
-
-/** compareStream, but a mismatch message shows the commands that led to it. */
-async function compareWithHistory(p: Pair, cmds: string[][]): Promise<void> {
-  const history: string[] = [];
-  for (const argv of cmds) {
-    const [a, b] = await Promise.all([p.ksConn.call(...argv), p.redisConn.call(...argv)]);
-    history.push(`${JSON.stringify(argv)} -> ${JSON.stringify(b)}`);
-    if (history.length > 12) history.shift();
-    if (a !== b) {
-      assert.fail(
-        `mismatch for ${JSON.stringify(argv)}\nkeyshard: ${JSON.stringify(a)}\nredis:    ` +
-          `${JSON.stringify(b)}\nafter:\n${history.slice(0, -1).join('\n')}`,
-      );
-    }
-  }
-}
-
 test('random string command streams match redis-server (RESP2)', async (t) => {
   if (!redisServerOrSkip(t) || !pair) return;
   for (const c of [pair.ksConn, pair.redisConn]) await c.call('FLUSHALL');
-  for (const seed of [1, 2, 3]) await runStream(pair, seed, 1500);
-  // Same dataset at the end.
-  for (const k of KEYS) {
-    const p: Pair = pair;
-    const a: string = await p.ksConn.call('GET', k);
-    const b: string = await p.redisConn.call('GET', k);
-    assert.equal(JSON.stringify(a), JSON.stringify(b), `final value of ${k}`);
-  }
+  for (const seed of [1, 2, 3]) await runStream(pair, seed, 1500, gen);
+  await compareValues(pair, KEYS);
 });
 
 test('random string command streams match redis-server (RESP3)', async (t) => {
@@ -307,6 +257,6 @@ test('random string command streams match redis-server (RESP3)', async (t) => {
     await c.call('FLUSHALL');
     await c.call('HELLO', '3');
   }
-  await runStream(pair, 42, 1500);
+  await runStream(pair, 42, 1500, gen);
   for (const c of [pair.ksConn, pair.redisConn]) await c.call('HELLO', '2');
 });
