@@ -5,6 +5,9 @@
  */
 import { Db, type DbOwner } from './db.js';
 
+/** Volatile keys each active expire pass looks at per database at least (see below). */
+const MIN_WALK = 500;
+
 export interface KeyspaceHooks {
   /** A key was expired by this node (lazily or actively): propagate a DEL. */
   expired(db: Db, key: string): void;
@@ -126,9 +129,13 @@ export class Keyspace implements DbOwner {
    * in each database, look at keys with a TTL 20 at a time and delete the expired ones, going
    * on while more than 10% of a sample was stale, within `budgetMs` (25% of a 1000/hz ms tick).
    *
-   * Redis samples random buckets; here each database keeps a live iterator over its expires map
-   * and continues where the previous pass stopped, so the walk visits every volatile key in turn
-   * (no key is missed for long) without reordering the map.
+   * Like Redis 6+ (which walks its expires table with a scan cursor), each database keeps a
+   * live iterator over its expires map and continues where the previous pass stopped, so every
+   * volatile key is visited in turn without reordering the map. Checking a key costs an iterator
+   * step here rather than a bucket probe, so each pass also walks at least MIN_WALK keys per
+   * database even when few are stale: Redis's 20 keys per pass would leave a few stale keys
+   * among many live ones (inserted after them) untouched for minutes, where Redis's hash order
+   * happens to spread them out.
    */
   activeExpireCycle(budgetMs: number): void {
     if (!this.expireAllowed || !this.activeExpireEnabled) return;
@@ -141,11 +148,14 @@ export class Keyspace implements DbOwner {
           db.avgTtl = 0;
           continue;
         }
+        // Rounds of 20 keys, at least enough to cover MIN_WALK keys (or the whole map).
+        const minRounds = Math.ceil(Math.min(MIN_WALK, db.expires.size) / 20);
         for (let round = 0; ; round++) {
           const r = this.expireSample(db, Math.min(20, db.expires.size));
           sampledTotal += r.sampled;
           expiredTotal += r.expired;
-          if (r.sampled === 0 || r.expired * 10 <= r.sampled) break;
+          if (r.sampled === 0) break;
+          if (round + 1 >= minRounds && r.expired * 10 <= r.sampled) break;
           if ((round & 15) === 15 && performance.now() - start > budgetMs) {
             this.expireCycleTimeCapReached++;
             return;
