@@ -379,12 +379,17 @@ test('MONITOR lines look like redis-server: escaping, db, admin commands hidden'
     ['SELECT', '2'],
     ['PING'],
     ['SELECT', '0'],
+    ['NOSUCHCMD', 'x'],
+    ['GET'],
+    ['MULTI'],
+    ['INCR', 'mc'],
+    ['EXEC'],
     ['ECHO', 'done'],
   ];
   await same(a, b, cmds);
   const lines: [string[], string[]] = [[], []];
   for (const [i, m] of [ma, mb].entries()) {
-    for (let n = 0; n < 6; n++) lines[i].push(await m.readReply());
+    for (let n = 0; n < 9; n++) lines[i].push(await m.readReply());
   }
   const mask = (l: string): string =>
     l.replace(/^\+\d+\.\d{6} \[(\d+) 127\.0\.0\.1:\d+\]/, '+T [$1 A]');
