@@ -9,6 +9,7 @@ import type { Client } from '../server/client.js';
 import type { Reply } from '../resp/reply.js';
 import type { CommandDef, Handler, KeySpecJson } from './table.js';
 import { getKeys, KeySpecError } from './keys-spec.js';
+import { globMatch } from '../config/glob.js';
 
 interface ArgDoc {
   name: string;
@@ -286,67 +287,6 @@ function lookupTarget(c: Client, target: string[]): CommandDef | undefined {
 }
 
 // --- COMMAND LIST ----------------------------------------------------------------------------
-
-/** Glob match as Redis's stringmatchlen: `*`, `?`, `[...]` with `^` and ranges, `\\` escapes. */
-export function globMatch(pat: string, str: string, nocase: boolean): boolean {
-  if (nocase) {
-    pat = pat.toLowerCase();
-    str = str.toLowerCase();
-  }
-  return matchFrom(pat, 0, str, 0);
-}
-
-function matchFrom(p: string, pi: number, s: string, si: number): boolean {
-  while (pi < p.length) {
-    const ch = p[pi];
-    if (ch === '*') {
-      while (p[pi + 1] === '*') pi++;
-      if (pi + 1 === p.length) return true;
-      for (let k = si; k <= s.length; k++) if (matchFrom(p, pi + 1, s, k)) return true;
-      return false;
-    }
-    if (si >= s.length) return false;
-    if (ch === '?') {
-      pi++;
-      si++;
-      continue;
-    }
-    if (ch === '[') {
-      const r = matchClass(p, pi + 1, s[si]);
-      if (!r.ok) return false;
-      pi = r.next;
-      si++;
-      continue;
-    }
-    let lit = ch;
-    if (ch === '\\' && pi + 1 < p.length) lit = p[++pi];
-    if (lit !== s[si]) return false;
-    pi++;
-    si++;
-  }
-  return si === s.length;
-}
-
-/** Matches one character against the class starting after `[`; returns where the class ends. */
-function matchClass(p: string, pi: number, c: string): { ok: boolean; next: number } {
-  const not = p[pi] === '^';
-  if (not) pi++;
-  let match = false;
-  while (pi < p.length && p[pi] !== ']') {
-    if (p[pi] === '\\' && pi + 1 < p.length) {
-      pi++;
-      if (p[pi] === c) match = true;
-    } else if (p[pi + 1] === '-' && pi + 2 < p.length && p[pi + 2] !== ']') {
-      let lo = p[pi];
-      let hi = p[pi + 2];
-      if (lo > hi) [lo, hi] = [hi, lo];
-      if (c >= lo && c <= hi) match = true;
-      pi += 2;
-    } else if (p[pi] === c) match = true;
-    pi++;
-  }
-  return { ok: not ? !match : match, next: pi < p.length ? pi + 1 : pi };
-}
 
 type ListFilter = (def: CommandDef) => boolean;
 

@@ -115,12 +115,6 @@ function safe(s: string): string {
   return s.replace(/[#:\r\n]/g, '_');
 }
 
-/** Optional options read by name: the option registry may not define them all yet. */
-function opt<T>(s: Server, name: string, fallback: T): T {
-  const v = (s.config.values as unknown as Record<string, unknown>)[name];
-  return v === undefined ? fallback : (v as T);
-}
-
 // --- default providers -------------------------------------------------------------------------
 
 function serverSection(s: Server): string[] {
@@ -197,7 +191,7 @@ function memorySection(s: Server): string[] {
   const overhead = Math.min(used, st.startupMemory);
   const dataset = used - overhead;
   const total = os.totalmem();
-  const maxmemory = opt(s, 'maxmemory', 0);
+  const maxmemory = s.config.get('maxmemory');
   const frag = used > 0 ? mem.rss / used : 0;
   return [
     `used_memory:${used}`,
@@ -232,7 +226,7 @@ function memorySection(s: Server): string[] {
     'used_memory_scripts_human:0B',
     `maxmemory:${maxmemory}`,
     `maxmemory_human:${bytesToHuman(maxmemory)}`,
-    `maxmemory_policy:${opt(s, 'maxmemory-policy', 'noeviction')}`,
+    `maxmemory_policy:${s.config.get('maxmemory-policy')}`,
     'allocator_frag_ratio:1.00',
     'allocator_frag_bytes:0',
     'allocator_rss_ratio:1.00',
@@ -358,7 +352,7 @@ function replicationSection(s: Server): string[] {
     'master_repl_offset:0',
     'second_repl_offset:-1',
     'repl_backlog_active:0',
-    `repl_backlog_size:${opt(s, 'repl-backlog-size', 1048576)}`,
+    `repl_backlog_size:${s.config.get('repl-backlog-size')}`,
     'repl_backlog_first_byte_offset:0',
     'repl_backlog_histlen:0',
   ];

@@ -1,18 +1,19 @@
 /**
  * Per-command latency samples for INFO latencystats (`latency_percentiles_usec_<cmd>`). Redis
  * keeps an HDR histogram per command; a ring of the most recent samples gives the same
- * percentiles closely enough at a fixed, small cost per call.
+ * percentiles closely enough at a fixed, small cost per call. Recording follows
+ * latency-tracking, the reported percentiles latency-tracking-info-percentiles.
  */
 import type { CommandDef } from '../commands/table.js';
 import type { Server } from './server.js';
 
 const RING = 1024;
-/** Redis's default latency-tracking-info-percentiles. */
-const PERCENTILES = [50, 99, 99.9];
 
 class Samples {
   readonly values = new Float64Array(RING);
   count = 0;
+  /** The command's call counter when last recorded: a smaller one means CONFIG RESETSTAT. */
+  calls = 0;
 
   add(usec: number): void {
     this.values[this.count % RING] = usec;
@@ -31,25 +32,29 @@ export function trackLatency(s: Server): void {
   const map = new Map<CommandDef, Samples>();
   perServer.set(s, map);
   s.callObservers.push((_c, def, _argv, usec) => {
+    if (!s.config.get('latency-tracking')) return;
     let smp = map.get(def);
-    if (!smp) map.set(def, (smp = new Samples()));
+    if (!smp || def.calls <= smp.calls) map.set(def, (smp = new Samples()));
+    smp.calls = def.calls;
     smp.add(usec);
   });
-}
-
-function percentileName(p: number): string {
-  return `p${String(p)}`;
 }
 
 export function latencyLines(s: Server): string[] {
   const map = perServer.get(s);
   if (!map) return [];
+  const percentiles = s.config.get('latency-tracking-info-percentiles');
   const out: string[] = [];
   for (const [def, smp] of map) {
+    // Statistics were reset since these samples were taken.
+    if (def.calls < smp.calls) {
+      map.delete(def);
+      continue;
+    }
     const sorted = smp.sorted();
-    const parts = PERCENTILES.map((p) => {
+    const parts = percentiles.map((p) => {
       const idx = Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1);
-      return `${percentileName(p)}=${sorted[Math.max(0, idx)].toFixed(3)}`;
+      return `p${String(p)}=${sorted[Math.max(0, idx)].toFixed(3)}`;
     });
     out.push(`latency_percentiles_usec_${def.name.replace(/[#:\r\n]/g, '_')}:${parts.join(',')}`);
   }

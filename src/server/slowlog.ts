@@ -39,11 +39,6 @@ function trimArgv(argv: string[]): string[] {
   return out;
 }
 
-function option(s: Server, name: string, fallback: number): number {
-  const v = (s.config.values as unknown as Record<string, unknown>)[name];
-  return typeof v === 'number' ? v : fallback;
-}
-
 export class Slowlog {
   /** Newest first. */
   entries: SlowlogEntry[] = [];
@@ -52,11 +47,11 @@ export class Slowlog {
   constructor(private readonly server: Server) {}
 
   get threshold(): number {
-    return option(this.server, 'slowlog-log-slower-than', 10000);
+    return this.server.config.get('slowlog-log-slower-than');
   }
 
   get maxLen(): number {
-    return option(this.server, 'slowlog-max-len', 128);
+    return this.server.config.get('slowlog-max-len');
   }
 
   record(c: Client, argv: string[], usec: number): void {
