@@ -518,6 +518,64 @@ test('CLIENT REPLY OFF/SKIP/ON and CLIENT PAUSE WRITE behave as in redis-server'
   }
 });
 
+test('CLIENT LIST flags for no-evict, monitor and blocked clients match redis-server', async (t) => {
+  const p = need(t);
+  if (!p) return;
+  const flagsOf = async (ctl: RawConn, id: string): Promise<string> =>
+    /flags=(\S+) /.exec(await ctl.call('CLIENT', 'LIST', 'ID', id))?.[1] ?? '';
+  const seen: string[][] = [];
+  for (const port of [p.ks.port, p.redis.port]) {
+    const ctl = await RawConn.open(port);
+    const c = await RawConn.open(port);
+    const id = (await c.call('CLIENT', 'ID')).slice(1, -2);
+    const got: string[] = [];
+    await c.call('CLIENT', 'NO-EVICT', 'on');
+    got.push(await flagsOf(ctl, id));
+    await c.call('CLIENT', 'NO-EVICT', 'off');
+    c.send('BLPOP', 'flags:none', '0');
+    let f = '';
+    for (let i = 0; i < 100 && f !== 'b'; i++) f = await flagsOf(ctl, id);
+    got.push(f);
+    await ctl.call('CLIENT', 'UNBLOCK', id);
+    await c.readReply();
+    await c.call('MONITOR');
+    got.push(await flagsOf(ctl, id));
+    seen.push(got);
+    c.close();
+    ctl.close();
+  }
+  assert.deepEqual(seen[0], seen[1]);
+  assert.deepEqual(seen[0], ['e', 'b', 'O']);
+});
+
+test('DEBUG SET-ACTIVE-EXPIRE 0 leaves expired keys alone until accessed or re-enabled', async (t) => {
+  const p = need(t);
+  if (!p) return;
+  const [a, b] = await conns(p);
+  const keyspace = async (c: RawConn): Promise<string> => {
+    const r = await c.call('INFO', 'keyspace');
+    return /db9:keys=(\d+)/.exec(r)?.[1] ?? '0';
+  };
+  await same(a, b, [
+    ['SELECT', '9'],
+    ['SET', 'ae:k', 'v', 'PX', '50'],
+    ['DEBUG', 'SET-ACTIVE-EXPIRE', '0'],
+  ]);
+  await new Promise((r) => setTimeout(r, 400));
+  assert.deepEqual(await Promise.all([keyspace(a), keyspace(b)]), ['1', '1']);
+  await same(a, b, [['DEBUG', 'SET-ACTIVE-EXPIRE', '1']]);
+  for (const c of [a, b]) {
+    let n = '1';
+    for (let i = 0; i < 100 && n !== '0'; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      n = await keyspace(c);
+    }
+    assert.equal(n, '0');
+  }
+  a.close();
+  b.close();
+});
+
 test('DEBUG SLEEP stops the whole server; other clients wait', async (t) => {
   const p = need(t);
   if (!p) return;
