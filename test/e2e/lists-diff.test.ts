@@ -1,0 +1,174 @@
+/**
+ * Differential test of the list family against redis-server 7.0: seeded random command streams
+ * over a small key pool (so commands collide), with bad arities, wrong types, non-numbers,
+ * out-of-range indexes, binary and large values, transactions and blocking commands that
+ * cannot block (inside MULTI, short timeouts). Raw replies are compared byte for byte.
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { redisServerOrSkip } from '../helpers/procs.js';
+import { startPair, compareStream, rng, pick, type Pair } from '../helpers/diff.js';
+
+let pair: Pair | null = null;
+
+before(async () => {
+  if (!redisServerOrSkip({ skip: () => undefined })) return;
+  pair = await startPair();
+});
+after(async () => {
+  await pair?.stop();
+});
+
+const KEYS = ['l1', 'l2', 'l3', 'k\r\n\0', '', 'str'];
+const VALUES = ['a', 'b', 'c', 'a', '', '\r\n', 'x\0y', '\xff', '1', '-1', 'v'.repeat(70)];
+const INDEXES = [
+  '0',
+  '1',
+  '2',
+  '-1',
+  '-2',
+  '3',
+  '-3',
+  '10',
+  '-10',
+  '100',
+  '-100',
+  'x',
+  '',
+  '1.5',
+  '+1',
+  '01',
+  ' 1',
+  '9223372036854775807',
+  '-9223372036854775808',
+  '9223372036854775808',
+];
+const COUNTS = ['0', '1', '2', '3', '5', '-1', 'x', '9223372036854775807', '-9223372036854775808'];
+const ENDS = ['LEFT', 'RIGHT', 'left', 'Right', 'middle'];
+const TIMEOUTS = [
+  '0.01',
+  '0.02',
+  '-1',
+  'x',
+  '',
+  '1e400',
+  'inf',
+  '-0.5',
+  '0x1p-6',
+  '1e17',
+  '-inf',
+  'nan',
+];
+
+function gen(r: () => number): string[] {
+  const key = () => pick(r, KEYS);
+  const val = () => pick(r, VALUES);
+  const vals = () => Array.from({ length: 1 + Math.floor(r() * 4) }, val);
+  const idx = () => (r() < 0.6 ? String(Math.floor(r() * 14) - 7) : pick(r, INDEXES));
+  const cmds: (() => string[])[] = [
+    () => ['LPUSH', key(), ...vals()],
+    () => ['RPUSH', key(), ...vals()],
+    () => ['RPUSH', key(), ...vals()],
+    () => ['LPUSHX', key(), ...vals()],
+    () => ['RPUSHX', key(), ...vals()],
+    () => ['LPOP', key(), ...(r() < 0.4 ? [pick(r, COUNTS)] : [])],
+    () => ['RPOP', key(), ...(r() < 0.4 ? [pick(r, COUNTS)] : [])],
+    () => ['LLEN', key()],
+    () => ['LINDEX', key(), idx()],
+    () => ['LSET', key(), idx(), val()],
+    () => ['LRANGE', key(), idx(), idx()],
+    () => ['LRANGE', key(), '0', '-1'],
+    () => ['LTRIM', key(), idx(), idx()],
+    () => ['LREM', key(), idx(), val()],
+    () => ['LINSERT', key(), pick(r, ['BEFORE', 'after', 'x']), val(), val()],
+    () => {
+      const tail: string[] = [];
+      for (let i = Math.floor(r() * 3); i > 0; i--) {
+        tail.push(pick(r, ['RANK', 'COUNT', 'MAXLEN', 'rank', 'bad']), pick(r, [...COUNTS, '-2']));
+      }
+      if (r() < 0.05) tail.push('RANK');
+      return ['LPOS', key(), val(), ...tail];
+    },
+    () => ['LMOVE', key(), key(), pick(r, ENDS), pick(r, ENDS)],
+    () => ['RPOPLPUSH', key(), key()],
+    () => {
+      const ks = Array.from({ length: 1 + Math.floor(r() * 3) }, key);
+      const nk = r() < 0.85 ? String(ks.length) : pick(r, ['0', '-1', 'x', '5']);
+      const tail = r() < 0.5 ? ['COUNT', pick(r, COUNTS)] : [];
+      if (r() < 0.05) tail.push('COUNT', '1');
+      return ['LMPOP', nk, ...ks, pick(r, ENDS), ...tail];
+    },
+    () => ['BLPOP', key(), ...(r() < 0.5 ? [key()] : []), pick(r, TIMEOUTS)],
+    () => ['BRPOP', key(), pick(r, TIMEOUTS)],
+    () => ['BRPOPLPUSH', key(), key(), pick(r, TIMEOUTS)],
+    () => ['BLMOVE', key(), key(), pick(r, ENDS), pick(r, ENDS), pick(r, TIMEOUTS)],
+    () => {
+      const ks = Array.from({ length: 1 + Math.floor(r() * 2) }, key);
+      const nk = r() < 0.9 ? String(ks.length) : pick(r, ['0', 'x']);
+      const tail = r() < 0.5 ? ['COUNT', pick(r, COUNTS)] : [];
+      return ['BLMPOP', pick(r, TIMEOUTS), nk, ...ks, pick(r, ENDS), ...tail];
+    },
+    () => ['SET', 'str', val()],
+    () => ['GET', key()],
+  ];
+  let argv = pick(r, cmds)();
+  if (argv[0] === 'SET' || argv[0] === 'GET') return argv;
+  const x = r();
+  // Wrong arities: drop or add an argument now and then.
+  if (x < 0.03) argv = argv.slice(0, Math.max(1, argv.length - 1 - Math.floor(r() * 2)));
+  else if (x < 0.05) argv = [...argv, val()];
+  return argv;
+}
+
+/** A stream that also wraps runs of commands in MULTI/EXEC (where blocking ones cannot block). */
+function stream(seed: number, n: number): string[][] {
+  const r = rng(seed);
+  const out: string[][] = [];
+  while (out.length < n) {
+    if (r() < 0.04) {
+      out.push(['MULTI']);
+      for (let i = 1 + Math.floor(r() * 4); i > 0; i--) out.push(gen(r));
+      out.push(['EXEC']);
+    } else out.push(gen(r));
+  }
+  return out;
+}
+
+for (const seed of [1, 2, 3]) {
+  test(`random list command stream, seed ${seed}`, async (t) => {
+    if (!pair) return t.skip('redis-server not installed');
+    const cmds = stream(seed, 2500);
+    for (let i = 0; i < cmds.length; i++) {
+      await compareStream(pair, [cmds[i]]).catch((e: Error) => {
+        throw new Error(`command ${i} ${JSON.stringify(cmds[i])}: ${e.message}`);
+      });
+    }
+    assert.equal(cmds.length >= 2500, true);
+  });
+}
+
+test('big values and long lists: ranges, trims, inserts in the middle', async (t) => {
+  if (!pair) return t.skip('redis-server not installed');
+  const big = 'B'.repeat(100000) + '\r\n';
+  const many = Array.from({ length: 3000 }, (_, i) => `e${i % 97}`);
+  await compareStream(pair, [
+    ['RPUSH', 'big', big, 'x', big],
+    ['LRANGE', 'big', '0', '-1'],
+    ['RPUSH', 'long', ...many],
+    ['LPUSH', 'long', ...many.slice(0, 500)],
+    ['LINSERT', 'long', 'BEFORE', 'e50', 'mid'],
+    ['LINSERT', 'long', 'AFTER', 'e96', 'mid2'],
+    ['LPOS', 'long', 'e5', 'RANK', '-3', 'COUNT', '0', 'MAXLEN', '2000'],
+    ['LPOS', 'long', 'e5', 'COUNT', '0'],
+    ['LREM', 'long', '-7', 'e3'],
+    ['LREM', 'long', '0', 'e4'],
+    ['LRANGE', 'long', '1500', '1600'],
+    ['LINDEX', 'long', '-1234'],
+    ['LTRIM', 'long', '100', '-100'],
+    ['LLEN', 'long'],
+    ['LRANGE', 'long', '0', '-1'],
+    ['LPOP', 'long', '1000'],
+    ['RPOP', 'long', '100000'],
+    ['LLEN', 'long'],
+  ]);
+});
