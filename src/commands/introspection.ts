@@ -103,7 +103,7 @@ function writeCommandInfo(r: Reply, def: CommandDef): void {
 }
 
 /** Finds `name` or `container|sub` (case-insensitive) among the commands that have handlers. */
-function findByFullName(c: Client, name: string): CommandDef | undefined {
+export function findByFullName(c: Client, name: string): CommandDef | undefined {
   const lower = name.toLowerCase();
   const bar = lower.indexOf('|');
   if (bar < 0) return c.server.table.commands.get(lower);

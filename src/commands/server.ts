@@ -9,8 +9,8 @@ import { serverInitHooks } from '../server/server.js';
 import { infoText, initInfo } from '../server/info.js';
 import { installSlowlog, slowlogOf } from '../server/slowlog.js';
 import { installMonitorFeed } from '../server/monitor.js';
-import { trackLatency } from '../server/latency.js';
-import { replyHelp, subcommandSyntaxError } from './introspection.js';
+import { trackLatency, trackedCommands, latencyHistogram } from '../server/latency.js';
+import { findByFullName, replyHelp, subcommandSyntaxError } from './introspection.js';
 import { debugCommands } from './debug.js';
 import { aclCommands } from './acl.js';
 
@@ -115,6 +115,40 @@ const LATENCY_HELP = [
   '    Prints this help.',
 ];
 
+/** LATENCY HISTOGRAM [command ...]: per command, calls and cumulative power-of-two buckets. */
+function latencyHistogramReply(c: Client, names: string[]): void {
+  const s = c.server;
+  let defs = trackedCommands(s);
+  if (names.length > 0) {
+    // In argument order; a container name stands for its subcommands.
+    const tracked = new Set(defs);
+    defs = [];
+    for (const name of names) {
+      const def = findByFullName(c, name);
+      if (!def) continue;
+      for (const d of [def, ...def.subcommands.values()]) if (tracked.has(d)) defs.push(d);
+    }
+  }
+  const hists = defs.flatMap((d) => {
+    const h = latencyHistogram(s, d);
+    return h ? [{ name: d.name, h }] : [];
+  });
+  const r = c.reply;
+  r.map(hists.length);
+  for (const { name, h } of hists) {
+    r.bulk(name);
+    r.map(2);
+    r.bulk('calls');
+    r.integer(h.calls);
+    r.bulk('histogram_usec');
+    r.map(h.cumulative.length);
+    for (const [bound, n] of h.cumulative) {
+      r.integer(bound);
+      r.integer(n);
+    }
+  }
+}
+
 export const serverCommands: Record<string, Handler> = {
   info(c, argv) {
     c.reply.verbatim(infoText(c.server, argv.slice(1)));
@@ -178,6 +212,14 @@ export const serverCommands: Record<string, Handler> = {
     c.reply.verbatim(
       `I'm sorry, Dave, I can't do that. Latency monitoring is disabled in this Redis instance. You may use "CONFIG SET latency-monitor-threshold <milliseconds>." in order to enable it. If we weren't in a deep space mission I'd suggest to take a look at https://redis.io/topics/latency-monitor.\n`,
     );
+  },
+
+  'latency|graph'(c, argv) {
+    c.reply.err(`No samples available for event '${argv[2]}'`);
+  },
+
+  'latency|histogram'(c, argv) {
+    latencyHistogramReply(c, argv.slice(2));
   },
 
   'latency|help'(c) {

@@ -12,12 +12,16 @@ const RING = 1024;
 class Samples {
   readonly values = new Float64Array(RING);
   count = 0;
+  /** Calls per power-of-two bucket: index k counts durations in (2^(k-1), 2^k] usec. */
+  readonly buckets: number[] = [];
   /** The command's call counter when last recorded: a smaller one means CONFIG RESETSTAT. */
   calls = 0;
 
   add(usec: number): void {
     this.values[this.count % RING] = usec;
     this.count++;
+    const k = usec <= 1 ? 0 : Math.ceil(Math.log2(usec));
+    this.buckets[k] = (this.buckets[k] ?? 0) + 1;
   }
 
   sorted(): Float64Array {
@@ -40,17 +44,43 @@ export function trackLatency(s: Server): void {
   });
 }
 
+/** The recorded commands whose statistics were not reset since (forgetting the others). */
+function liveSamples(s: Server): Map<CommandDef, Samples> {
+  const map = perServer.get(s) ?? new Map<CommandDef, Samples>();
+  for (const [def, smp] of map) if (def.calls < smp.calls) map.delete(def);
+  return map;
+}
+
+export interface Histogram {
+  calls: number;
+  /** [bucket upper bound in usec, calls at most that long], from the first non-empty bucket. */
+  cumulative: [number, number][];
+}
+
+/** LATENCY HISTOGRAM data for `def`, or null when it has no samples. */
+export function latencyHistogram(s: Server, def: CommandDef): Histogram | null {
+  const smp = liveSamples(s).get(def);
+  if (!smp) return null;
+  const cumulative: [number, number][] = [];
+  let total = 0;
+  for (let k = 0; k < smp.buckets.length; k++) {
+    const n = smp.buckets[k] ?? 0;
+    total += n;
+    if (total > 0) cumulative.push([2 ** k, total]);
+  }
+  return { calls: def.calls, cumulative };
+}
+
+/** Commands with latency samples, in the order they were first recorded. */
+export function trackedCommands(s: Server): CommandDef[] {
+  return [...liveSamples(s).keys()];
+}
+
 export function latencyLines(s: Server): string[] {
-  const map = perServer.get(s);
-  if (!map) return [];
+  const map = liveSamples(s);
   const percentiles = s.config.get('latency-tracking-info-percentiles');
   const out: string[] = [];
   for (const [def, smp] of map) {
-    // Statistics were reset since these samples were taken.
-    if (def.calls < smp.calls) {
-      map.delete(def);
-      continue;
-    }
     const sorted = smp.sorted();
     const parts = percentiles.map((p) => {
       const idx = Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1);

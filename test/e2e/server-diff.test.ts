@@ -225,6 +225,8 @@ test('SLOWLOG, ACL, LATENCY, DEBUG, SHUTDOWN and INFO errors match redis-server'
       ['LATENCY', 'RESET'],
       ['LATENCY', 'DOCTOR'],
       ['LATENCY', 'HELP'],
+      ['LATENCY', 'GRAPH', 'command'],
+      ['LATENCY', 'HISTOGRAM', 'nosuch'],
       ['DEBUG', 'nosuch'],
       ['DEBUG', 'OBJECT'],
       ['DEBUG', 'OBJECT', 'nokey'],
@@ -574,6 +576,28 @@ test('DEBUG SET-ACTIVE-EXPIRE 0 leaves expired keys alone until accessed or re-e
   }
   a.close();
   b.close();
+});
+
+test('LATENCY HISTOGRAM reports calls and cumulative power-of-two buckets', async (t) => {
+  const p = need(t);
+  if (!p) return;
+  for (const c of [p.ksConn, p.redisConn]) {
+    for (let i = 0; i < 5; i++) await c.call('ECHO', 'x');
+    const r = await c.call('LATENCY', 'HISTOGRAM', 'echo', 'nosuch');
+    const m =
+      /^\*2\r\n\$4\r\necho\r\n\*4\r\n\$5\r\ncalls\r\n:(\d+)\r\n\$14\r\nhistogram_usec\r\n\*(\d+)\r\n((?::\d+\r\n)+)$/.exec(
+        r,
+      );
+    assert.ok(m, r);
+    const nums = m[3]
+      .split('\r\n')
+      .filter(Boolean)
+      .map((x) => Number(x.slice(1)));
+    assert.equal(nums.length, Number(m[2]));
+    // Bounds are powers of two, counts cumulative, the last one all calls.
+    for (let i = 0; i < nums.length; i += 2) assert.equal(Math.log2(nums[i]) % 1, 0);
+    assert.equal(nums[nums.length - 1], Number(m[1]));
+  }
 });
 
 test('DEBUG SLEEP stops the whole server; other clients wait', async (t) => {
