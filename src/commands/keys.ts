@@ -107,6 +107,74 @@ function flushArgsOk(c: Client, argv: string[]): boolean {
   return false;
 }
 
+// --- KEYS ---------------------------------------------------------------------------------------
+
+/**
+ * KEYS over a database larger than this runs in slices of KEYS_SLICE keys across event-loop
+ * turns, the client blocked meanwhile (its pipeline waits, other clients are served). The reply
+ * then holds every key present throughout plus possibly some added or removed during the walk,
+ * rather than one instant's view; inside MULTI/EXEC and for internal clients it stays atomic.
+ */
+const KEYS_SYNC_MAX = 100000;
+const KEYS_SLICE = 20000;
+
+/** Collects up to `limit` matching keys from `it`; false when `it` is exhausted. */
+function collectKeys(
+  it: Iterator<string>,
+  expires: Map<string, number>,
+  pattern: string,
+  out: string[],
+  limit: number,
+): boolean {
+  const all = matchesAll(pattern);
+  const now = Date.now();
+  for (let i = 0; i < limit; i++) {
+    const e = it.next();
+    if (e.done) return false;
+    const key = e.value;
+    if (!all && !globMatch(pattern, key)) continue;
+    // Expired keys are skipped but not deleted here, as in Redis.
+    const when = expires.size === 0 ? undefined : expires.get(key);
+    if (when !== undefined && when <= now) continue;
+    out.push(key);
+  }
+  return true;
+}
+
+function keys(c: Client, argv: string[]): void {
+  const s = c.server;
+  const db = c.db;
+  const pattern = argv[1];
+  const it = db.dict.keys();
+  const expires = db.expires;
+  const out: string[] = [];
+  const sliced = db.size > KEYS_SYNC_MAX && c.socket !== null && c.kind === 'normal' && !s.inExec;
+  if (!sliced) {
+    collectKeys(it, expires, pattern, out, Infinity);
+    c.reply.bulkArray(out);
+    return;
+  }
+  let cancelled = false;
+  s.block(c, {
+    deadline: 0,
+    unblockable: false,
+    onTimeout: () => undefined,
+    onCancel: () => {
+      cancelled = true;
+    },
+  });
+  const slice = (): void => {
+    if (cancelled) return;
+    if (collectKeys(it, expires, pattern, out, KEYS_SLICE)) {
+      setImmediate(slice);
+      return;
+    }
+    c.reply.bulkArray(out);
+    s.unblock(c);
+  };
+  slice();
+}
+
 // --- SCAN ---------------------------------------------------------------------------------------
 
 const scanCursors = new WeakMap<Db, ScanCursors>();
@@ -381,21 +449,7 @@ export const keyCommands: Record<string, Handler> = {
     c.reply.integer(1);
   },
 
-  keys(c, argv) {
-    const pattern = argv[1];
-    const all = matchesAll(pattern);
-    const db = c.db;
-    const now = Date.now();
-    const out: string[] = [];
-    // Expired keys are skipped but not deleted here, as in Redis.
-    for (const key of db.dict.keys()) {
-      if (!all && !globMatch(pattern, key)) continue;
-      const when = db.expires.size === 0 ? undefined : db.expires.get(key);
-      if (when !== undefined && when <= now) continue;
-      out.push(key);
-    }
-    c.reply.bulkArray(out);
-  },
+  keys,
 
   scan,
 
@@ -424,8 +478,15 @@ export const keyCommands: Record<string, Handler> = {
       n += db.clear();
       scanCursors.get(db)?.clear();
     }
-    // Redis counts the removed keys plus one for the command itself.
-    s.dirty += n + 1;
+    s.dirty += n;
+    // With save points configured Redis writes the (now empty) RDB at once; the save must not
+    // reset `dirty`, or FLUSHALL would not be propagated.
+    if (s.config.get('save').length > 0) {
+      const dirty = s.dirty;
+      s.rdb.saveSync();
+      s.dirty = dirty;
+    }
+    s.dirty++;
     c.reply.ok();
   },
 

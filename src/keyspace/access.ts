@@ -46,14 +46,17 @@ export class AccessTracker {
     return Math.floor((this.now() - this.base) / 60000);
   }
 
-  /** Records an access (read or write) to `key`. */
-  touch(key: string): void {
+  /** Records an access (read or write) to `key`; `created` when the key was just added. */
+  touch(key: string, created = false): void {
     this.times.set(key, this.seconds());
     const lfu = this.lfu;
     if (lfu === null) return;
-    const packed = lfu.get(key);
-    const counter = packed === undefined ? LFU_INIT_VAL - 1 : this.decayed(packed);
-    lfu.set(key, (this.minutes() << 8) | this.logIncr(counter));
+    let counter = LFU_INIT_VAL;
+    if (!created) {
+      const packed = lfu.get(key);
+      counter = this.logIncr(packed === undefined ? LFU_INIT_VAL : this.decayed(packed));
+    }
+    lfu.set(key, (this.minutes() << 8) | counter);
   }
 
   forget(key: string): void {

@@ -98,7 +98,7 @@ export class Db {
   set(key: string, value: Value, keepTtl = false): void {
     const existed = this.dict.has(key);
     this.dict.set(key, value);
-    if (this.access !== null) this.access.touch(key);
+    if (this.access !== null) this.access.touch(key, !existed);
     if (!existed) this.owner.onKeyAdded(this, key);
     else if (!keepTtl && this.expires.size !== 0) this.expires.delete(key);
   }
