@@ -1,4 +1,751 @@
-/** PLACEHOLDER: the zsets command family, not written yet. */
+/**
+ * The sorted-set family with Redis 7.0's argument parsing order, error texts and reply shapes
+ * (WITHSCORES flat in RESP2, [member, score] pairs in RESP3). Range queries walk the skiplist
+ * from an O(log n) starting point; ZMPOP propagates as ZPOPMIN/ZPOPMAX.
+ */
 import type { Handler } from './table.js';
+import type { Client } from '../server/client.js';
+import { ZSetValue } from '../types/zset.js';
+import { SetValue } from '../types/set.js';
+import type { ScoreRange, ZNode } from '../types/zset-skiplist.js';
+import { scoreGteMin, scoreLteMax, lexGteMin, lexLteMax } from '../types/zset-skiplist.js';
+import { lexCount, lexFirst, lexLast, lexRemove } from '../types/zset-lex.js';
+import { parseLexRange, parseScoreRange } from '../types/zset-range.js';
+import { union, inter, diff, type Aggregate, type Source } from '../types/zset-setops.js';
+import { parseCursor, parseScanOptions, stringMatch } from '../types/set-scan.js';
+import { parseDouble, parseLong } from '../util/parse.js';
+import { formatG17 } from '../util/numfmt.js';
+import { WRONGTYPE } from './sets.js';
 
-export const zsetCommands: Record<string, Handler> = {};
+const NOT_INT = 'value is not an integer or out of range';
+const NOT_FLOAT = 'value is not a valid float';
+const SCORE_RANGE_ERR = 'min or max is not a float';
+const LEX_RANGE_ERR = 'min or max not valid string range item';
+const NAN_ERR = 'resulting score is not a number (NaN)';
+
+/** The zset at `key`: undefined if missing, null if another type (WRONGTYPE already sent). */
+export function lookupZset(c: Client, key: string): ZSetValue | undefined | null {
+  const v = c.db.get(key);
+  if (v === undefined) return undefined;
+  if (v instanceof ZSetValue) return v;
+  c.reply.error(WRONGTYPE);
+  return null;
+}
+
+export function newZset(c: Client, firstLen = 0): ZSetValue {
+  const cfg = c.server.config;
+  return new ZSetValue(
+    {
+      maxEntries: cfg.get('zset-max-listpack-entries'),
+      maxValue: cfg.get('zset-max-listpack-value'),
+    },
+    firstLen,
+  );
+}
+
+/** Replies members (and scores): flat in RESP2, pairs in RESP3. */
+function replyNodes(c: Client, items: readonly [string, number][], withscores: boolean): void {
+  const r = c.reply;
+  if (!withscores) {
+    r.array(items.length);
+    for (const [m] of items) r.bulk(m);
+    return;
+  }
+  const nested = r.resp === 3;
+  r.array(nested ? items.length : items.length * 2);
+  for (const [m, s] of items) {
+    if (nested) r.array(2);
+    r.bulk(m);
+    r.double(s);
+  }
+}
+
+/** Stores `z` at `dst` (or deletes `dst` when empty) and replies its size. */
+function storeZset(c: Client, dst: string, z: ZSetValue): void {
+  if (z.size > 0) {
+    c.db.set(dst, z);
+    c.server.dirty++;
+  } else if (c.db.delete(dst)) {
+    c.server.dirty++;
+  }
+  c.reply.integer(z.size);
+}
+
+// --- ZADD / ZINCRBY -------------------------------------------------------------------------
+
+function zadd(c: Client, argv: string[], incrCmd: boolean): void {
+  let nx = false,
+    xx = false,
+    gt = false,
+    lt = false,
+    ch = false,
+    incr = incrCmd;
+  let i = 2;
+  for (; i < argv.length; i++) {
+    const o = argv[i].toLowerCase();
+    if (o === 'nx') nx = true;
+    else if (o === 'xx') xx = true;
+    else if (o === 'ch') ch = true;
+    else if (o === 'incr') incr = true;
+    else if (o === 'gt') gt = true;
+    else if (o === 'lt') lt = true;
+    else break;
+  }
+  const elements = argv.length - i;
+  if (elements % 2 !== 0 || elements === 0) return c.reply.err('syntax error');
+  if (nx && xx) return c.reply.err('XX and NX options at the same time are not compatible');
+  if ((gt && nx) || (lt && nx) || (gt && lt)) {
+    return c.reply.err('GT, LT, and/or NX options at the same time are not compatible');
+  }
+  if (incr && elements > 2) {
+    return c.reply.err('INCR option supports a single increment-element pair');
+  }
+  const scores: number[] = [];
+  for (let j = i; j < argv.length; j += 2) {
+    const s = parseDouble(argv[j]);
+    if (s === null) return c.reply.err(NOT_FLOAT);
+    scores.push(s);
+  }
+  const key = argv[1];
+  let z = lookupZset(c, key);
+  if (z === null) return;
+  let added = 0,
+    updated = 0,
+    processed = 0;
+  let last = 0;
+  if (z === undefined && !xx) {
+    z = newZset(c, argv[i + 1].length);
+    c.db.set(key, z);
+  }
+  if (z !== undefined) {
+    for (let j = 0; j < scores.length; j++) {
+      const m = argv[i + j * 2 + 1];
+      let score = scores[j];
+      const cur = z.score(m);
+      if (cur !== undefined) {
+        if (nx) continue;
+        if (incr) {
+          score += cur;
+          if (Number.isNaN(score)) {
+            c.server.dirty += added + updated;
+            return c.reply.err(NAN_ERR);
+          }
+        }
+        if ((lt && score >= cur) || (gt && score <= cur)) continue;
+        last = score;
+        processed++;
+        if (score !== cur) {
+          z.set(m, score);
+          updated++;
+        }
+      } else if (!xx) {
+        z.set(m, score);
+        added++;
+        processed++;
+        last = score;
+      }
+    }
+  }
+  c.server.dirty += added + updated;
+  if (incr) {
+    if (processed) c.reply.double(last);
+    else c.reply.nil();
+  } else {
+    c.reply.integer(ch ? added + updated : added);
+  }
+}
+
+// --- ranges ---------------------------------------------------------------------------------
+
+type RangeType = 'auto' | 'rank' | 'score' | 'lex';
+type Direction = 'auto' | 'fwd' | 'rev';
+
+/** Collects the elements of a rank range (after Redis's index sanitizing). */
+function rankRange(z: ZSetValue, start: number, end: number, rev: boolean): [string, number][] {
+  const len = z.size;
+  if (start < 0) start += len;
+  if (end < 0) end += len;
+  if (start < 0) start = 0;
+  if (start > end || start >= len) return [];
+  if (end >= len) end = len - 1;
+  const out: [string, number][] = [];
+  if (!rev) {
+    for (let n: ZNode | null = z.at(start), k = start; n !== null && k <= end; k++) {
+      out.push([n.member, n.score]);
+      n = n.next[0];
+    }
+  } else {
+    for (let n: ZNode | null = z.at(len - 1 - start), k = start; n !== null && k <= end; k++) {
+      out.push([n.member, n.score]);
+      n = n.backward;
+    }
+  }
+  return out;
+}
+
+/**
+ * Walks from the first in-range node (`first`), skipping `offset` nodes, emitting while
+ * `inRange` holds, at most `limit` (negative: no limit). A negative offset skips everything,
+ * as in Redis.
+ */
+function walk(
+  z: ZSetValue,
+  first: ZNode | null,
+  rev: boolean,
+  offset: number,
+  limit: number,
+  inRange: (n: ZNode) => boolean,
+): [string, number][] {
+  const out: [string, number][] = [];
+  if (first === null || offset < 0 || (offset > 0 && offset >= z.size)) return out;
+  let n: ZNode | null = first;
+  if (offset > 0) {
+    const r = z.sl.rank(first.score, first.member) + (rev ? -offset : offset);
+    n = z.sl.byRank(r);
+  }
+  while (n !== null && limit !== 0 && inRange(n)) {
+    out.push([n.member, n.score]);
+    n = rev ? n.backward : n.next[0];
+    limit--;
+  }
+  return out;
+}
+
+function zrangeGeneric(
+  c: Client,
+  argv: string[],
+  argStart: number,
+  store: string | null,
+  type0: RangeType,
+  dir0: Direction,
+): void {
+  let type = type0;
+  let dir = dir0;
+  let withscores = false;
+  let offset = 0;
+  let limit = -1;
+  for (let j = argStart + 3; j < argv.length; j++) {
+    const o = argv[j].toLowerCase();
+    const left = argv.length - j - 1;
+    if (store === null && o === 'withscores') withscores = true;
+    else if (o === 'limit' && left >= 2) {
+      const a = parseLong(argv[j + 1]);
+      if (a === null) return c.reply.err(NOT_INT);
+      const b = parseLong(argv[j + 2]);
+      if (b === null) return c.reply.err(NOT_INT);
+      offset = a;
+      limit = b;
+      j += 2;
+    } else if (dir === 'auto' && o === 'rev') dir = 'rev';
+    else if (type === 'auto' && o === 'bylex') type = 'lex';
+    else if (type === 'auto' && o === 'byscore') type = 'score';
+    else return c.reply.err('syntax error');
+  }
+  if (dir === 'auto') dir = 'fwd';
+  if (type === 'auto') type = 'rank';
+  if (limit !== -1 && type === 'rank') {
+    return c.reply.err(
+      'syntax error, LIMIT is only supported in combination with either BYSCORE or BYLEX',
+    );
+  }
+  if (withscores && type === 'lex') {
+    return c.reply.err('syntax error, WITHSCORES not supported in combination with BYLEX');
+  }
+  const rev = dir === 'rev';
+  let minArg = argv[argStart + 1];
+  let maxArg = argv[argStart + 2];
+  if (rev && type !== 'rank') [minArg, maxArg] = [maxArg, minArg];
+  let collect: (z: ZSetValue) => [string, number][];
+  if (type === 'rank') {
+    const start = parseLong(minArg);
+    if (start === null) return c.reply.err(NOT_INT);
+    const end = parseLong(maxArg);
+    if (end === null) return c.reply.err(NOT_INT);
+    collect = (z) => rankRange(z, start, end, rev);
+  } else if (type === 'score') {
+    const r = parseScoreRange(minArg, maxArg);
+    if (!r) return c.reply.err(SCORE_RANGE_ERR);
+    collect = (z) =>
+      rev
+        ? walk(z, z.sl.lastInRange(r), true, offset, limit, (n) => scoreGteMin(n.score, r))
+        : walk(z, z.sl.firstInRange(r), false, offset, limit, (n) => scoreLteMax(n.score, r));
+  } else {
+    const r = parseLexRange(minArg, maxArg);
+    if (!r) return c.reply.err(LEX_RANGE_ERR);
+    collect = (z) =>
+      rev
+        ? walk(z, lexLast(z, r), true, offset, limit, (n) => lexGteMin(n.member, r))
+        : walk(z, lexFirst(z, r), false, offset, limit, (n) => lexLteMax(n.member, r));
+  }
+  const z = lookupZset(c, argv[argStart]);
+  if (z === null) return;
+  const items = z === undefined ? [] : collect(z);
+  if (store === null) {
+    replyNodes(c, items, withscores);
+    return;
+  }
+  const dst = newZset(c);
+  for (const [m, s] of items) dst.set(m, s);
+  storeZset(c, store, dst);
+}
+
+function rangeCommand(argStart: number, type: RangeType, dir: Direction): Handler {
+  return (c, argv) => zrangeGeneric(c, argv, argStart, null, type, dir);
+}
+
+function zremrangeGeneric(c: Client, argv: string[], type: 'rank' | 'score' | 'lex'): void {
+  let remove: (z: ZSetValue) => number;
+  if (type === 'rank') {
+    const s0 = parseLong(argv[2]);
+    if (s0 === null) return c.reply.err(NOT_INT);
+    const e0 = parseLong(argv[3]);
+    if (e0 === null) return c.reply.err(NOT_INT);
+    remove = (z) => {
+      let start = s0 < 0 ? z.size + s0 : s0;
+      let end = e0 < 0 ? z.size + e0 : e0;
+      if (start < 0) start = 0;
+      if (start > end || start >= z.size) return 0;
+      if (end >= z.size) end = z.size - 1;
+      return z.removeRanks(start, end);
+    };
+  } else if (type === 'score') {
+    const r = parseScoreRange(argv[2], argv[3]);
+    if (!r) return c.reply.err(SCORE_RANGE_ERR);
+    remove = (z) => {
+      const b = scoreRanks(z, r);
+      return b ? z.removeRanks(b[0], b[1]) : 0;
+    };
+  } else {
+    const r = parseLexRange(argv[2], argv[3]);
+    if (!r) return c.reply.err(LEX_RANGE_ERR);
+    remove = (z) => lexRemove(z, r);
+  }
+  const key = argv[1];
+  const z = lookupZset(c, key);
+  if (z === null) return;
+  if (z === undefined) return c.reply.integer(0);
+  const removed = remove(z);
+  if (z.size === 0) c.db.delete(key);
+  c.server.dirty += removed;
+  c.reply.integer(removed);
+}
+
+/** 0-based rank bounds of the members whose scores are in `r`, or null. */
+function scoreRanks(z: ZSetValue, r: ScoreRange): [number, number] | null {
+  const a = z.sl.firstInRange(r);
+  const b = z.sl.lastInRange(r);
+  if (a === null || b === null) return null;
+  const ra = z.sl.rank(a.score, a.member) - 1;
+  const rb = z.sl.rank(b.score, b.member) - 1;
+  return ra <= rb ? [ra, rb] : null;
+}
+
+const zsetCountCommands: Record<'zcount' | 'zlexcount', Handler> = {
+  zcount(c, argv) {
+    const r = parseScoreRange(argv[2], argv[3]);
+    if (!r) return c.reply.err(SCORE_RANGE_ERR);
+    const z = lookupZset(c, argv[1]);
+    if (z === null) return;
+    const b = z === undefined ? null : scoreRanks(z, r);
+    c.reply.integer(b ? b[1] - b[0] + 1 : 0);
+  },
+
+  zlexcount(c, argv) {
+    const r = parseLexRange(argv[2], argv[3]);
+    if (!r) return c.reply.err(LEX_RANGE_ERR);
+    const z = lookupZset(c, argv[1]);
+    if (z === null) return;
+    c.reply.integer(z === undefined ? 0 : lexCount(z, r));
+  },
+};
+
+// --- pops -----------------------------------------------------------------------------------
+
+export type PopShape = 'flat' | 'nested' | 'key-flat' | 'key-nested';
+
+/**
+ * Pops up to `count` elements from `z` (at `key`) and replies in `shape`; deletes the key when
+ * it empties. Shared with the blocking variants.
+ */
+export function popAndReply(
+  c: Client,
+  key: string,
+  z: ZSetValue,
+  max: boolean,
+  count: number,
+  shape: PopShape,
+): void {
+  const n = Math.min(count, z.size);
+  const r = c.reply;
+  if (shape === 'flat') r.array(n * 2);
+  else if (shape === 'nested') r.array(n);
+  else if (shape === 'key-flat') {
+    r.array(n * 2 + 1);
+    r.bulk(key);
+  } else {
+    r.array(2);
+    r.bulk(key);
+    r.array(n);
+  }
+  const nested = shape === 'nested' || shape === 'key-nested';
+  for (let i = 0; i < n; i++) {
+    const node = max ? z.sl.tail! : z.sl.first()!;
+    if (nested) r.array(2);
+    r.bulk(node.member);
+    r.double(node.score);
+    z.remove(node.member);
+  }
+  if (z.size === 0) c.db.delete(key);
+  c.server.dirty += n;
+}
+
+function zpopCommand(max: boolean): Handler {
+  return (c, argv) => {
+    if (argv.length > 3) return c.reply.err('syntax error');
+    let count = -1;
+    if (argv.length === 3) {
+      const n = parseLong(argv[2]);
+      if (n === null || n < 0) return c.reply.err('value is out of range, must be positive');
+      count = n;
+    }
+    const z = lookupZset(c, argv[1]);
+    if (z === null) return;
+    if (z === undefined || count === 0) return c.reply.array(0);
+    const shape = c.reply.resp === 3 && count !== -1 ? 'nested' : 'flat';
+    popAndReply(c, argv[1], z, max, count === -1 ? 1 : count, shape);
+  };
+}
+
+export interface MpopArgs {
+  keys: string[];
+  max: boolean;
+  count: number;
+}
+
+/** Parses `numkeys key... MIN|MAX [COUNT n]` starting at argv[from]; null after replying. */
+export function parseMpop(c: Client, argv: string[], from: number): MpopArgs | null {
+  const numkeys = parseLong(argv[from]);
+  if (numkeys === null || numkeys < 1) {
+    c.reply.err('numkeys should be greater than 0');
+    return null;
+  }
+  const whereIdx = from + numkeys + 1;
+  if (whereIdx >= argv.length) {
+    c.reply.err('syntax error');
+    return null;
+  }
+  const where = argv[whereIdx].toLowerCase();
+  if (where !== 'min' && where !== 'max') {
+    c.reply.err('syntax error');
+    return null;
+  }
+  let count = -1;
+  for (let j = whereIdx + 1; j < argv.length; j++) {
+    if (count === -1 && argv[j].toLowerCase() === 'count' && j + 1 < argv.length) {
+      j++;
+      const n = parseLong(argv[j]);
+      if (n === null || n < 1) {
+        c.reply.err('count should be greater than 0');
+        return null;
+      }
+      count = n;
+    } else {
+      c.reply.err('syntax error');
+      return null;
+    }
+  }
+  return {
+    keys: argv.slice(from + 1, from + 1 + numkeys),
+    max: where === 'max',
+    count: count === -1 ? 1 : count,
+  };
+}
+
+/**
+ * ZMPOP on the first non-empty key; false when none had elements (nothing replied).
+ * WRONGTYPE stops at the first key of another type; returns true then (error replied).
+ */
+export function mpopFirst(c: Client, a: MpopArgs): boolean {
+  for (const key of a.keys) {
+    const z = lookupZset(c, key);
+    if (z === null) return true;
+    if (z === undefined) continue;
+    popAndReply(c, key, z, a.max, a.count, 'key-nested');
+    c.propagateAs = [[a.max ? 'ZPOPMAX' : 'ZPOPMIN', key, String(a.count)]];
+    return true;
+  }
+  return false;
+}
+
+// --- ZRANDMEMBER ----------------------------------------------------------------------------
+
+function randomNode(z: ZSetValue): ZNode {
+  return z.at(Math.floor(Math.random() * z.size));
+}
+
+function zrandmember(c: Client, argv: string[]): void {
+  if (argv.length < 3) {
+    const z = lookupZset(c, argv[1]);
+    if (z === null) return;
+    c.reply.bulkOrNull(z ? randomNode(z).member : null);
+    return;
+  }
+  const l = parseLong(argv[2]);
+  if (l === null) return c.reply.err(NOT_INT);
+  if (argv[2] === '-9223372036854775808') {
+    return c.reply.err(
+      'value is out of range, value must between -9223372036854775807 and 9223372036854775807',
+    );
+  }
+  if (argv.length > 4 || (argv.length === 4 && argv[3].toLowerCase() !== 'withscores')) {
+    return c.reply.err('syntax error');
+  }
+  const withscores = argv.length === 4;
+  if (withscores && Math.abs(l) > 4611686018427387903) {
+    return c.reply.err('value is out of range');
+  }
+  const z = lookupZset(c, argv[1]);
+  if (z === null) return;
+  if (z === undefined || l === 0) return c.reply.array(0);
+  const count = Math.abs(l);
+  let items: [string, number][];
+  if (l < 0 || count === 1) {
+    items = [];
+    for (let i = 0; i < count; i++) {
+      const n = randomNode(z);
+      items.push([n.member, n.score]);
+    }
+  } else if (count >= z.size) {
+    items = rankRange(z, 0, -1, false);
+  } else {
+    const picked = new Map<string, number>();
+    while (picked.size < count) {
+      const n = randomNode(z);
+      picked.set(n.member, n.score);
+    }
+    items = [...picked];
+  }
+  replyNodes(c, items, withscores);
+}
+
+// --- ZUNION / ZINTER / ZDIFF ----------------------------------------------------------------
+
+type SetOp = 'union' | 'inter' | 'diff';
+
+function setOpGeneric(
+  c: Client,
+  argv: string[],
+  numkeysIdx: number,
+  op: SetOp,
+  dst: string | null,
+  cardOnly: boolean,
+): void {
+  const name = argv[0].toLowerCase();
+  const setnum = parseLong(argv[numkeysIdx]);
+  if (setnum === null) return c.reply.err(NOT_INT);
+  if (setnum < 1) return c.reply.err(`at least 1 input key is needed for '${name}' command`);
+  if (setnum > argv.length - (numkeysIdx + 1)) return c.reply.err('syntax error');
+  const sources: Source[] = [];
+  let j = numkeysIdx + 1;
+  for (let i = 0; i < setnum; i++, j++) {
+    const v = c.db.get(argv[j]);
+    if (v !== undefined && !(v instanceof ZSetValue) && !(v instanceof SetValue)) {
+      return c.reply.error(WRONGTYPE);
+    }
+    sources.push({ value: v, weight: 1 });
+  }
+  let how: Aggregate = 'sum';
+  let withscores = false;
+  let limit = 0;
+  while (j < argv.length) {
+    const o = argv[j].toLowerCase();
+    const remaining = argv.length - j;
+    if (op !== 'diff' && !cardOnly && remaining >= setnum + 1 && o === 'weights') {
+      j++;
+      for (let i = 0; i < setnum; i++, j++) {
+        const w = parseDouble(argv[j]);
+        if (w === null) return c.reply.err('weight value is not a float');
+        sources[i].weight = w;
+      }
+    } else if (op !== 'diff' && !cardOnly && remaining >= 2 && o === 'aggregate') {
+      const a = argv[j + 1].toLowerCase();
+      if (a !== 'sum' && a !== 'min' && a !== 'max') return c.reply.err('syntax error');
+      how = a;
+      j += 2;
+    } else if (dst === null && !cardOnly && o === 'withscores') {
+      withscores = true;
+      j++;
+    } else if (cardOnly && remaining >= 2 && o === 'limit') {
+      const l = parseLong(argv[j + 1]);
+      if (l === null || l < 0) return c.reply.err("LIMIT can't be negative");
+      limit = l;
+      j += 2;
+    } else {
+      return c.reply.err('syntax error');
+    }
+  }
+  if (cardOnly) {
+    c.reply.integer(inter(sources, how, true, limit).count);
+    return;
+  }
+  const result =
+    op === 'union'
+      ? union(sources, how)
+      : op === 'inter'
+        ? inter(sources, how).result
+        : diff(sources);
+  const z = newZset(c);
+  z.listpack = false;
+  for (const [m, s] of result) z.set(m, s);
+  if (dst !== null) {
+    z.shrinkIfSmall();
+    storeZset(c, dst, z);
+    return;
+  }
+  replyNodes(c, rankRange(z, 0, -1, false), withscores);
+}
+
+function setOpCommand(op: SetOp, store: boolean): Handler {
+  return (c, argv) =>
+    store
+      ? setOpGeneric(c, argv, 2, op, argv[1], false)
+      : setOpGeneric(c, argv, 1, op, null, false);
+}
+
+/**
+ * A score as a listpack stores it (and ZSCAN then shows it): integral values within
+ * +-(2^63-1)/2 as exact integers, others as %.17g.
+ */
+function listpackScore(d: number): string {
+  if (Number.isInteger(d) && Math.abs(d) <= 4611686018427387903) return BigInt(d).toString();
+  return formatG17(d);
+}
+
+// --- the table ------------------------------------------------------------------------------
+
+export const zsetCommands: Record<string, Handler> = {
+  zadd: (c, argv) => zadd(c, argv, false),
+  zincrby: (c, argv) => zadd(c, argv, true),
+
+  zscore(c, argv) {
+    const z = lookupZset(c, argv[1]);
+    if (z === null) return;
+    const s = z?.score(argv[2]);
+    if (s === undefined) c.reply.nil();
+    else c.reply.double(s);
+  },
+
+  zmscore(c, argv) {
+    const z = lookupZset(c, argv[1]);
+    if (z === null) return;
+    c.reply.array(argv.length - 2);
+    for (let i = 2; i < argv.length; i++) {
+      const s = z?.score(argv[i]);
+      if (s === undefined) c.reply.nil();
+      else c.reply.double(s);
+    }
+  },
+
+  zcard(c, argv) {
+    const z = lookupZset(c, argv[1]);
+    if (z !== null) c.reply.integer(z?.size ?? 0);
+  },
+
+  zrank(c, argv) {
+    const z = lookupZset(c, argv[1]);
+    if (z === null) return;
+    const r = z ? z.rank(argv[2]) : -1;
+    if (r < 0) c.reply.nil();
+    else c.reply.integer(r);
+  },
+
+  zrevrank(c, argv) {
+    const z = lookupZset(c, argv[1]);
+    if (z === null) return;
+    const r = z ? z.rank(argv[2]) : -1;
+    if (r < 0) c.reply.nil();
+    else c.reply.integer(z!.size - 1 - r);
+  },
+
+  zrem(c, argv) {
+    const key = argv[1];
+    const z = lookupZset(c, key);
+    if (z === null) return;
+    if (z === undefined) return c.reply.integer(0);
+    let removed = 0;
+    for (let i = 2; i < argv.length; i++) {
+      if (z.remove(argv[i])) removed++;
+      if (z.size === 0) {
+        c.db.delete(key);
+        break;
+      }
+    }
+    c.server.dirty += removed;
+    c.reply.integer(removed);
+  },
+
+  ...zsetCountCommands,
+
+  zrange: rangeCommand(1, 'auto', 'auto'),
+  zrevrange: rangeCommand(1, 'rank', 'rev'),
+  zrangebyscore: rangeCommand(1, 'score', 'fwd'),
+  zrevrangebyscore: rangeCommand(1, 'score', 'rev'),
+  zrangebylex: rangeCommand(1, 'lex', 'fwd'),
+  zrevrangebylex: rangeCommand(1, 'lex', 'rev'),
+  zrangestore: (c, argv) => zrangeGeneric(c, argv, 2, argv[1], 'auto', 'auto'),
+
+  zremrangebyrank: (c, argv) => zremrangeGeneric(c, argv, 'rank'),
+  zremrangebyscore: (c, argv) => zremrangeGeneric(c, argv, 'score'),
+  zremrangebylex: (c, argv) => zremrangeGeneric(c, argv, 'lex'),
+
+  zpopmin: zpopCommand(false),
+  zpopmax: zpopCommand(true),
+
+  zmpop(c, argv) {
+    const a = parseMpop(c, argv, 1);
+    if (a && !mpopFirst(c, a)) c.reply.nilArray();
+  },
+
+  zrandmember: zrandmember,
+
+  zunion: setOpCommand('union', false),
+  zinter: setOpCommand('inter', false),
+  zdiff: setOpCommand('diff', false),
+  zunionstore: setOpCommand('union', true),
+  zinterstore: setOpCommand('inter', true),
+  zdiffstore: setOpCommand('diff', true),
+  zintercard: (c, argv) => setOpGeneric(c, argv, 1, 'inter', null, true),
+
+  zscan(c, argv) {
+    const cursor = parseCursor(c, argv[2]);
+    if (cursor === null) return;
+    const z = lookupZset(c, argv[1]);
+    if (z === null) return;
+    if (z === undefined) return c.reply.raw('*2\r\n$1\r\n0\r\n*0\r\n');
+    const opts = parseScanOptions(c, argv, 3, cursor);
+    if (!opts) return;
+    let next = 0;
+    let items: [string, number][];
+    if (z.listpack) items = rankRange(z, 0, -1, false);
+    else {
+      const r = z.scan.step(
+        cursor,
+        opts.count,
+        () => z.dict.entries(),
+        (e) => z.dict.has(e[0]),
+      );
+      next = r.next;
+      items = r.items;
+    }
+    const pat = opts.pattern;
+    if (pat !== null) items = items.filter(([m]) => stringMatch(pat, m));
+    c.reply.array(2);
+    c.reply.bulk(String(next));
+    c.reply.array(items.length * 2);
+    const fmt = z.listpack ? listpackScore : formatG17;
+    for (const [m, s] of items) {
+      c.reply.bulk(m);
+      c.reply.bulk(fmt(z.dict.get(m) ?? s));
+    }
+  },
+};

@@ -1,0 +1,277 @@
+/**
+ * An indexable skiplist ordered by (score, member): each forward link records how many nodes it
+ * skips (its span), so rank lookups, rank ranges and inserts/deletes are O(log n). Members are
+ * latin1 strings, whose `<` order equals Redis's memcmp byte order.
+ */
+
+const MAX_LEVEL = 32;
+const P = 0.25;
+
+export class ZNode {
+  backward: ZNode | null = null;
+  readonly next: (ZNode | null)[];
+  readonly span: number[];
+
+  constructor(
+    readonly member: string,
+    public score: number,
+    level: number,
+  ) {
+    this.next = new Array<ZNode | null>(level).fill(null);
+    this.span = new Array<number>(level).fill(0);
+  }
+}
+
+/** A score interval; `minex`/`maxex` make an end exclusive. */
+export interface ScoreRange {
+  min: number;
+  max: number;
+  minex: boolean;
+  maxex: boolean;
+}
+
+/**
+ * A member interval. `minInf`/`maxInf` are -1 for `-`, 1 for `+` (below / above every string)
+ * and 0 for a string bound.
+ */
+export interface LexRange {
+  min: string;
+  max: string;
+  minInf: -1 | 0 | 1;
+  maxInf: -1 | 0 | 1;
+  minex: boolean;
+  maxex: boolean;
+  /** Redis's early-out: min > max, or min == max with an exclusive end. */
+  empty: boolean;
+}
+
+function randomLevel(): number {
+  let l = 1;
+  while (l < MAX_LEVEL && Math.random() < P) l++;
+  return l;
+}
+
+/** (score, member) of `n` strictly before (s, m)? */
+function before(n: ZNode, s: number, m: string): boolean {
+  return n.score < s || (n.score === s && n.member < m);
+}
+
+export function scoreGteMin(s: number, r: ScoreRange): boolean {
+  return r.minex ? s > r.min : s >= r.min;
+}
+
+export function scoreLteMax(s: number, r: ScoreRange): boolean {
+  return r.maxex ? s < r.max : s <= r.max;
+}
+
+export function lexGteMin(m: string, r: LexRange): boolean {
+  if (r.minInf !== 0) return r.minInf < 0;
+  return r.minex ? m > r.min : m >= r.min;
+}
+
+export function lexLteMax(m: string, r: LexRange): boolean {
+  if (r.maxInf !== 0) return r.maxInf > 0;
+  return r.maxex ? m < r.max : m <= r.max;
+}
+
+export class SkipList {
+  readonly head = new ZNode('', 0, MAX_LEVEL);
+  tail: ZNode | null = null;
+  length = 0;
+  private level = 1;
+
+  insert(score: number, member: string): ZNode {
+    const update = new Array<ZNode>(MAX_LEVEL);
+    const rank = new Array<number>(MAX_LEVEL);
+    let x = this.head;
+    for (let i = this.level - 1; i >= 0; i--) {
+      rank[i] = i === this.level - 1 ? 0 : rank[i + 1];
+      for (let n = x.next[i]; n !== null && before(n, score, member); n = x.next[i]) {
+        rank[i] += x.span[i];
+        x = n;
+      }
+      update[i] = x;
+    }
+    const level = randomLevel();
+    if (level > this.level) {
+      for (let i = this.level; i < level; i++) {
+        rank[i] = 0;
+        update[i] = this.head;
+        update[i].span[i] = this.length;
+      }
+      this.level = level;
+    }
+    const node = new ZNode(member, score, level);
+    for (let i = 0; i < level; i++) {
+      node.next[i] = update[i].next[i];
+      update[i].next[i] = node;
+      node.span[i] = update[i].span[i] - (rank[0] - rank[i]);
+      update[i].span[i] = rank[0] - rank[i] + 1;
+    }
+    for (let i = level; i < this.level; i++) update[i].span[i]++;
+    node.backward = update[0] === this.head ? null : update[0];
+    if (node.next[0]) node.next[0].backward = node;
+    else this.tail = node;
+    this.length++;
+    return node;
+  }
+
+  private unlink(x: ZNode, update: ZNode[]): void {
+    for (let i = 0; i < this.level; i++) {
+      if (update[i].next[i] === x) {
+        update[i].span[i] += x.span[i] - 1;
+        update[i].next[i] = x.next[i];
+      } else {
+        update[i].span[i]--;
+      }
+    }
+    if (x.next[0]) x.next[0].backward = x.backward;
+    else this.tail = x.backward;
+    while (this.level > 1 && this.head.next[this.level - 1] === null) this.level--;
+    this.length--;
+  }
+
+  /** The predecessors of (score, member) on every level. */
+  private path(score: number, member: string): ZNode[] {
+    const update = new Array<ZNode>(MAX_LEVEL);
+    let x = this.head;
+    for (let i = this.level - 1; i >= 0; i--) {
+      for (let n = x.next[i]; n !== null && before(n, score, member); n = x.next[i]) x = n;
+      update[i] = x;
+    }
+    return update;
+  }
+
+  delete(score: number, member: string): boolean {
+    const update = this.path(score, member);
+    const x = update[0].next[0];
+    if (!x || x.score !== score || x.member !== member) return false;
+    this.unlink(x, update);
+    return true;
+  }
+
+  /** Moves `member` from `cur` to `score`, in place when its position does not change. */
+  updateScore(cur: number, member: string, score: number): ZNode {
+    const update = this.path(cur, member);
+    const x = update[0].next[0]!;
+    const prev = x.backward;
+    const next = x.next[0];
+    if (
+      (prev === null || prev.score < score || (prev.score === score && prev.member < member)) &&
+      (next === null || next.score > score || (next.score === score && next.member > member))
+    ) {
+      x.score = score;
+      return x;
+    }
+    this.unlink(x, update);
+    return this.insert(score, member);
+  }
+
+  /** 1-based rank of (score, member), 0 if absent. */
+  rank(score: number, member: string): number {
+    let rank = 0;
+    let x = this.head;
+    for (let i = this.level - 1; i >= 0; i--) {
+      for (
+        let n = x.next[i];
+        n !== null && (before(n, score, member) || (n.score === score && n.member === member));
+        n = x.next[i]
+      ) {
+        rank += x.span[i];
+        x = n;
+      }
+      if (x !== this.head && x.member === member && x.score === score) return rank;
+    }
+    return 0;
+  }
+
+  /** The node at 1-based `rank`, or null. */
+  byRank(rank: number): ZNode | null {
+    if (rank < 1 || rank > this.length) return null;
+    let traversed = 0;
+    let x = this.head;
+    for (let i = this.level - 1; i >= 0; i--) {
+      while (x.next[i] !== null && traversed + x.span[i] <= rank) {
+        traversed += x.span[i];
+        x = x.next[i]!;
+      }
+      if (traversed === rank) return x;
+    }
+    return null;
+  }
+
+  first(): ZNode | null {
+    return this.head.next[0];
+  }
+
+  /** First node whose score is within `r`, or null. */
+  firstInRange(r: ScoreRange): ZNode | null {
+    let x = this.head;
+    for (let i = this.level - 1; i >= 0; i--) {
+      for (let n = x.next[i]; n !== null && !scoreGteMin(n.score, r); n = x.next[i]) x = n;
+    }
+    const n = x.next[0];
+    return n !== null && scoreLteMax(n.score, r) ? n : null;
+  }
+
+  /** Last node whose score is within `r`, or null. */
+  lastInRange(r: ScoreRange): ZNode | null {
+    let x = this.head;
+    for (let i = this.level - 1; i >= 0; i--) {
+      for (let n = x.next[i]; n !== null && scoreLteMax(n.score, r); n = x.next[i]) x = n;
+    }
+    return x !== this.head && scoreGteMin(x.score, r) ? x : null;
+  }
+
+  firstInLex(r: LexRange): ZNode | null {
+    let x = this.head;
+    for (let i = this.level - 1; i >= 0; i--) {
+      for (let n = x.next[i]; n !== null && !lexGteMin(n.member, r); n = x.next[i]) x = n;
+    }
+    const n = x.next[0];
+    return n !== null && lexLteMax(n.member, r) ? n : null;
+  }
+
+  /** The first node not below the range minimum (no max check), as ZREMRANGEBYLEX starts. */
+  afterLexMin(r: LexRange): ZNode | null {
+    let x = this.head;
+    for (let i = this.level - 1; i >= 0; i--) {
+      for (let n = x.next[i]; n !== null && !lexGteMin(n.member, r); n = x.next[i]) x = n;
+    }
+    return x.next[0];
+  }
+
+  lastInLex(r: LexRange): ZNode | null {
+    let x = this.head;
+    for (let i = this.level - 1; i >= 0; i--) {
+      for (let n = x.next[i]; n !== null && lexLteMax(n.member, r); n = x.next[i]) x = n;
+    }
+    return x !== this.head && lexGteMin(x.member, r) ? x : null;
+  }
+
+  /** Removes the nodes with 1-based ranks start..end; calls `gone` for each. */
+  deleteRankRange(start: number, end: number, gone: (n: ZNode) => void): number {
+    const update = new Array<ZNode>(MAX_LEVEL);
+    let traversed = 0;
+    let x = this.head;
+    for (let i = this.level - 1; i >= 0; i--) {
+      while (x.next[i] !== null && traversed + x.span[i] < start) {
+        traversed += x.span[i];
+        x = x.next[i]!;
+      }
+      update[i] = x;
+    }
+    let removed = 0;
+    let n = x.next[0];
+    traversed++;
+    while (n !== null && traversed <= end) {
+      const nx = n.next[0];
+      this.unlink(n, update);
+      gone(n);
+      removed++;
+      traversed++;
+      n = nx;
+    }
+    return removed;
+  }
+}

@@ -1,0 +1,105 @@
+/**
+ * The sorted set type: a member -> score Map for O(1) ZSCORE plus an indexable skiplist for
+ * ordered access. OBJECT ENCODING follows Redis 7.0: `listpack` while the set holds at most
+ * zset-max-listpack-entries members none longer than zset-max-listpack-value bytes, else
+ * `skiplist`; a skiplist stays one except where Redis converts stored results back
+ * (ZUNIONSTORE, ZINTERSTORE, ZDIFFSTORE, ZRANGESTORE: see shrinkIfSmall).
+ */
+import type { DataValue } from '../keyspace/db.js';
+import { SkipList, type ZNode } from './zset-skiplist.js';
+import { LiveScan } from './set-scan.js';
+
+export interface ZsetLimits {
+  maxEntries: number;
+  maxValue: number;
+}
+
+export class ZSetValue implements DataValue {
+  readonly kind = 'zset';
+  readonly dict = new Map<string, number>();
+  readonly sl = new SkipList();
+  listpack: boolean;
+  /** ZSCAN cursors over the skiplist encoding. */
+  readonly scan = new LiveScan<[string, number]>();
+
+  /** A new empty zset; `firstLen` is the length of the member about to be added. */
+  constructor(
+    private readonly limits: ZsetLimits,
+    firstLen = 0,
+  ) {
+    this.listpack = limits.maxEntries > 0 && firstLen <= limits.maxValue;
+  }
+
+  encoding(): string {
+    return this.listpack ? 'listpack' : 'skiplist';
+  }
+
+  get size(): number {
+    return this.dict.size;
+  }
+
+  score(m: string): number | undefined {
+    return this.dict.get(m);
+  }
+
+  /** Adds a new member or changes a score; true if the member was new. */
+  set(m: string, score: number): boolean {
+    const cur = this.dict.get(m);
+    if (cur === undefined) {
+      if (
+        this.listpack &&
+        (this.dict.size + 1 > this.limits.maxEntries || m.length > this.limits.maxValue)
+      ) {
+        this.listpack = false;
+      }
+      // A listpack stores scores as printed integers, so -0 comes back as 0.
+      if (this.listpack && score === 0) score = 0;
+      this.dict.set(m, score);
+      this.sl.insert(score, m);
+      return true;
+    }
+    if (cur !== score) {
+      if (this.listpack && score === 0) score = 0;
+      this.sl.updateScore(cur, m, score);
+      this.dict.set(m, score);
+    }
+    return false;
+  }
+
+  remove(m: string): boolean {
+    const cur = this.dict.get(m);
+    if (cur === undefined) return false;
+    this.sl.delete(cur, m);
+    this.dict.delete(m);
+    return true;
+  }
+
+  /** 0-based rank of `m` in ascending order, or -1. */
+  rank(m: string): number {
+    const s = this.dict.get(m);
+    return s === undefined ? -1 : this.sl.rank(s, m) - 1;
+  }
+
+  /** The node at 0-based rank `i`. */
+  at(i: number): ZNode {
+    return this.sl.byRank(i + 1)!;
+  }
+
+  /** Deletes 0-based ranks start..end inclusive; returns how many went. */
+  removeRanks(start: number, end: number): number {
+    return this.sl.deleteRankRange(start + 1, end + 1, (n) => this.dict.delete(n.member));
+  }
+
+  /** Stored results go back to listpack when small enough (Redis's convert-if-needed). */
+  shrinkIfSmall(): void {
+    if (this.listpack || this.size > this.limits.maxEntries) return;
+    for (const m of this.dict.keys()) if (m.length > this.limits.maxValue) return;
+    this.listpack = true;
+    for (let n = this.sl.first(); n !== null; n = n.next[0]) {
+      if (n.score === 0) {
+        n.score = 0;
+        this.dict.set(n.member, 0);
+      }
+    }
+  }
+}
