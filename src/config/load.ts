@@ -9,7 +9,7 @@ import { resolve, dirname, basename, join } from 'node:path';
 import { splitArgs } from '../resp/parser.js';
 import { Logger } from '../util/logger.js';
 import { Config, ConfigError } from './config.js';
-import { lookupOption } from './registry.js';
+import { OPTIONS, lookupOption } from './registry.js';
 import { Invalid, type ParseContext } from './types.js';
 import { quote } from './text.js';
 import { strerror } from './special.js';
@@ -216,6 +216,7 @@ class Loader {
 
   /** After everything is loaded: module options without a module are fatal, as in Redis. */
   finish(): void {
+    for (const def of OPTIONS) if (def.applyAtStartup) def.apply?.(this.cfg);
     if (this.moduleConfigs > 0) {
       throw new ConfigError(
         'Module Configuration detected without loadmodule directive or no ApplyConfig call: aborting',

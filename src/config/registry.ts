@@ -25,6 +25,7 @@ import {
   DEFAULT_BUFFER_LIMITS,
 } from './special.js';
 import { I32_MAX, I32_MIN, I64_MAX, U32_MAX, U64_MAX } from './text.js';
+import type { Config } from './config.js';
 
 export interface OptionFlags {
   /** The old name (slave-*, *-ziplist-*, lua-time-limit), accepted everywhere. */
@@ -46,6 +47,13 @@ export interface OptionDef<T = unknown> extends OptionFlags {
   type: OptionType<T>;
   /** A function for defaults known only at startup (dir). */
   default: T | (() => T);
+  /**
+   * Redis's apply step, run by CONFIG SET after every value is set (once per function even when
+   * several options share it); may adjust values, or return an error that undoes the whole SET.
+   */
+  apply?: (cfg: Config) => string | null;
+  /** Also run `apply` once the configuration is loaded. */
+  applyAtStartup?: boolean;
 }
 
 const MB = 1024n * 1024n;
@@ -168,6 +176,35 @@ function shutdownOption(name: string): OptionDef<number> {
 
 const NO_DEFRAG =
   'Active defragmentation cannot be enabled: it requires a Redis server compiled with a modified Jemalloc like the one shipped by default with the Redis source distribution';
+
+/** Sets an option's raw value from inside an apply step. */
+function adjust(cfg: Config, name: string, v: unknown): void {
+  cfg.store(BY_NAME.get(name)!, v);
+}
+
+/** keyshard serves plain TCP only: enabling TLS fails as it does in Redis without certificates. */
+const TLS_FAILED = 'Unable to update TLS configuration. Check server logs.';
+function applyTlsPort(): string | null {
+  return TLS_FAILED;
+}
+function applyTls(cfg: Config): string | null {
+  const on = cfg.get('tls-port') !== 0 || cfg.get('tls-cluster') || cfg.get('tls-replication');
+  return on ? TLS_FAILED : null;
+}
+
+/** The replication backlog is at least 16kb once resized by CONFIG SET. */
+function applyBacklogSize(cfg: Config): string | null {
+  if (cfg.get('repl-backlog-size') < 16384) adjust(cfg, 'repl-backlog-size', 16384n);
+  return null;
+}
+
+/** A watchdog period shorter than two cron ticks is raised to two ticks. */
+function applyWatchdog(cfg: Config): string | null {
+  const period = cfg.get('watchdog-period');
+  const min = Math.floor(1000 / cfg.get('hz')) * 2;
+  if (period !== 0 && period < min) adjust(cfg, 'watchdog-period', BigInt(min));
+  return null;
+}
 
 export const OPTIONS: OptionDef[] = [
   // yes/no
@@ -344,7 +381,11 @@ export const OPTIONS: OptionDef[] = [
   },
   int('min-replicas-to-write', 0n, I32_MAX, 0n, { alias: 'min-slaves-to-write' }),
   int('min-replicas-max-lag', 0n, I32_MAX, 10n, { alias: 'min-slaves-max-lag' }),
-  int('watchdog-period', 0n, I32_MAX, 0n, { hidden: true }),
+  {
+    ...int('watchdog-period', 0n, I32_MAX, 0n, { hidden: true }),
+    apply: applyWatchdog,
+    applyAtStartup: true,
+  },
   int('shutdown-timeout', 0n, I32_MAX, 10n),
   int('repl-diskless-sync-max-replicas', 0n, I32_MAX, 0n),
   int('maxclients', 1n, U32_MAX, 10000n),
@@ -359,7 +400,7 @@ export const OPTIONS: OptionDef[] = [
   int('latency-monitor-threshold', 0n, I64_MAX, 0n),
   num('proto-max-bulk-len', MB, LONG_MAX, 512n * MB, 'memory'),
   int('stream-node-max-entries', 0n, I64_MAX, 100n),
-  num('repl-backlog-size', 1n, I64_MAX, MB, 'memory'),
+  { ...num('repl-backlog-size', 1n, I64_MAX, MB, 'memory'), apply: applyBacklogSize },
   num('maxmemory', 0n, U64_MAX, 0n, 'memory'),
   num('cluster-link-sendbuf-limit', 0n, U64_MAX, 0n, 'memory'),
   int('hash-max-listpack-entries', 0n, LONG_MAX, 512n, { alias: 'hash-max-ziplist-entries' }),
@@ -382,11 +423,11 @@ export const OPTIONS: OptionDef[] = [
   int('loading-process-events-interval-bytes', 1024n, I32_MAX, 2n * MB, { hidden: true }),
 
   // TLS (accepted and kept; keyshard serves plain TCP only)
-  int('tls-port', 0n, 65535n, 0n),
+  { ...int('tls-port', 0n, 65535n, 0n), apply: applyTlsPort },
   int('tls-session-cache-size', 0n, I32_MAX, 20480n),
   int('tls-session-cache-timeout', 0n, I32_MAX, 300n),
-  bool('tls-cluster', false),
-  bool('tls-replication', false),
+  { ...bool('tls-cluster', false), apply: applyTls },
+  { ...bool('tls-replication', false), apply: applyTls },
   enm('tls-auth-clients', ['no', 'yes', 'optional'], 'yes'),
   bool('tls-prefer-server-ciphers', false),
   bool('tls-session-caching', true),

@@ -102,19 +102,31 @@ export function configSet(cfg: Config, pairs: [string, string][], opts: SetOptio
     if (!def.type.equal(prev, v) && !changed.includes(def)) changed.push(def);
   }
 
+  const undo = (name: string, reason: string): string => {
+    restore();
+    for (const d of changed) {
+      try {
+        d.apply?.(cfg);
+        runHooks(cfg, d, opts);
+      } catch {
+        // Restoring: the old value was applied before, nothing better to do.
+      }
+    }
+    return failed(name, reason);
+  };
+  // Redis's apply step, each apply function once, in the order of the arguments.
+  const applied = new Set<OptionDef['apply']>();
+  for (const def of changed) {
+    if (!def.apply || applied.has(def.apply)) continue;
+    applied.add(def.apply);
+    const reason = def.apply(cfg);
+    if (reason !== null) return undo(def.name, reason);
+  }
   for (const def of changed) {
     try {
       runHooks(cfg, def, opts);
     } catch (e) {
-      restore();
-      for (const d of changed) {
-        try {
-          runHooks(cfg, d, opts);
-        } catch {
-          // Restoring: the old value was applied before, nothing better to do.
-        }
-      }
-      return failed(def.name, (e as Error).message);
+      return undo(def.name, (e as Error).message);
     }
   }
   return null;

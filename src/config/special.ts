@@ -84,7 +84,7 @@ export const DEFAULT_BUFFER_LIMITS: BufferLimits = {
 };
 
 const CLASSES: BufferClass[] = ['normal', 'replica', 'pubsub'];
-/** Class names as CONFIG accepts them (case-sensitive, like getClientTypeByName). */
+/** Class names as CONFIG accepts them (any case, like getClientTypeByName). */
 const CLASS_NAMES = new Map<string, BufferClass>([
   ['normal', 'normal'],
   ['slave', 'replica'],
@@ -101,7 +101,7 @@ export const bufferLimitsType: OptionType<BufferLimits> = {
     }
     const next: BufferLimits = { ...prev };
     for (let j = 0; j < args.length; j += 4) {
-      const cls = CLASS_NAMES.get(args[j]);
+      const cls = CLASS_NAMES.get(args[j].toLowerCase());
       if (!cls) return new Invalid('Invalid client class specified in buffer limit configuration.');
       const hard = parseMemory(args[j + 1]);
       const soft = parseMemory(args[j + 2]);

@@ -163,6 +163,8 @@ export function enumType(
   return {
     multiArg: !!opts.flags,
     parse(args) {
+      if (args.length === 0)
+        return new Invalid(`argument(s) must be one of the following: ${list}`);
       let v = 0;
       for (const a of args) {
         const hit = entries.find(([n]) => n.toLowerCase() === a.toLowerCase());
