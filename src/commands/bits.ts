@@ -389,13 +389,14 @@ function bitfieldGeneric(c: Client, argv: string[], readOnlyCommand: boolean): v
       continue;
     }
     const r = fieldResult(op, old);
-    if (r.store === null) c.reply.nil();
-    else {
+    if (r.store === null) {
+      // Refused by OVERFLOW FAIL: not a change, even if the key was just created (as in Redis).
+      c.reply.nil();
+    } else {
       writeField(buf, op.offset, op.bits, r.store);
       c.reply.integer(r.reply!);
+      c.server.dirty++;
     }
-    // Redis counts every SET/INCRBY as a change, even one refused by OVERFLOW FAIL.
-    c.server.dirty++;
   }
   storeModified(c, key, buf.toString('latin1'));
 }

@@ -63,7 +63,7 @@ export function readKey(c: Client, key: string): Value | undefined {
 
 /** Whether limits on sizes are waived: the master link and AOF loading (mustObeyClient). */
 export function mustObey(c: Client): boolean {
-  return c.kind === 'master' || c.socket === null;
+  return c.kind === 'master' || (c.socket === null && c.server.loading);
 }
 
 /** Checks that a string may grow to `size` + `append` bytes; replies with the error if not. */

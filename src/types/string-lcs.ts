@@ -28,22 +28,27 @@ export function lcsTableBytes(a: string, b: string): number {
 export function lcs(a: string, b: string, walk: boolean): LcsResult {
   const alen = a.length;
   const blen = b.length;
+  const ab = Buffer.from(a, 'latin1');
+  const bb = Buffer.from(b, 'latin1');
   const row = blen + 1;
-  const t = new Uint32Array((alen + 1) * row);
+  // Without the walk back only the length is needed, and two rows suffice.
+  const t = new Uint32Array((walk ? alen + 1 : 2) * row);
   for (let i = 1; i <= alen; i++) {
-    const ai = a.charCodeAt(i - 1);
-    const base = i * row;
-    const prev = base - row;
+    const ai = ab[i - 1];
+    const base = walk ? i * row : (i & 1) * row;
+    const prev = walk ? base - row : row - base;
+    let left = 0;
+    let diag = 0;
     for (let j = 1; j <= blen; j++) {
-      if (ai === b.charCodeAt(j - 1)) t[base + j] = t[prev + j - 1] + 1;
-      else {
-        const up = t[prev + j];
-        const left = t[base + j - 1];
-        t[base + j] = up > left ? up : left;
-      }
+      const up = t[prev + j];
+      // left is this row's previous cell, diag the previous row's: both kept in registers.
+      const v = ai === bb[j - 1] ? diag + 1 : up > left ? up : left;
+      t[base + j] = v;
+      left = v;
+      diag = up;
     }
   }
-  const length = t[alen * row + blen];
+  const length = alen === 0 ? 0 : t[(walk ? alen : alen & 1) * row + blen];
   const result: LcsResult = { length, text: '', matches: [] };
   if (!walk) return result;
 

@@ -202,6 +202,14 @@ function gen(r: () => number): string[] {
     () => ['BITFIELD', key(), ...bitfieldOps(r, false)],
     () => ['BITFIELD_RO', key(), ...bitfieldOps(r, true)],
     () => ['GET', key()],
+    () => [
+      'OBJECT',
+      'ENCODING',
+      pick(
+        r,
+        KEYS.filter((k) => k !== 'wrong'),
+      ),
+    ],
     () => ['APPEND', key(), pick(r, VALUES)],
   ];
   const argv = pick(r, cmds)();

@@ -158,7 +158,8 @@ function value(r: () => number): string {
   if (x < 0.6) return pick(r, VALUES);
   if (x < 0.8) return String(Math.floor(r() * 2000) - 1000);
   if (x < 0.97) return randomBinary(r, Math.floor(r() * 12));
-  return randomBinary(r, 1000 + Math.floor(r() * 20000));
+  // Large, but not so large that LCS over two of them takes seconds.
+  return randomBinary(r, 1000 + Math.floor(r() * 4000));
 }
 
 function int(r: () => number): string {
@@ -210,6 +211,14 @@ function gen(r: () => number): string[] {
     () => ['GETSET', key(), value(r)],
     () => ['GETEX', key(), ...(r() < 0.5 ? expireOpt(r) : r() < 0.5 ? ['PERSIST'] : setOptions(r))],
     () => ['GETDEL', key()],
+    () => [
+      'OBJECT',
+      'ENCODING',
+      pick(
+        r,
+        KEYS.filter((k) => k !== 'wrong'),
+      ),
+    ],
     () => ['MGET', ...keys(1)],
     () => {
       const kv: string[] = [];

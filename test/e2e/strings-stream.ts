@@ -27,7 +27,13 @@ async function wrongTypeCommand(p: Pair): Promise<string[]> {
 export async function compareWithHistory(p: Pair, cmds: string[][]): Promise<void> {
   const history: string[] = [];
   for (const argv of cmds) {
-    const [a, b] = await Promise.all([p.ksConn.call(...argv), p.redisConn.call(...argv)]);
+    let a: string;
+    let b: string;
+    try {
+      [a, b] = await Promise.all([p.ksConn.call(...argv), p.redisConn.call(...argv)]);
+    } catch (e) {
+      throw new Error(`${JSON.stringify(argv).slice(0, 300)} failed: ${(e as Error).message}`);
+    }
     history.push(`${JSON.stringify(argv)} -> ${JSON.stringify(b)}`);
     if (history.length > 12) history.shift();
     if (a !== b) {
