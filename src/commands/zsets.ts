@@ -501,7 +501,7 @@ function zrandmember(c: Client, argv: string[]): void {
     return c.reply.err('syntax error');
   }
   const withscores = argv.length === 4;
-  if (withscores && Math.abs(l) > 4611686018427387903) {
+  if (withscores && Math.abs(l) >= 2 ** 62) {
     return c.reply.err('value is out of range');
   }
   const z = lookupZset(c, argv[1]);
@@ -617,7 +617,7 @@ function setOpCommand(op: SetOp, store: boolean): Handler {
  * +-(2^63-1)/2 as exact integers, others as %.17g.
  */
 function listpackScore(d: number): string {
-  if (Number.isInteger(d) && Math.abs(d) <= 4611686018427387903) return BigInt(d).toString();
+  if (Number.isInteger(d) && Math.abs(d) <= 2 ** 62) return BigInt(d).toString();
   return formatG17(d);
 }
 
