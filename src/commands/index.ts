@@ -17,6 +17,7 @@ import { zsetCommands } from './zsets.js';
 import { hyperloglogCommands } from './hyperloglog.js';
 import { clusterCommands } from './cluster.js';
 import { persistenceCommands } from './persistence.js';
+import { replicationCommands } from './replication.js';
 
 export const families: Record<string, Handler>[] = [
   connectionCommands,
@@ -36,4 +37,5 @@ export const families: Record<string, Handler>[] = [
   hyperloglogCommands,
   clusterCommands,
   persistenceCommands,
+  replicationCommands,
 ];

@@ -18,6 +18,7 @@ import { join } from 'node:path';
 import type { Server } from '../server/server.js';
 import { RdbSnapshot, loadRdb, type LoadResult, type ReplAux } from './rdb/file.js';
 import { RdbFormatError } from './rdb/encoding.js';
+import { limitsFromConfig } from './rdb/values.js';
 
 const MISCONF =
   "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. Commands that may modify the data set are disabled, because this instance is configured to report errors during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check the Redis logs for details about the RDB error.";
@@ -63,8 +64,12 @@ export class RdbPersistence {
       if (!this.writesDenied() || c.kind === 'master') return null;
       return def.write || def.name === 'ping' ? MISCONF : null;
     });
-    s.beforeWriteHooks.push((db, key) => this.bg?.snap.beforeWrite(db, key));
-    s.keyAddedHooks.push((db, key) => this.bg?.snap.keyAdded(db, key));
+    s.beforeWriteHooks.push((db, key) => {
+      for (const snap of s.snapshots) snap.beforeWrite(db, key);
+    });
+    s.keyAddedHooks.push((db, key) => {
+      for (const snap of s.snapshots) snap.keyAdded(db, key);
+    });
   }
 
   private writesDenied(): boolean {
@@ -126,6 +131,7 @@ export class RdbPersistence {
     const s = this.server;
     const bg: Bgsave = { snap: this.snapshot(), startedAt: Date.now(), dirtyAtStart: s.dirty };
     this.bg = bg;
+    s.snapshots.add(bg.snap);
     this.lastAttempt = Date.now();
     s.log.notice(`Background saving started by pid ${process.pid}`);
     void this.runBgsave(bg);
@@ -157,6 +163,7 @@ export class RdbPersistence {
       await unlink(tmp).catch(() => undefined);
     }
     this.bg = null;
+    s.snapshots.delete(bg.snap);
     this.lastBgsaveSec = Math.round((Date.now() - bg.startedAt) / 1000);
     this.lastBgsaveOk = ok;
     if (ok) {
@@ -215,7 +222,11 @@ export class RdbPersistence {
       process.exit(1);
     }
     try {
-      const res = loadRdb(buf, s.keyspace, { dropExpired, now: Date.now() });
+      const res = loadRdb(buf, s.keyspace, {
+        dropExpired,
+        now: Date.now(),
+        limits: limitsFromConfig(s.config),
+      });
       this.lastLoad = res;
       const ver = res.aux.get('redis-ver');
       if (ver) s.log.notice(`Loading RDB produced by version ${ver}`);

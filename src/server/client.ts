@@ -62,6 +62,13 @@ export class Client implements Watcher {
   noEvict = false;
   lastCommand = 'NULL';
   blocked: BlockState | null = null;
+  /** What the client announced with REPLCONF before it sent PSYNC/SYNC. */
+  replState: {
+    listeningPort: number;
+    ipAddress: string | null;
+    capaEof: boolean;
+    capaPsync2: boolean;
+  } | null = null;
   blockTimer: NodeJS.Timeout | null = null;
   /** A command held back by CLIENT PAUSE, run when the pause ends. */
   pendingArgv: string[] | null = null;

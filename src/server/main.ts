@@ -6,6 +6,7 @@ import { loadConfig, ConfigError } from '../config/config.js';
 import { Logger } from '../util/logger.js';
 import { families } from '../commands/index.js';
 import { Server, REDIS_VERSION } from './server.js';
+import { attachReplication } from '../replication/replication.js';
 
 function banner(port: number, mode: string): string {
   return [
@@ -74,7 +75,9 @@ export async function main(args: string[]): Promise<void> {
 
   log.warning('Server initialized');
   server.rdb.attach();
-  server.rdb.loadAtStartup(!server.isReplica());
+  // A node that starts as a replica keeps keys past their TTL: its master will delete them.
+  server.rdb.loadAtStartup(cfg.get('replicaof') === null);
+  attachReplication(server);
   try {
     await server.listen();
   } catch (e) {

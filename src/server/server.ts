@@ -14,6 +14,9 @@ import { Client, type BlockState } from './client.js';
 import { processCommand } from './dispatcher.js';
 import { Stats } from './stats.js';
 import { RdbPersistence } from '../persistence/rdb-persistence.js';
+import type { RdbSnapshot } from '../persistence/rdb/file.js';
+import { ReplicationMaster } from '../replication/master.js';
+import type { ReplicationReplica } from '../replication/replica.js';
 
 /** A check run by the dispatcher before a command executes; returns an error text or null. */
 export type Gate = (c: Client, def: CommandDef, argv: string[]) => string | null;
@@ -83,6 +86,7 @@ export class Server {
   ) {
     this.table = new CommandTable(families);
     this.rdb = new RdbPersistence(this);
+    this.master = new ReplicationMaster(this);
     this.keyspace = new Keyspace(config.get('databases'), {
       expired: (db, key) => this.propagate(db.id, [['DEL', key]]),
       added: (db, key) => {
@@ -102,9 +106,9 @@ export class Server {
     return this.config.get('port');
   }
 
-  /** Whether this node replicates from a master (set by the replication layer). */
+  /** Whether this node replicates from a master. */
   isReplica(): boolean {
-    return this.replicaOf !== null;
+    return this.replica !== null;
   }
 
   /** RESET: back to a fresh connection's state. */
@@ -127,8 +131,11 @@ export class Server {
   }
 
   readonly clientResetHooks: ((c: Client) => void)[] = [];
-  /** host:port of the master when this node is a replica (owned by replication). */
-  replicaOf: { host: string; port: number } | null = null;
+  /** Replication: our master-side state (ids, offset, backlog, replicas) and, when this node is a replica, the link to its master. */
+  readonly master: ReplicationMaster;
+  replica: ReplicationReplica | null = null;
+  /** Snapshots being produced (BGSAVE, full resyncs): each copies keys on write. */
+  readonly snapshots = new Set<RdbSnapshot>();
 
   // --- hooks used by the dispatcher -----------------------------------------------------------
 

@@ -7,6 +7,8 @@ export class Stats implements ErrorCounter {
   totalCommands = 0;
   netInput = 0;
   netOutput = 0;
+  netReplInput = 0;
+  netReplOutput = 0;
   totalErrorReplies = 0;
   readsProcessed = 0;
   writesProcessed = 0;
@@ -41,6 +43,8 @@ export class Stats implements ErrorCounter {
     this.totalCommands = 0;
     this.netInput = 0;
     this.netOutput = 0;
+    this.netReplInput = 0;
+    this.netReplOutput = 0;
     this.totalErrorReplies = 0;
     this.readsProcessed = 0;
     this.writesProcessed = 0;

@@ -11,6 +11,7 @@ import { Logger } from '../../src/util/logger.js';
 import { families } from '../../src/commands/index.js';
 import { Server } from '../../src/server/server.js';
 import { processCommand } from '../../src/server/dispatcher.js';
+import { ReplicationReplica } from '../../src/replication/replica.js';
 
 function setup(): { s: Server; run: (...argv: string[]) => string; log: string[][] } {
   const logger = new Logger();
@@ -84,7 +85,8 @@ test('lazy and active expiry propagate DEL once', async () => {
 
 test('a replica keeps a key whose expiry is past until the master deletes it', () => {
   const { s, run, log } = setup();
-  s.replicaOf = { host: '127.0.0.1', port: 1 };
+  // A replica object that is never started: the role without a master link.
+  s.replica = new ReplicationReplica(s, '127.0.0.1', 1, null);
   s.keyspace.expireAllowed = false;
   run('SET', 'k', 'v');
   log.length = 0;

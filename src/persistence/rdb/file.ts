@@ -6,7 +6,7 @@ import type { Keyspace } from '../../keyspace/keyspace.js';
 import type { Db, Value } from '../../keyspace/db.js';
 import { Crc64 } from './crc64.js';
 import { RdbFormatError, RdbReader, RdbWriter, RDB_OPCODE, RDB_VERSION } from './encoding.js';
-import { readValue, valueType, writeValue } from './values.js';
+import { readValue, valueType, writeValue, type ValueLimits } from './values.js';
 import { REDIS_VERSION } from '../../server/version.js';
 
 /** Replication state stored in the file so a restarted node can PSYNC. */
@@ -214,6 +214,7 @@ export interface LoadOptions {
   /** Masters drop keys whose TTL already passed; replicas keep them for the master's DEL. */
   dropExpired: boolean;
   now: number;
+  limits: ValueLimits;
 }
 
 /**
@@ -274,7 +275,7 @@ export function loadRdb(buf: Buffer, ks: Keyspace, opts: LoadOptions): LoadResul
         break;
     }
     const key = r.string();
-    const value = readValue(type, r);
+    const value = readValue(type, r, opts.limits);
     const ttl = expire;
     expire = -1;
     if (value === null) continue; // an empty collection: skipped as Redis does

@@ -1,0 +1,211 @@
+/**
+ * Replication end to end, keyshard with keyshard and with Debian's redis-server 7.0 in both
+ * directions: full sync of every type, a stream of writes of every type, identical data read
+ * back on both sides, and a cut link that comes back with a partial resync.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { startKeyshard, startRedis, redisServerOrSkip, type ServerProc } from '../helpers/procs.js';
+import { RawConn } from '../helpers/raw.js';
+import { sortedReply } from '../helpers/diff.js';
+
+const FAST = ['--repl-diskless-sync-delay', '0', '--save', ''];
+
+async function waitFor(what: string, cond: () => Promise<boolean>, ms = 15000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await cond())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+async function info(c: RawConn, section: string): Promise<Map<string, string>> {
+  const r = await c.call('INFO', section);
+  const m = new Map<string, string>();
+  for (const line of r.split('\r\n')) {
+    const i = line.indexOf(':');
+    if (i > 0) m.set(line.slice(0, i), line.slice(i + 1));
+  }
+  return m;
+}
+
+/** Writes a bit of everything: every type, binary data, TTLs, several databases. */
+async function writeEverything(c: RawConn, tag: string): Promise<void> {
+  const cmds: string[][] = [
+    ['SET', `s:${tag}`, `value\r\n\0${tag}`],
+    ['SET', `n:${tag}`, '12345'],
+    ['INCRBY', `n:${tag}`, '10'],
+    ['APPEND', `s:${tag}`, 'more'],
+    ['SET', `ttl:${tag}`, 'x', 'EX', '1000'],
+    ['RPUSH', `l:${tag}`, 'a', 'b', 'c', '1', '2', '3'],
+    ['LPUSH', `l:${tag}`, 'z'.repeat(300)],
+    ['RPUSH', `biglist:${tag}`, ...Array.from({ length: 3000 }, (_, i) => `item-${i}`)],
+    ['HSET', `h:${tag}`, 'f1', 'v1', 'f2', '2', 'bin\0', 'x\r\n'],
+    [
+      'HSET',
+      `bighash:${tag}`,
+      ...Array.from({ length: 1200 }, (_, i) => [`f${i}`, `v${i}`]).flat(),
+    ],
+    ['SADD', `si:${tag}`, '1', '2', '3', '-7'],
+    ['SADD', `ss:${tag}`, 'a', 'b', 'c'],
+    ['ZADD', `z:${tag}`, '1', 'a', '2.5', 'b', '-3', 'c', 'inf', 'd'],
+    [
+      'ZADD',
+      `bigz:${tag}`,
+      ...Array.from({ length: 300 }, (_, i) => [String(i / 3), `m${i}`]).flat(),
+    ],
+    ['SELECT', '5'],
+    ['SET', `db5:${tag}`, 'five'],
+    ['SELECT', '0'],
+    ['MULTI'],
+    ['INCR', `tx:${tag}`],
+    ['INCR', `tx:${tag}`],
+    ['EXEC'],
+    ['SPOP', `ss:${tag}`],
+    ['DEL', `gone:${tag}`],
+  ];
+  for (const cmd of cmds) {
+    const r = await c.call(...cmd);
+    assert.ok(!r.startsWith('-'), `${cmd.join(' ')} -> ${r}`);
+  }
+}
+
+/** A canonical dump of every key in the given databases. */
+async function dataset(c: RawConn, dbs = [0, 5]): Promise<string[]> {
+  const out: string[] = [];
+  for (const db of dbs) {
+    await c.call('SELECT', String(db));
+    const keys = sortedReply(await c.call('KEYS', '*'));
+    out.push(`db${db} ${keys}`);
+    const list = keys.split('\r\n').filter((_, i, a) => i > 0 && i % 2 === 0 && i < a.length);
+    for (const key of list) {
+      const type = (await c.call('TYPE', key)).trim();
+      let content: string;
+      if (type === '+string') content = await c.call('GET', key);
+      else if (type === '+list') content = await c.call('LRANGE', key, '0', '-1');
+      else if (type === '+hash') content = sortedReply(await c.call('HGETALL', key), true);
+      else if (type === '+set') content = sortedReply(await c.call('SMEMBERS', key));
+      else content = await c.call('ZRANGE', key, '0', '-1', 'WITHSCORES');
+      const ttl = (await c.call('TTL', key)).trim();
+      out.push(`${db}/${key} ${type} ${ttl === ':-1' ? 'persist' : 'ttl'} ${content}`);
+    }
+  }
+  await c.call('SELECT', '0');
+  return out;
+}
+
+async function replicate(replica: RawConn, master: ServerProc): Promise<void> {
+  assert.equal(await replica.call('REPLICAOF', '127.0.0.1', String(master.port)), '+OK\r\n');
+  await waitFor(
+    'link up',
+    async () => (await info(replica, 'replication')).get('master_link_status') === 'up',
+  );
+}
+
+async function caughtUp(master: RawConn, replica: RawConn): Promise<void> {
+  await waitFor('replica offset', async () => {
+    const mo = (await info(master, 'replication')).get('master_repl_offset');
+    const ro = (await info(replica, 'replication')).get('slave_repl_offset');
+    return mo !== undefined && mo === ro;
+  });
+}
+
+async function scenario(
+  mk: () => Promise<ServerProc>,
+  rk: () => Promise<ServerProc>,
+): Promise<void> {
+  const master = await mk();
+  const replica = await rk();
+  const m = await RawConn.open(master.port);
+  const r = await RawConn.open(replica.port);
+  try {
+    await writeEverything(m, 'before');
+    await replicate(r, master);
+    await writeEverything(m, 'after');
+    await caughtUp(m, r);
+    assert.deepEqual(await dataset(r), await dataset(m));
+    assert.match(
+      await r.call('SET', 'x', 'y'),
+      /^-READONLY You can't write against a read only replica\.\r\n$/,
+    );
+
+    // Cut the link from the master's side; the replica reconnects and continues.
+    const fullBefore = Number((await info(m, 'stats')).get('sync_full'));
+    const partialBefore = Number((await info(m, 'stats')).get('sync_partial_ok'));
+    assert.match(await m.call('CLIENT', 'KILL', 'TYPE', 'replica'), /^:1\r\n$/);
+    await writeEverything(m, 'during-cut');
+    await waitFor(
+      'partial resync',
+      async () => Number((await info(m, 'stats')).get('sync_partial_ok')) > partialBefore,
+    );
+    assert.equal(
+      Number((await info(m, 'stats')).get('sync_full')),
+      fullBefore,
+      'no second full sync',
+    );
+    await caughtUp(m, r);
+    assert.deepEqual(await dataset(r), await dataset(m));
+  } finally {
+    m.close();
+    r.close();
+    await Promise.all([master.stop(), replica.stop()]);
+  }
+}
+
+test('keyshard replica of a keyshard master', async () => {
+  await scenario(
+    () => startKeyshard({ args: FAST }),
+    () => startKeyshard({ args: FAST }),
+  );
+  // (asserted inside)
+});
+
+test('keyshard replica of a redis-server 7.0 master', async (t) => {
+  if (!redisServerOrSkip(t)) return;
+  await scenario(
+    () => startRedis({ args: FAST }),
+    () => startKeyshard({ args: FAST }),
+  );
+});
+
+test('redis-server 7.0 replica of a keyshard master', async (t) => {
+  if (!redisServerOrSkip(t)) return;
+  await scenario(
+    () => startKeyshard({ args: FAST }),
+    () => startRedis({ args: FAST }),
+  );
+});
+
+test('WAIT counts replicas that acknowledged, ROLE and INFO describe both sides', async () => {
+  const master = await startKeyshard({ args: FAST });
+  const replica = await startKeyshard({ args: FAST });
+  const m = await RawConn.open(master.port);
+  const r = await RawConn.open(replica.port);
+  try {
+    await replicate(r, master);
+    await m.call('SET', 'k', 'v');
+    assert.equal(await m.call('WAIT', '1', '5000'), ':1\r\n');
+    assert.equal(await m.call('WAIT', '2', '200'), ':1\r\n');
+    assert.equal(
+      await r.call('WAIT', '1', '0'),
+      '-ERR WAIT cannot be used with replica instances. Please also note that since Redis 4.0 if a replica is configured to be writable (which is not the default) writes to replicas are just local and are not propagated.\r\n',
+    );
+    const role = await m.call('ROLE');
+    assert.match(role, /^\*3\r\n\$6\r\nmaster\r\n:\d+\r\n\*1\r\n\*3\r\n\$9\r\n127\.0\.0\.1\r\n/);
+    assert.match(
+      await r.call('ROLE'),
+      /^\*5\r\n\$5\r\nslave\r\n\$9\r\n127\.0\.0\.1\r\n:\d+\r\n\$9\r\nconnected\r\n:\d+\r\n$/,
+    );
+    assert.equal(await r.call('REPLICAOF', 'NO', 'ONE'), '+OK\r\n');
+    assert.equal(await r.call('SET', 'now', 'writable'), '+OK\r\n');
+    assert.match(replica.output(), /MASTER <-> REPLICA sync: Finished with success/);
+    assert.match(
+      master.output(),
+      /Synchronization with replica|Streamed RDB transfer with replica/,
+    );
+  } finally {
+    m.close();
+    r.close();
+    await Promise.all([master.stop(), replica.stop()]);
+  }
+});
