@@ -85,6 +85,7 @@ function blockingMove(
   blockForKeys(c, [src], deadline, (key) => {
     const ready = readyList(c, key);
     if (!ready) return false;
+    c.server.beforeWrite(c.db, dst);
     // A WRONGTYPE destination is answered and ends the wait; nothing moves.
     if (moveOne(c, c.db, src, ready, dst, from, to)) {
       c.server.propagate(c.db.id, [asMove]);

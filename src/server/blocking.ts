@@ -98,6 +98,8 @@ class BlockedKeys {
         for (const w of set) {
           if (w.done) continue;
           if (db.get(key) === undefined) break;
+          // Serving changes the key outside a command: snapshots must keep its old state.
+          this.server.beforeWrite(db, key);
           if (w.serve(key)) this.finish(w);
         }
       }
