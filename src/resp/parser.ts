@@ -2,6 +2,15 @@
  * Streaming request parser for the client protocol: RESP multibulk arrays and inline commands,
  * with the limits and exact error texts of Redis 7.0 (networking.c processMultibulkBuffer /
  * processInlineBuffer). Arguments come out as latin1 strings, which map bytes 1:1.
+ *
+ * Redis looks for line ends with strchr() on a NUL-terminated buffer, so a NUL byte before the
+ * CR (or LF for inline commands) hides the line end: the server keeps waiting, and the 64 KB
+ * "too big" limits apply. findLineEnd does the same.
+ *
+ * The 64 KB limits are checked against everything received so far. Redis checks them after each
+ * read(2), whose size grows with its query buffer (16 KB first, then greedily more), so for a
+ * line just over 64 KB its outcome depends on its allocation history; reading all that has
+ * arrived matches it whenever the data is there at once.
  */
 
 /** A protocol violation: the client gets `-ERR Protocol error: ...` and is closed. */
@@ -16,140 +25,178 @@ export interface ParserLimits {
   unauthenticated: boolean;
 }
 
-const MAX_INLINE = 64 * 1024;
-const BIG_ARG = 32 * 1024;
-const CR = 13;
-const LF = 10;
-
 export type ParseResult = string[] | ProtocolError | null;
 
+/** PROTO_INLINE_MAX_SIZE: longest line without its terminator that Redis waits for. */
+const MAX_INLINE = 64 * 1024;
+/** PROTO_MBULK_BIG_ARG: bulks this long are read in one piece. */
+const BIG_ARG = 32 * 1024;
+const MAX_UNAUTH_ARGS = 10;
+const MAX_UNAUTH_BULK = 16384;
+const CR = 13;
+const LF = 10;
+const STAR = 42;
+const DOLLAR = 36;
+const EMPTY = Buffer.alloc(0);
+
+// Buffer#latin1Slice is what toString('latin1', a, b) ends up calling; skipping the generic
+// toString dispatch is measurable when every argument of every command goes through it.
+const latin1Slice = (Buffer.prototype as unknown as { latin1Slice?: unknown }).latin1Slice;
+const slice: (buf: Buffer, start: number, end: number) => string =
+  typeof latin1Slice === 'function'
+    ? (buf, start, end) =>
+        (latin1Slice as (this: Buffer, s: number, e: number) => string).call(buf, start, end)
+    : (buf, start, end) => buf.toString('latin1', start, end);
+
 export class RequestParser {
-  private buf: Buffer = Buffer.alloc(0);
+  /**
+   * Received bytes are buf[pos, len). `buf` is either a chunk as it came from the socket (not
+   * ours to write into) or a growable buffer we own.
+   */
+  private buf: Buffer = EMPTY;
+  private owned = false;
+  private len = 0;
   private pos = 0;
   /** Multibulk state: arguments still expected (0 = between commands). */
   private pending = 0;
   private args: string[] = [];
   /** Length of the bulk argument being read, -1 when waiting for its `$` line. */
   private bulkLen = -1;
-  /** Chunks of a large bulk argument collected without re-copying the buffer. */
+  /** Pieces of a large bulk argument collected without re-copying; joined once complete. */
   private bigChunks: Buffer[] = [];
   private bigHave = 0;
 
   /** Bytes received but not yet consumed by a complete command. */
   get buffered(): number {
-    return this.buf.length - this.pos + this.bigHave;
+    return this.len - this.pos + this.bigHave;
   }
 
   feed(chunk: Buffer): void {
-    if (this.bulkLen >= BIG_ARG && this.pending > 0) {
-      // Collect a large argument as a list of chunks; joined once it is complete.
-      if (this.bigChunks.length === 0 && this.pos < this.buf.length) {
-        this.bigChunks.push(this.buf.subarray(this.pos));
-        this.bigHave = this.buf.length - this.pos;
-        this.buf = Buffer.alloc(0);
-        this.pos = 0;
-      }
+    if (this.bigChunks.length > 0) {
       this.bigChunks.push(chunk);
       this.bigHave += chunk.length;
       if (this.bigHave >= this.bulkLen + 2) {
         this.buf = Buffer.concat(this.bigChunks, this.bigHave);
+        this.owned = true;
+        this.len = this.bigHave;
         this.pos = 0;
         this.bigChunks = [];
         this.bigHave = 0;
       }
       return;
     }
-    if (this.pos >= this.buf.length) {
+    if (this.pos >= this.len) {
+      // Nothing pending (the common case): parse the chunk in place.
       this.buf = chunk;
-    } else {
-      this.buf = Buffer.concat([this.buf.subarray(this.pos), chunk]);
+      this.owned = false;
+      this.len = chunk.length;
+      this.pos = 0;
+      return;
     }
+    this.append(chunk);
+  }
+
+  /** Appends to the pending bytes with amortized growth, so a slow trickle stays linear. */
+  private append(chunk: Buffer): void {
+    const rest = this.len - this.pos;
+    const need = rest + chunk.length;
+    if (this.owned && need <= this.buf.length) {
+      if (this.pos > 0) this.buf.copyWithin(0, this.pos, this.len);
+    } else {
+      const grown = Buffer.allocUnsafe(Math.max(1024, need + Math.min(need, 1 << 20)));
+      this.buf.copy(grown, 0, this.pos, this.len);
+      this.buf = grown;
+      this.owned = true;
+    }
+    chunk.copy(this.buf, rest);
+    this.len = need;
     this.pos = 0;
   }
 
   /** The next complete command, a protocol error, or null when more input is needed. */
   next(limits: ParserLimits): ParseResult {
     if (this.bigChunks.length > 0) return null;
-    for (;;) {
-      if (this.pending === 0) {
-        if (this.pos >= this.buf.length) return null;
-        if (this.buf[this.pos] !== 0x2a /* '*' */) return this.inline();
-        const r = this.multibulkHeader(limits);
-        if (r !== undefined) return r;
-        if (this.pending === 0) continue; // *0 or negative: nothing to run
-      }
-      const r = this.bulks(limits);
-      if (r !== undefined) return r;
-      return null;
-    }
+    return this.pending === 0 ? this.request(limits) : this.bulks(limits);
   }
 
-  private lineEnd(from: number): number {
-    return this.buf.indexOf(CR, from);
-  }
-
-  /** Parses `*<n>\r\n`; undefined means state advanced (or need more when pending stays 0). */
-  private multibulkHeader(limits: ParserLimits): ParseResult | undefined {
-    const cr = this.lineEnd(this.pos);
-    if (cr < 0) {
-      if (this.buf.length - this.pos > MAX_INLINE) {
-        return new ProtocolError('too big mbulk count string');
-      }
-      return null;
-    }
-    if (cr + 1 >= this.buf.length) return null; // wait for the \n
-    const n = parseStrictInt(this.buf, this.pos + 1, cr);
-    if (n === null || n > 2147483647) return new ProtocolError('invalid multibulk length');
-    if (n > 10 && limits.unauthenticated) {
-      return new ProtocolError('unauthenticated multibulk length');
-    }
-    this.pos = cr + 2;
-    if (n <= 0) return undefined;
-    this.pending = n;
-    this.args = [];
-    this.bulkLen = -1;
-    return undefined;
-  }
-
-  private bulks(limits: ParserLimits): ParseResult | undefined {
+  /** First `byte` in [from, len) unless a NUL comes first (strchr semantics); -1 if none. */
+  private findLineEnd(from: number, byte: number): number {
     const buf = this.buf;
+    const end = this.len;
+    for (let i = from; i < end; i++) {
+      const b = buf[i];
+      if (b === byte) return i;
+      if (b === 0) return -1;
+    }
+    return -1;
+  }
+
+  /** Starts a request: an inline line, or a multibulk header followed by its bulks. */
+  private request(limits: ParserLimits): ParseResult {
+    for (;;) {
+      const start = this.pos;
+      if (start >= this.len) return null;
+      if (this.buf[start] !== STAR) return this.inline();
+      const cr = this.findLineEnd(start, CR);
+      if (cr < 0) {
+        if (this.len - start > MAX_INLINE) return new ProtocolError('too big mbulk count string');
+        return null;
+      }
+      if (cr + 1 >= this.len) return null; // the byte after CR (not checked) is not here yet
+      const n = parseLongLong(this.buf, start + 1, cr);
+      if (Number.isNaN(n) || n > 2147483647) return new ProtocolError('invalid multibulk length');
+      if (n > MAX_UNAUTH_ARGS && limits.unauthenticated) {
+        return new ProtocolError('unauthenticated multibulk length');
+      }
+      this.pos = cr + 2;
+      if (n <= 0) continue; // `*0`, `*-1`: consumed, nothing to run
+      this.pending = n;
+      this.args = [];
+      this.bulkLen = -1;
+      return this.bulks(limits);
+    }
+  }
+
+  private bulks(limits: ParserLimits): ParseResult {
+    const buf = this.buf;
+    const end = this.len;
     while (this.pending > 0) {
       if (this.bulkLen < 0) {
-        const cr = buf.indexOf(CR, this.pos);
+        const start = this.pos;
+        const cr = this.findLineEnd(start, CR);
         if (cr < 0) {
-          if (buf.length - this.pos > MAX_INLINE) {
-            return new ProtocolError('too big bulk count string');
-          }
+          if (end - start > MAX_INLINE) return new ProtocolError('too big bulk count string');
           return null;
         }
-        if (cr + 1 >= buf.length) return null;
-        if (buf[this.pos] !== 0x24 /* '$' */) {
-          return new ProtocolError(`expected '$', got '${String.fromCharCode(buf[this.pos])}'`);
+        if (cr + 1 >= end) return null;
+        if (buf[start] !== DOLLAR) {
+          return new ProtocolError(`expected '$', got '${String.fromCharCode(buf[start])}'`);
         }
-        const len = parseStrictInt(buf, this.pos + 1, cr);
-        if (len === null || len < 0 || len > limits.maxBulkLen) {
+        const len = parseLongLong(buf, start + 1, cr);
+        if (Number.isNaN(len) || len < 0 || len > limits.maxBulkLen) {
           return new ProtocolError('invalid bulk length');
         }
-        if (limits.unauthenticated && len > 16384) {
+        if (limits.unauthenticated && len > MAX_UNAUTH_BULK) {
           return new ProtocolError('unauthenticated bulk length');
         }
         this.pos = cr + 2;
         this.bulkLen = len;
-        if (len >= BIG_ARG && buf.length - this.pos < len + 2) {
-          // Switch to chunk collection so a huge argument is copied once, not per read.
-          if (this.pos < buf.length) {
-            this.bigChunks.push(buf.subarray(this.pos));
-            this.bigHave = buf.length - this.pos;
-          }
-          this.buf = Buffer.alloc(0);
+        if (len >= BIG_ARG && this.len - this.pos < len + 2) {
+          // Collect a huge argument as chunks so it is copied once, not once per read.
+          this.bigChunks.push(buf.subarray(this.pos, this.len));
+          this.bigHave = this.len - this.pos;
+          this.buf = EMPTY;
+          this.owned = false;
+          this.len = 0;
           this.pos = 0;
           return null;
         }
       }
-      if (buf.length - this.pos < this.bulkLen + 2) return null;
-      this.args.push(buf.toString('latin1', this.pos, this.pos + this.bulkLen));
+      const stop = this.pos + this.bulkLen;
+      if (stop + 2 > end) return null;
+      this.args.push(slice(buf, this.pos, stop));
       // Like Redis, the two bytes after the payload are skipped without checking them.
-      this.pos += this.bulkLen + 2;
+      this.pos = stop + 2;
       this.bulkLen = -1;
       this.pending--;
     }
@@ -159,16 +206,14 @@ export class RequestParser {
   }
 
   private inline(): ParseResult {
-    const nl = this.buf.indexOf(LF, this.pos);
+    const start = this.pos;
+    const nl = this.findLineEnd(start, LF);
     if (nl < 0) {
-      if (this.buf.length - this.pos > MAX_INLINE) {
-        return new ProtocolError('too big inline request');
-      }
+      if (this.len - start > MAX_INLINE) return new ProtocolError('too big inline request');
       return null;
     }
-    let end = nl;
-    if (end > this.pos && this.buf[end - 1] === CR) end--;
-    const line = this.buf.toString('latin1', this.pos, end);
+    const stop = nl > start && this.buf[nl - 1] === CR ? nl - 1 : nl;
+    const line = slice(this.buf, start, stop);
     this.pos = nl + 1;
     const args = splitArgs(line);
     if (args === null) return new ProtocolError('unbalanced quotes in request');
@@ -176,73 +221,93 @@ export class RequestParser {
   }
 }
 
-/** A strict signed decimal as Redis's string2ll accepts it; null if malformed. */
-function parseStrictInt(buf: Buffer, start: number, end: number): number | null {
-  if (start >= end || end - start > 20) return null;
+const LLONG_MAX_DIGITS = '9223372036854775807';
+const LLONG_MIN_DIGITS = '9223372036854775808';
+
+/**
+ * A signed 64-bit decimal as Redis's string2ll accepts it (no sign but '-', no leading zeros,
+ * no "-0", at most 20 characters, no overflow); NaN if malformed. Values beyond 2^53 are
+ * approximate, which is fine: callers only compare them with limits far below that.
+ */
+export function parseLongLong(buf: Buffer, start: number, end: number): number {
+  const len = end - start;
+  if (len <= 0 || len > 20) return NaN;
+  if (len === 1 && buf[start] === 0x30) return 0;
   let i = start;
-  let neg = false;
-  if (buf[i] === 0x2d) {
-    neg = true;
-    i++;
-    if (i === end) return null;
-  }
-  if (buf[i] === 0x30 && end - i > 1) return null;
+  const neg = buf[i] === 0x2d;
+  if (neg) i++;
+  if (i >= end || buf[i] < 0x31 || buf[i] > 0x39) return NaN;
   let v = 0;
-  for (; i < end; i++) {
-    const d = buf[i] - 0x30;
-    if (d < 0 || d > 9) return null;
+  for (let j = i; j < end; j++) {
+    const d = buf[j] - 0x30;
+    if (d < 0 || d > 9) return NaN;
     v = v * 10 + d;
   }
-  if (v > Number.MAX_SAFE_INTEGER) return neg ? -Infinity : Infinity;
+  const digits = end - i;
+  if (digits > 19) return NaN;
+  if (digits === 19) {
+    const limit = neg ? LLONG_MIN_DIGITS : LLONG_MAX_DIGITS;
+    if (buf.toString('latin1', i, end) > limit) return NaN;
+  }
   return neg ? -v : v;
 }
 
-function isSep(c: string): boolean {
+/** C isspace() in the C locale: the separators before an argument and after a closing quote. */
+function isSpace(c: string): boolean {
+  return c === ' ' || c === '\t' || c === '\n' || c === '\v' || c === '\f' || c === '\r';
+}
+
+/** What ends an unquoted argument (a narrower set than isSpace: \v and \f do not). */
+function endsWord(c: string): boolean {
   return c === ' ' || c === '\n' || c === '\r' || c === '\t' || c === '\0';
 }
 
-const HEX2 = /^[0-9a-fA-F]{2}$/;
+function isHex(c: string | undefined): boolean {
+  return c !== undefined && /^[0-9a-fA-F]$/.test(c);
+}
+
 const ESCAPES: Record<string, string> = { n: '\n', r: '\r', t: '\t', b: '\b', a: '\x07' };
 
 /**
- * Splits a line into arguments the way redis-cli and inline commands do (sdssplitargs):
- * separators are whitespace and NUL; double quotes take C-like escapes, single quotes only \'.
- * A closing quote must end the argument. Returns null on unbalanced quotes.
+ * Splits a line into arguments the way inline commands and redis-cli do (sdssplitargs): blanks
+ * (C isspace) separate arguments; an unquoted argument ends at space, tab, CR, LF or NUL;
+ * "double quotes" take \xHH and C-like escapes (\n \r \t \b \a, any other char as itself);
+ * 'single quotes' take only \'. A quote may start mid-argument (ab"c d" is `abc d`); a closing
+ * quote must be followed by a blank or the end. Returns null on unbalanced quotes.
  */
 export function splitArgs(line: string): string[] | null {
   const out: string[] = [];
   const n = line.length;
   let i = 0;
   for (;;) {
-    while (i < n && isSep(line[i])) i++;
+    while (i < n && isSpace(line[i])) i++;
     if (i >= n) return out;
     let cur = '';
     let quote = '';
-    for (let done = false; !done;) {
+    for (;;) {
       if (quote === '') {
-        if (i >= n || isSep(line[i])) {
-          done = true;
-        } else if (line[i] === '"' || line[i] === "'") {
-          quote = line[i++];
-        } else {
-          cur += line[i++];
-        }
+        if (i >= n || endsWord(line[i])) break;
+        const c = line[i++];
+        if (c === '"' || c === "'") quote = c;
+        else cur += c;
         continue;
       }
       if (i >= n) return null;
       const c = line[i];
       if (c === quote) {
-        if (i + 1 < n && !isSep(line[i + 1])) return null;
+        if (i + 1 < n && !isSpace(line[i + 1])) return null;
         i++;
-        done = true;
-      } else if (c === '\\' && quote === "'" && line[i + 1] === "'") {
+        break;
+      }
+      if (c === '\\' && quote === "'" && line[i + 1] === "'") {
         cur += "'";
         i += 2;
       } else if (
         c === '\\' &&
         quote === '"' &&
         line[i + 1] === 'x' &&
-        HEX2.test(line.substr(i + 2, 2))
+        isHex(line[i + 2]) &&
+        isHex(line[i + 3])
       ) {
         cur += String.fromCharCode(parseInt(line.substr(i + 2, 2), 16));
         i += 4;
@@ -255,5 +320,7 @@ export function splitArgs(line: string): string[] | null {
       }
     }
     out.push(cur);
+    // The separator that ended an unquoted argument is consumed with it.
+    if (quote === '' && i < n) i++;
   }
 }

@@ -12,12 +12,23 @@ import type { Server } from './server.js';
 /** Commands that run immediately even inside MULTI. */
 const MULTI_CONTROL = new Set(['exec', 'discard', 'multi', 'watch', 'quit', 'reset']);
 
+/** An argument as Redis's `%s` prints it: a C string ends at the first NUL byte. */
+function cstr(s: string, max: number): string {
+  const nul = s.indexOf('\0');
+  return s.slice(0, nul >= 0 ? Math.min(nul, max) : max);
+}
+
+/** C toupper(): ASCII letters only (JS toUpperCase would change latin1 bytes like 0xff). */
+function asciiUpper(s: string): string {
+  return s.replace(/[a-z]+/g, (m) => m.toUpperCase());
+}
+
 function unknownCommandError(argv: string[]): string {
   let args = '';
   for (let i = 1; i < argv.length && args.length < 128; i++) {
-    args += `'${argv[i].slice(0, 128 - args.length)}' `;
+    args += `'${cstr(argv[i], 128 - args.length)}' `;
   }
-  return `ERR unknown command '${argv[0].slice(0, 128)}', with args beginning with: ${args}`;
+  return `ERR unknown command '${cstr(argv[0], 128)}', with args beginning with: ${args}`;
 }
 
 /** Resolves argv to a command (or a subcommand of a container command), or an error text. */
@@ -27,7 +38,7 @@ export function lookupCommand(s: Server, argv: string[]): CommandDef | string {
   if (def.subcommands.size === 0 || argv.length < 2) return def;
   const sub = def.subcommands.get(argv[1].toLowerCase());
   if (sub) return sub;
-  return `ERR unknown subcommand '${argv[1].slice(0, 128)}'. Try ${argv[0].toUpperCase()} HELP.`;
+  return `ERR unknown subcommand '${cstr(argv[1], 128)}'. Try ${asciiUpper(cstr(argv[0], Infinity))} HELP.`;
 }
 
 export function arityOk(def: CommandDef, argc: number): boolean {
