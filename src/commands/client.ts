@@ -49,6 +49,20 @@ function fd(c: Client): number {
   return typeof handle?.fd === 'number' ? handle.fd : -1;
 }
 
+/**
+ * What an idle Redis 7.0 connection reports: its query buffer allocation after the first read
+ * (qbuf + qbuf-free) and its tot-mem (client struct, query and reply buffers).
+ */
+const QUERY_BUF_ALLOC = 20474;
+const CLIENT_BASE_MEM = 37632;
+
+/** Size of `argv` as a RESP multibulk request. */
+function encodedLength(argv: string[]): number {
+  let n = 3 + String(argv.length).length;
+  for (const a of argv) n += 5 + String(a.length).length + a.length;
+  return n;
+}
+
 function argvBytes(argv: string[] | null): number {
   let n = 0;
   if (argv) for (const a of argv) n += a.length;
@@ -61,14 +75,18 @@ function argvBytes(argv: string[] | null): number {
  */
 export function clientLine(c: Client, current: string[] | null): string {
   const now = Date.now();
-  const qbuf = c.parser.buffered;
+  // Redis counts the executing command in the query buffer until it completes.
+  const qbuf = c.parser.buffered + (current ? encodedLength(current) : 0);
   const argvMem = argvBytes(current);
   const multiMem = c.multi ? c.multi.queue.reduce((n, q) => n + argvBytes(q.argv), 0) : 0;
   const obl = c.reply.out.length;
   const omem = c.socket?.writableLength ?? 0;
   const pendingWrite = omem > 0 || obl > 0;
-  const qbufFree = qbuf > 0 ? Math.max(0, 32768 - qbuf) : 0;
-  const totMem = qbuf + qbufFree + argvMem + multiMem + obl + omem + 1024 + 16384;
+  const qbufFree = Math.max(0, QUERY_BUF_ALLOC - qbuf);
+  // The argv array itself: one pointer per argument.
+  const argvArray = current ? 8 * current.length : 0;
+  const totMem =
+    CLIENT_BASE_MEM + Math.max(0, qbuf - QUERY_BUF_ALLOC) + argvMem + argvArray + multiMem + omem;
   return (
     `id=${c.id} addr=${c.addr} laddr=${c.laddr} fd=${fd(c)} name=${c.name} ` +
     `age=${Math.floor((now - c.createdAt) / 1000)} idle=${Math.floor((now - c.lastInteraction) / 1000)} ` +

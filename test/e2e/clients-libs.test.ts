@@ -127,8 +127,14 @@ test('redis-cli: plain, --no-raw, pipe mode and piped commands', (t) => {
   );
 });
 
-/** Runs interactive redis-cli on a pseudo-terminal, typing `lines` one by one. */
-async function interactive(lines: string[]): Promise<{ code: number | null; out: string }> {
+/**
+ * Runs interactive redis-cli on a pseudo-terminal. Each step types a line once the output
+ * (escape sequences removed) matches what the previous step waits for, so a slow start or a
+ * loaded machine only makes it slower.
+ */
+async function interactive(
+  steps: [string, RegExp][],
+): Promise<{ code: number | null; out: string }> {
   // A window size, or linenoise asks the (absent) terminal for the cursor position and waits.
   const proc = spawn(
     'script',
@@ -137,20 +143,26 @@ async function interactive(lines: string[]): Promise<{ code: number | null; out:
       stdio: ['pipe', 'pipe', 'pipe'],
     },
   );
-  let out = '';
-  proc.stdout.on('data', (b: Buffer) => (out += b.toString('latin1')));
+  let raw = '';
+  const text = (): string => raw.replace(/\x1b\[[0-9;]*[A-Za-z]/g, '');
+  proc.stdout.on('data', (b: Buffer) => (raw += b.toString('latin1')));
   const exited = new Promise<number | null>((resolve) =>
     proc.once('exit', (code) => resolve(code)),
   );
-  const timer = setTimeout(() => proc.kill('SIGKILL'), 15000);
-  for (const line of lines) {
-    await new Promise((r) => setTimeout(r, 200));
+  const timer = setTimeout(() => proc.kill('SIGKILL'), 30000);
+  let from = 0;
+  let expect = new RegExp(`127\\.0\\.0\\.1:${srv.port}> `);
+  for (const [line, next] of steps) {
+    for (let i = 0; i < 500 && !expect.test(text().slice(from)); i++) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    from = text().length;
     proc.stdin.write(`${line}\r`);
+    expect = next;
   }
   const code = await exited;
   clearTimeout(timer);
-  // Drop the colour and cursor escape sequences of the prompt and hints.
-  return { code, out: out.replace(/\x1b\[[0-9;]*[A-Za-z]/g, '') };
+  return { code, out: text() };
 }
 
 test('interactive redis-cli on a pseudo-terminal loads COMMAND DOCS and shows replies', async (t) => {
@@ -160,11 +172,11 @@ test('interactive redis-cli on a pseudo-terminal loads COMMAND DOCS and shows re
     return;
   }
   const { code, out } = await interactive([
-    'SET tty:k v1',
-    'GET tty:k',
-    'CLIENT ID',
-    'HELP GET',
-    'QUIT',
+    ['SET tty:k v1', /OK\r\n/],
+    ['GET tty:k', /"v1"/],
+    ['CLIENT ID', /\(integer\) \d+/],
+    ['HELP GET', /group: string/],
+    ['QUIT', /$/],
   ]);
   assert.equal(code, 0, `interactive redis-cli exited with ${code}: ${out}`);
   assert.doesNotMatch(out, /Assertion|Segmentation|Aborted/);
