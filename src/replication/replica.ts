@@ -368,7 +368,9 @@ export class ReplicationReplica {
   private attachStream(sock: Socket, r: LinkReader, offset: number, streamDb: number): void {
     const s = this.server;
     const rest = r.detach();
-    const c = s.createClient(null);
+    // The master link is a client like any other (CLIENT LIST, CLIENT KILL TYPE master), but
+    // its input is read here and nothing is ever answered on it.
+    const c = s.createClient(sock);
     c.kind = 'master';
     c.authenticated = true;
     c.db = s.keyspace.dbs[streamDb] ?? s.keyspace.dbs[0];

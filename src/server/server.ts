@@ -402,7 +402,7 @@ export class Server {
 
   flush(c: Client): void {
     const sock = c.socket;
-    if (!sock || c.closed) {
+    if (!sock || c.closed || c.kind === 'master') {
       c.reply.out = '';
       return;
     }

@@ -209,3 +209,58 @@ test('WAIT counts replicas that acknowledged, ROLE and INFO describe both sides'
     await Promise.all([master.stop(), replica.stop()]);
   }
 });
+
+test('disk framing, killing the master link from the replica, min-replicas and stale data', async () => {
+  const master = await startKeyshard({ args: ['--repl-diskless-sync', 'no', '--save', ''] });
+  const replica = await startKeyshard({ args: FAST });
+  const m = await RawConn.open(master.port);
+  const r = await RawConn.open(replica.port);
+  try {
+    await m.call('SET', 'before', '1');
+    await replicate(r, master);
+    assert.match(master.output(), /Starting BGSAVE for SYNC with target: disk/);
+    assert.match(replica.output(), /receiving \d+ bytes from master to disk/);
+    assert.equal(await r.call('GET', 'before'), '$1\r\n1\r\n');
+
+    // The replica drops its master link itself; it reconnects with a partial resync.
+    assert.equal(await r.call('CLIENT', 'KILL', 'TYPE', 'master'), ':1\r\n');
+    await m.call('SET', 'while-down', '2');
+    await waitFor('reconnect', async () =>
+      /Successful partial resynchronization with master\./.test(replica.output()),
+    );
+    await caughtUp(m, r);
+    assert.equal(await r.call('GET', 'while-down'), '$1\r\n2\r\n');
+
+    // min-replicas-to-write: writes need enough replicas that acknowledged recently.
+    assert.equal(
+      await m.call('CONFIG', 'SET', 'min-replicas-to-write', '2', 'min-replicas-max-lag', '10'),
+      '+OK\r\n',
+    );
+    assert.equal(
+      await m.call('SET', 'x', '1'),
+      '-NOREPLICAS Not enough good replicas to write.\r\n',
+    );
+    assert.equal(await m.call('CONFIG', 'SET', 'min-replicas-to-write', '1'), '+OK\r\n');
+    assert.equal(await m.call('SET', 'x', '1'), '+OK\r\n');
+    assert.match((await info(m, 'replication')).get('min_slaves_good_slaves') ?? '', /^1$/);
+
+    // replica-serve-stale-data no: with the master gone, only stale-ok commands are served.
+    assert.equal(await r.call('CONFIG', 'SET', 'replica-serve-stale-data', 'no'), '+OK\r\n');
+    m.close();
+    await master.stop();
+    await waitFor(
+      'link down',
+      async () => (await info(r, 'replication')).get('master_link_status') === 'down',
+    );
+    assert.equal(
+      await r.call('GET', 'before'),
+      "-MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.\r\n",
+    );
+    assert.match(await r.call('INFO', 'replication'), /^\$\d+\r\n# Replication\r\nrole:slave/);
+    assert.match(replica.output(), /Connection with master lost\./);
+  } finally {
+    m.close();
+    r.close();
+    await Promise.all([master.stop(), replica.stop()]);
+  }
+});
