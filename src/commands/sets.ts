@@ -4,11 +4,10 @@
  */
 import type { Handler } from './table.js';
 import type { Client } from '../server/client.js';
-import { SetValue } from '../types/set.js';
+import { SetValue, WRONGTYPE } from '../types/set.js';
 import { parseCursor, parseScanOptions, stringMatch } from '../types/set-scan.js';
 import { parseLong } from '../util/parse.js';
 
-export const WRONGTYPE = 'WRONGTYPE Operation against a key holding the wrong kind of value';
 /** SPOP propagates its removals as SREM commands of at most this many members. */
 const SREM_BATCH = 1024;
 

@@ -5,7 +5,8 @@
  */
 import type { Handler } from './table.js';
 import type { Client } from '../server/client.js';
-import { ZSetValue } from '../types/zset.js';
+import { lookupZset, newZset, ZSetValue } from '../types/zset.js';
+import { zsetPopCommands } from '../types/zset-pop.js';
 import { SetValue } from '../types/set.js';
 import type { ScoreRange, ZNode } from '../types/zset-skiplist.js';
 import { scoreGteMin, scoreLteMax, lexGteMin, lexLteMax } from '../types/zset-skiplist.js';
@@ -15,33 +16,13 @@ import { union, inter, diff, type Aggregate, type Source } from '../types/zset-s
 import { parseCursor, parseScanOptions, stringMatch } from '../types/set-scan.js';
 import { parseDouble, parseLong } from '../util/parse.js';
 import { formatG17 } from '../util/numfmt.js';
-import { WRONGTYPE } from './sets.js';
+import { WRONGTYPE } from '../types/set.js';
 
 const NOT_INT = 'value is not an integer or out of range';
 const NOT_FLOAT = 'value is not a valid float';
 const SCORE_RANGE_ERR = 'min or max is not a float';
 const LEX_RANGE_ERR = 'min or max not valid string range item';
 const NAN_ERR = 'resulting score is not a number (NaN)';
-
-/** The zset at `key`: undefined if missing, null if another type (WRONGTYPE already sent). */
-export function lookupZset(c: Client, key: string): ZSetValue | undefined | null {
-  const v = c.db.get(key);
-  if (v === undefined) return undefined;
-  if (v instanceof ZSetValue) return v;
-  c.reply.error(WRONGTYPE);
-  return null;
-}
-
-export function newZset(c: Client, firstLen = 0): ZSetValue {
-  const cfg = c.server.config;
-  return new ZSetValue(
-    {
-      maxEntries: cfg.get('zset-max-listpack-entries'),
-      maxValue: cfg.get('zset-max-listpack-value'),
-    },
-    firstLen,
-  );
-}
 
 /** Replies members (and scores): flat in RESP2, pairs in RESP3. */
 function replyNodes(c: Client, items: readonly [string, number][], withscores: boolean): void {
@@ -359,124 +340,6 @@ const zsetCountCommands: Record<'zcount' | 'zlexcount', Handler> = {
   },
 };
 
-// --- pops -----------------------------------------------------------------------------------
-
-export type PopShape = 'flat' | 'nested' | 'key-flat' | 'key-nested';
-
-/**
- * Pops up to `count` elements from `z` (at `key`) and replies in `shape`; deletes the key when
- * it empties. Shared with the blocking variants.
- */
-export function popAndReply(
-  c: Client,
-  key: string,
-  z: ZSetValue,
-  max: boolean,
-  count: number,
-  shape: PopShape,
-): void {
-  const n = Math.min(count, z.size);
-  const r = c.reply;
-  if (shape === 'flat') r.array(n * 2);
-  else if (shape === 'nested') r.array(n);
-  else if (shape === 'key-flat') {
-    r.array(n * 2 + 1);
-    r.bulk(key);
-  } else {
-    r.array(2);
-    r.bulk(key);
-    r.array(n);
-  }
-  const nested = shape === 'nested' || shape === 'key-nested';
-  for (let i = 0; i < n; i++) {
-    const node = max ? z.sl.tail! : z.sl.first()!;
-    if (nested) r.array(2);
-    r.bulk(node.member);
-    r.double(node.score);
-    z.remove(node.member);
-  }
-  if (z.size === 0) c.db.delete(key);
-  c.server.dirty += n;
-}
-
-function zpopCommand(max: boolean): Handler {
-  return (c, argv) => {
-    if (argv.length > 3) return c.reply.err('syntax error');
-    let count = -1;
-    if (argv.length === 3) {
-      const n = parseLong(argv[2]);
-      if (n === null || n < 0) return c.reply.err('value is out of range, must be positive');
-      count = n;
-    }
-    const z = lookupZset(c, argv[1]);
-    if (z === null) return;
-    if (z === undefined || count === 0) return c.reply.array(0);
-    const shape = c.reply.resp === 3 && count !== -1 ? 'nested' : 'flat';
-    popAndReply(c, argv[1], z, max, count === -1 ? 1 : count, shape);
-  };
-}
-
-export interface MpopArgs {
-  keys: string[];
-  max: boolean;
-  count: number;
-}
-
-/** Parses `numkeys key... MIN|MAX [COUNT n]` starting at argv[from]; null after replying. */
-export function parseMpop(c: Client, argv: string[], from: number): MpopArgs | null {
-  const numkeys = parseLong(argv[from]);
-  if (numkeys === null || numkeys < 1) {
-    c.reply.err('numkeys should be greater than 0');
-    return null;
-  }
-  const whereIdx = from + numkeys + 1;
-  if (whereIdx >= argv.length) {
-    c.reply.err('syntax error');
-    return null;
-  }
-  const where = argv[whereIdx].toLowerCase();
-  if (where !== 'min' && where !== 'max') {
-    c.reply.err('syntax error');
-    return null;
-  }
-  let count = -1;
-  for (let j = whereIdx + 1; j < argv.length; j++) {
-    if (count === -1 && argv[j].toLowerCase() === 'count' && j + 1 < argv.length) {
-      j++;
-      const n = parseLong(argv[j]);
-      if (n === null || n < 1) {
-        c.reply.err('count should be greater than 0');
-        return null;
-      }
-      count = n;
-    } else {
-      c.reply.err('syntax error');
-      return null;
-    }
-  }
-  return {
-    keys: argv.slice(from + 1, from + 1 + numkeys),
-    max: where === 'max',
-    count: count === -1 ? 1 : count,
-  };
-}
-
-/**
- * ZMPOP on the first non-empty key; false when none had elements (nothing replied).
- * WRONGTYPE stops at the first key of another type; returns true then (error replied).
- */
-export function mpopFirst(c: Client, a: MpopArgs): boolean {
-  for (const key of a.keys) {
-    const z = lookupZset(c, key);
-    if (z === null) return true;
-    if (z === undefined) continue;
-    popAndReply(c, key, z, a.max, a.count, 'key-nested');
-    c.propagateAs = [[a.max ? 'ZPOPMAX' : 'ZPOPMIN', key, String(a.count)]];
-    return true;
-  }
-  return false;
-}
-
 // --- ZRANDMEMBER ----------------------------------------------------------------------------
 
 function randomNode(z: ZSetValue): ZNode {
@@ -698,13 +561,7 @@ export const zsetCommands: Record<string, Handler> = {
   zremrangebyscore: (c, argv) => zremrangeGeneric(c, argv, 'score'),
   zremrangebylex: (c, argv) => zremrangeGeneric(c, argv, 'lex'),
 
-  zpopmin: zpopCommand(false),
-  zpopmax: zpopCommand(true),
-
-  zmpop(c, argv) {
-    const a = parseMpop(c, argv, 1);
-    if (a && !mpopFirst(c, a)) c.reply.nilArray();
-  },
+  ...zsetPopCommands,
 
   zrandmember: zrandmember,
 

@@ -8,6 +8,8 @@ import type { DataValue } from '../keyspace/db.js';
 import { parseInt64 } from '../util/parse.js';
 import { LiveScan } from './set-scan.js';
 
+export const WRONGTYPE = 'WRONGTYPE Operation against a key holding the wrong kind of value';
+
 export class SetValue implements DataValue {
   readonly kind = 'set';
   private readonly pos = new Map<string, number>();

@@ -6,6 +6,8 @@
  * (ZUNIONSTORE, ZINTERSTORE, ZDIFFSTORE, ZRANGESTORE: see shrinkIfSmall).
  */
 import type { DataValue } from '../keyspace/db.js';
+import type { Client } from '../server/client.js';
+import { WRONGTYPE } from './set.js';
 import { SkipList, type ZNode } from './zset-skiplist.js';
 import { LiveScan } from './set-scan.js';
 
@@ -102,4 +104,24 @@ export class ZSetValue implements DataValue {
       }
     }
   }
+}
+
+/** The zset at `key`: undefined if missing, null if another type (WRONGTYPE already sent). */
+export function lookupZset(c: Client, key: string): ZSetValue | undefined | null {
+  const v = c.db.get(key);
+  if (v === undefined) return undefined;
+  if (v instanceof ZSetValue) return v;
+  c.reply.error(WRONGTYPE);
+  return null;
+}
+
+export function newZset(c: Client, firstLen = 0): ZSetValue {
+  const cfg = c.server.config;
+  return new ZSetValue(
+    {
+      maxEntries: cfg.get('zset-max-listpack-entries'),
+      maxValue: cfg.get('zset-max-listpack-value'),
+    },
+    firstLen,
+  );
 }
