@@ -10,6 +10,8 @@ import type { Handler } from './table.js';
 import { stringEncoding } from '../types/string-encoding.js';
 import { RdbWriter } from '../persistence/rdb/encoding.js';
 import { writeValue } from '../persistence/rdb/values.js';
+import { encodeListpack } from '../persistence/rdb/listpack.js';
+import { ListValue } from '../types/list.js';
 import { replyHelp, subcommandSyntaxError } from './introspection.js';
 
 const HELP = [
@@ -62,42 +64,54 @@ function sleepSync(ms: number): void {
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
 
-/** Bytes the value takes in an RDB file (Redis's rdbSavedObjectLen), estimated when needed. */
+/** Bytes the value takes in an RDB file (Redis's rdbSavedObjectLen). */
 function serializedLength(v: Value): number {
-  try {
-    const w = new RdbWriter();
-    writeValue(w, v);
-    return w.size;
-  } catch {
-    // A type the RDB writer cannot serialize yet: count its elements' bytes roughly.
-    const approx = JSON.stringify(v, (_k, val: unknown) =>
-      val instanceof Map ? [...val.entries()] : val instanceof Set ? [...val] : val,
-    );
-    return approx ? approx.length : 0;
+  const w = new RdbWriter();
+  writeValue(w, v);
+  return w.size;
+}
+
+/**
+ * Quicklist details of a list: its elements packed into listpack nodes of about 8 KB
+ * (list-max-listpack-size -2), the way the RDB writer splits them too.
+ */
+function quicklistInfo(list: ListValue): string {
+  const nodes: string[][] = [];
+  let cur: string[] = [];
+  let bytes = 0;
+  for (const e of list.values()) {
+    if (cur.length > 0 && bytes + e.length > 8192) {
+      nodes.push(cur);
+      cur = [];
+      bytes = 0;
+    }
+    cur.push(e);
+    bytes += e.length + 2;
   }
+  if (cur.length > 0) nodes.push(cur);
+  const size = nodes.reduce((n, node) => n + encodeListpack(node).length, 0);
+  const avg = nodes.length > 0 ? list.length / nodes.length : 0;
+  return (
+    ` ql_nodes:${nodes.length} ql_avg_node:${avg.toFixed(2)} ql_listpack_max:-2` +
+    ` ql_compressed:0 ql_uncompressed_size:${size}`
+  );
 }
 
 function debugObject(c: Client, key: string): void {
-  const v = c.db.get(key);
+  // Like Redis, looking at the object is not an access: its idle time stays.
+  const v = c.db.peek(key);
   if (v === undefined) {
     c.reply.err('no such key');
     return;
   }
   const enc = typeof v === 'string' ? stringEncoding(c.db, key, v) : v.encoding();
-  const lru = Math.floor(Date.now() / 1000) & 0xffffff;
-  let extra = '';
-  if (typeof v !== 'string' && v.kind === 'list') {
-    // Redis packs list elements into listpack nodes of at most 8 KB (list-max-listpack-size -2).
-    const len = (v as unknown as { length: number }).length;
-    const nodes = Math.max(1, Math.ceil(len / 128));
-    extra =
-      ` ql_nodes:${nodes} ql_avg_node:${(len / nodes).toFixed(2)}` +
-      ` ql_listpack_max:-2 ql_compressed:0 ql_uncompressed_size:${serializedLength(v)}`;
-  }
+  const idle = c.db.trackAccess(c.server.startTime).idleSeconds(key);
+  const lru = (Math.floor(Date.now() / 1000) - idle) & 0xffffff;
+  const extra = v instanceof ListValue ? quicklistInfo(v) : '';
   const addr = `0x${(0x7f0000000000 + (hashKey(key) & 0xffffffff) * 16).toString(16)}`;
   c.reply.simple(
     `Value at:${addr} refcount:1 encoding:${enc} serializedlength:${serializedLength(v)} ` +
-      `lru:${lru} lru_seconds_idle:0${extra}`,
+      `lru:${lru} lru_seconds_idle:${idle}${extra}`,
   );
 }
 
