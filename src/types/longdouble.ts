@@ -76,9 +76,7 @@ function parseDecimal(neg: boolean, int: string, frac: string, exp: number): Lon
 /** strtold over the whole string as Redis's string2ld accepts it; null when rejected. */
 export function parseLD(input: string): LongDouble | null {
   if (input.length === 0 || input.length >= MAX_CHARS) return null;
-  // Redis copies into a C buffer: parsing stops at a NUL byte.
-  const nul = input.indexOf('\0');
-  const s = nul >= 0 ? input.slice(0, nul) : input;
+  const s = input;
   const dec = DEC_RE.exec(s);
   if (dec && (dec[2] !== '' || (dec[3] ?? '') !== '')) {
     const exp = dec[4] === undefined ? 0 : Number(dec[4]);
