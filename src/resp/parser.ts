@@ -57,6 +57,11 @@ export class RequestParser {
   private owned = false;
   private len = 0;
   private pos = 0;
+  /** Where an unfinished search for a line end stopped (see findLineEnd). */
+  private scanLine = -1;
+  private scanByte = 0;
+  private scanned = 0;
+  private scanHitNul = false;
   /** Multibulk state: arguments still expected (0 = between commands). */
   private pending = 0;
   private args: string[] = [];
@@ -80,6 +85,7 @@ export class RequestParser {
         this.owned = true;
         this.len = this.bigHave;
         this.pos = 0;
+        this.scanLine = -1;
         this.bigChunks = [];
         this.bigHave = 0;
       }
@@ -91,6 +97,7 @@ export class RequestParser {
       this.owned = false;
       this.len = chunk.length;
       this.pos = 0;
+      this.scanLine = -1;
       return;
     }
     this.append(chunk);
@@ -110,6 +117,10 @@ export class RequestParser {
     }
     chunk.copy(this.buf, rest);
     this.len = need;
+    if (this.scanLine >= 0) {
+      this.scanLine -= this.pos;
+      this.scanned -= this.pos;
+    }
     this.pos = 0;
   }
 
@@ -119,15 +130,31 @@ export class RequestParser {
     return this.pending === 0 ? this.request(limits) : this.bulks(limits);
   }
 
-  /** First `byte` in [from, len) unless a NUL comes first (strchr semantics); -1 if none. */
+  /**
+   * First `byte` in [from, len) unless a NUL comes first (strchr semantics); -1 if none. A line
+   * still incomplete is not re-scanned from its start on every read (a slow client sending a
+   * long line byte by byte would cost quadratic time otherwise).
+   */
   private findLineEnd(from: number, byte: number): number {
     const buf = this.buf;
     const end = this.len;
-    for (let i = from; i < end; i++) {
-      const b = buf[i];
-      if (b === byte) return i;
-      if (b === 0) return -1;
+    let i = from;
+    if (this.scanLine === from && this.scanByte === byte) {
+      if (this.scanHitNul) return -1;
+      i = this.scanned;
     }
+    for (; i < end; i++) {
+      const b = buf[i];
+      if (b === byte) {
+        this.scanLine = -1;
+        return i;
+      }
+      if (b === 0) break;
+    }
+    this.scanLine = from;
+    this.scanByte = byte;
+    this.scanned = i;
+    this.scanHitNul = i < end;
     return -1;
   }
 
