@@ -436,6 +436,13 @@ export const clientCommands: Record<string, Handler> = {
     clientUnblock(c, argv);
   },
 
+  // Tracking is not implemented, so no connection is ever in tracking mode.
+  'client|caching'(c) {
+    c.reply.err(
+      'CLIENT CACHING can be called only when the client is in tracking mode with OPTIN or OPTOUT mode enabled',
+    );
+  },
+
   'client|getredir'(c) {
     c.reply.integer(-1);
   },

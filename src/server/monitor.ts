@@ -37,7 +37,8 @@ function origin(c: Client): string {
 /** Feeds MONITOR clients from the dispatcher's call observers (once, at construction). */
 export function installMonitorFeed(s: Server): void {
   s.callObservers.push((c, def, argv) => {
-    if (s.monitors.size === 0) return;
+    // Nothing is shown while loading the dataset (AOF replay), as in Redis.
+    if (s.monitors.size === 0 || s.loading) return;
     const top = def.parent ?? def;
     if (def.admin || top.admin || def.flags.has('skip_monitor') || top.flags.has('skip_monitor')) {
       return;

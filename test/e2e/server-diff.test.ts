@@ -99,6 +99,8 @@ test('CLIENT subcommands: errors and simple replies match redis-server', async (
     ['CLIENT', 'UNBLOCK', '999999'],
     ['CLIENT', 'UNBLOCK', '999999', 'ERROR'],
     ['CLIENT', 'GETREDIR'],
+    ['CLIENT', 'CACHING', 'yes'],
+    ['CLIENT', 'CACHING'],
     ['CLIENT', 'TRACKINGINFO'],
   ]);
 });
