@@ -187,6 +187,22 @@ export class ClusterService {
     for (const e of this.core.takeEffects()) this.apply(e);
   }
 
+  /**
+   * After a command: run the deferred work (state update, save, sends) once the current batch
+   * of input is processed, like Redis's clusterBeforeSleep, so a pipeline or an EXEC still sees
+   * the state from before its own changes.
+   */
+  flushSoon(): void {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    setImmediate(() => {
+      this.flushScheduled = false;
+      this.flushEffects();
+    });
+  }
+
+  private flushScheduled = false;
+
   /** Writes nodes.conf; a failure is logged and retried from the cron (unless `strict`). */
   save(fsync: boolean, strict: boolean): string | null {
     try {

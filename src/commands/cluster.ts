@@ -26,7 +26,7 @@ function withCluster(c: Client, fn: (svc: ClusterService) => void): void {
     return;
   }
   fn(svc);
-  svc.flushEffects();
+  svc.flushSoon();
 }
 
 function parseInteger(s: string): number | null {
