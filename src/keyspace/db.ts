@@ -25,7 +25,8 @@ export interface DbOwner {
   onExpired(db: Db, key: string): void;
   onKeyAdded(db: Db, key: string): void;
   onKeyRemoved(db: Db, key: string): void;
-  onCleared(db: Db): void;
+  /** `db` was emptied; `previous` is what it held (for WATCH). */
+  onCleared(db: Db, previous: ReadonlyMap<string, Value>): void;
 }
 
 export function typeName(v: Value): string {
@@ -136,12 +137,13 @@ export class Db {
   /** Empties the database; returns how many keys it held. */
   clear(): number {
     const n = this.dict.size;
+    const previous = this.dict;
     this.dict = new Map();
     this.expires = new Map();
     this.access = null;
     this.avgTtl = 0;
     this.removals += n;
-    this.owner.onCleared(this);
+    this.owner.onCleared(this, previous);
     return n;
   }
 

@@ -62,8 +62,8 @@ export class Keyspace implements DbOwner {
     this.hooks.removed?.(db, key);
   }
 
-  onCleared(db: Db): void {
-    this.touchAll(db);
+  onCleared(db: Db, previous: ReadonlyMap<string, unknown>): void {
+    this.touchAll(db, previous);
     this.hooks.cleared?.(db);
   }
 
@@ -95,21 +95,26 @@ export class Keyspace implements DbOwner {
     if (set) for (const w of set) w.dirtyCas = true;
   }
 
-  /** FLUSHDB / SWAPDB: every watched key of `db` counts as changed. */
-  touchAll(db: Db): void {
+  /**
+   * FLUSHDB / SWAPDB: a watched key of `db` counts as changed if it exists in one of `dicts`
+   * (the contents being dropped or swapped in), as Redis's touchAllWatchedKeysInDb decides.
+   */
+  touchAll(db: Db, ...dicts: ReadonlyMap<string, unknown>[]): void {
     if (this.watched.size === 0) return;
     const prefix = `${db.id}\0`;
     for (const [k, set] of this.watched) {
-      if (k.startsWith(prefix)) for (const w of set) w.dirtyCas = true;
+      if (!k.startsWith(prefix)) continue;
+      const key = k.slice(prefix.length);
+      if (dicts.some((d) => d.has(key))) for (const w of set) w.dirtyCas = true;
     }
   }
 
   /** SWAPDB: exchanges the contents of two databases; watchers of either see a change. */
   swapDbs(a: Db, b: Db): void {
     if (a === b) return;
+    this.touchAll(a, a.dict, b.dict);
+    this.touchAll(b, a.dict, b.dict);
     a.swapContents(b);
-    this.touchAll(a);
-    this.touchAll(b);
   }
 
   // --- active expiry -----------------------------------------------------------------------
