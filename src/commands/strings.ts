@@ -200,7 +200,7 @@ function getex(c: Client, argv: string[]): void {
     const s = c.server;
     if (when <= BigInt(Date.now()) && !s.loading && !s.isReplica()) {
       db.delete(key);
-      c.propagateAs = [['DEL', key]];
+      c.propagateAs = [[s.config.get('lazyfree-lazy-expire') ? 'UNLINK' : 'DEL', key]];
     } else {
       db.setExpire(key, Number(when));
       c.propagateAs = [['PEXPIREAT', key, when.toString()]];
@@ -490,7 +490,7 @@ export const stringCommands: Record<string, Handler> = {
     c.reply.bulk(v);
     c.db.delete(key);
     c.server.dirty++;
-    c.propagateAs = [['DEL', key]];
+    c.propagateAs = [[c.server.config.get('lazyfree-lazy-user-del') ? 'UNLINK' : 'DEL', key]];
   },
 
   mget(c, argv) {

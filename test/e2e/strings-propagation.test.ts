@@ -58,6 +58,11 @@ const COMMANDS: string[][] = [
   ['bitfield', 'i', 'get', 'u8', '0'],
   ['bitfield', 'i', 'overflow', 'fail', 'incrby', 'u2', '0', '9'],
   ['bitfield', 'i', 'set', 'i8', '0', '5', 'get', 'u4', '0'],
+  // With lazy freeing, deletions propagate as UNLINK.
+  ['config', 'set', 'lazyfree-lazy-user-del', 'yes'],
+  ['config', 'set', 'lazyfree-lazy-expire', 'yes'],
+  ['getdel', 'i'],
+  ['getex', 'e', 'PXAT', '1'],
 ];
 
 /** The commands recorded in a redis-server AOF directory's incremental file. */
