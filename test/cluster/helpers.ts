@@ -28,8 +28,9 @@ export async function startNode(
   nodeTimeout = 2000,
   extra: string[] = [],
   dir?: string,
+  fixedPort?: number,
 ): Promise<Node> {
-  const port = await freeClusterPort();
+  const port = fixedPort ?? (await freeClusterPort());
   const args = [
     '--cluster-enabled',
     'yes',
