@@ -5,7 +5,8 @@
 import type { Handler } from './table.js';
 import type { Client } from '../server/client.js';
 import { HashValue, type HashLimits } from '../types/hash.js';
-import { globMatch, parseScanCursor } from '../types/hash-scan.js';
+import { globMatch } from '../util/glob.js';
+import { parseCursor } from '../keyspace/scan.js';
 import { addLD, formatLDHuman, parseLD } from '../types/longdouble.js';
 import { parseInt64, parseLong } from '../util/parse.js';
 import { hrandfield } from './hashes-random.js';
@@ -207,7 +208,7 @@ export const hashCommands: Record<string, Handler> = {
   hrandfield,
 
   hscan(c, argv) {
-    const cursor = parseScanCursor(argv[2]);
+    const cursor = parseCursor(argv[2]);
     if (cursor === null) {
       c.reply.err('invalid cursor');
       return;
