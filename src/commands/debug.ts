@@ -13,9 +13,14 @@ import { writeValue } from '../persistence/rdb/values.js';
 import { encodeListpack } from '../persistence/rdb/listpack.js';
 import { ListValue } from '../types/list.js';
 import { replyHelp, subcommandSyntaxError } from './introspection.js';
+import { datasetDigest, valueDigest } from './digest.js';
 
 const HELP = [
   'DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:',
+  'DIGEST',
+  '    Output a hex signature representing the current DB content.',
+  'DIGEST-VALUE <key> [<key> ...]',
+  '    Output a hex signature of the values of all the specified keys.',
   'ERROR <string>',
   '    Return a Redis protocol error with <string> as message. Useful for clients',
   '    unit tests to simulate Redis errors.',
@@ -231,7 +236,11 @@ export const debugCommands: Record<string, Handler> = {
     else if (sub === 'populate' && argc >= 3 && argc <= 5) populate(c, argv);
     else if (sub === 'protocol' && argc === 3) protocol(c, argv[2]);
     else if (sub === 'error' && argc === 3) c.reply.error(argv[2]);
-    else if (sub === 'log' && argc === 3) {
+    else if (sub === 'digest' && argc === 2) c.reply.simple(datasetDigest(c.server.keyspace.dbs));
+    else if (sub === 'digest-value' && argc >= 2) {
+      c.reply.array(argc - 2);
+      for (const key of argv.slice(2)) c.reply.simple(valueDigest(c.db, key));
+    } else if (sub === 'log' && argc === 3) {
       c.server.log.warning(`DEBUG LOG: ${argv[2]}`);
       c.reply.ok();
     } else subcommandSyntaxError(c, argv);

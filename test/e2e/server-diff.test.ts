@@ -332,6 +332,54 @@ test('DEBUG POPULATE and DEBUG OBJECT agree with redis-server', async (t) => {
   );
 });
 
+test('DEBUG DIGEST and DIGEST-VALUE equal redis-server for the same data', async (t) => {
+  const p = need(t);
+  if (!p) return;
+  const [a, b] = await conns(p);
+  const big = Array.from({ length: 200 }, (_v, i) => `m${i}`);
+  await same(a, b, [
+    ['SELECT', '5'],
+    ['DEBUG', 'DIGEST-VALUE', 'dg:none'],
+    ['SET', 'dg:s', 'hello\x00\xff'],
+    ['SET', 'dg:i', '12345'],
+    ['SET', 'dg:ttl', 'v', 'EX', '1000'],
+    ['RPUSH', 'dg:l', 'a', 'b', '3', 'c'],
+    ['SADD', 'dg:is', '3', '1', '2'],
+    ['SADD', 'dg:hs', 'x', 'y', 'z'],
+    ['HSET', 'dg:h', 'f1', 'v1', 'f2', '2'],
+    ['ZADD', 'dg:z', '1.5', 'a', '0.1', 'b', '3', 'c', '-inf', 'd'],
+    ['ZADD', 'dg:bz', ...big.flatMap((m, i) => [String(i / 3), m])],
+    ['HSET', 'dg:bh', ...big.flatMap((m) => [m, m.repeat(20)])],
+    [
+      'DEBUG',
+      'DIGEST-VALUE',
+      'dg:s',
+      'dg:i',
+      'dg:ttl',
+      'dg:l',
+      'dg:is',
+      'dg:hs',
+      'dg:h',
+      'dg:z',
+      'dg:bz',
+      'dg:bh',
+      'dg:none',
+    ],
+    ['SELECT', '0'],
+    ['FLUSHALL'],
+    ['DEBUG', 'DIGEST'],
+    ['SET', 'x', '1'],
+    ['SELECT', '7'],
+    ['SET', 'x', '1'],
+    ['LPUSH', 'y', 'a'],
+    ['DEBUG', 'DIGEST'],
+    ['DEBUG', 'DIGEST-VALUE'],
+    ['FLUSHALL'],
+  ]);
+  a.close();
+  b.close();
+});
+
 /** `INFO everything` as section title -> field names. */
 function infoFields(text: string): Map<string, string[]> {
   const out = new Map<string, string[]>();
