@@ -19,7 +19,8 @@ const VAL_MAX_LEN = 4;
 const ZERO_MAX_LEN = 64;
 const XZERO_MAX_LEN = 16384;
 const SEED = 0xadc83b19;
-const ALPHA_INF = 0.72134752044448170368;
+/** 1 / (2 ln 2), as a double. */
+const ALPHA_INF = 0.7213475204444817;
 
 /** Thrown for a sparse HLL whose opcodes do not cover exactly 16384 registers. */
 export class CorruptHll extends Error {}
