@@ -17,6 +17,7 @@ import {
   freshStringEncoding,
   markStringEncoding,
   stringEncoding,
+  unmarkStringEncoding,
 } from '../types/string-encoding.js';
 
 const SYNTAX = 'syntax error';
@@ -54,11 +55,15 @@ function dbById(c: Client, id: number): Db | null {
   return id >= 0 && id < dbs.length ? dbs[id] : null;
 }
 
-/** Copies the string-encoding mark (raw after APPEND, ...) along with a moved or copied value. */
+/**
+ * Carries the string-encoding mark (raw after APPEND, ...) along with a moved or copied value,
+ * and drops a stale mark the destination key may have had.
+ */
 function carryEncoding(from: Db, fromKey: string, to: Db, toKey: string, v: Value): void {
   if (typeof v !== 'string') return;
   const enc = stringEncoding(from, fromKey, v);
-  if (enc !== 'int' && enc !== freshStringEncoding(v)) markStringEncoding(to, toKey, v, enc);
+  if (enc === freshStringEncoding(v) || enc === 'int') unmarkStringEncoding(to, toKey);
+  else markStringEncoding(to, toKey, v, enc);
 }
 
 function del(c: Client, argv: string[]): void {
@@ -399,6 +404,8 @@ export const keyCommands: Record<string, Handler> = {
         c.reply.integer(0);
         return;
       }
+      // The dispatcher announces writes in the current database only (snapshot copy-on-write).
+      if (dst !== src) c.server.beforeWrite(dst, newKey);
       dst.remove(newKey);
     }
     let copy: Value;
