@@ -5,7 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { KEYSHARD_BIN, redisServerOrSkip, tempDir } from '../helpers/procs.js';
@@ -16,11 +16,22 @@ interface Outcome {
   stderr: string;
 }
 
-/** Log lines lose their `pid:C date time` prefix, which differs by construction. */
-function run(cmd: string, args: string[], cwd: string): Outcome {
-  const r = spawnSync(cmd, args, { cwd, timeout: 10000, encoding: 'latin1' });
-  const strip = (s: string): string => s.replace(/^\d+:[CM] \d\d \w{3} \d{4} [\d:.]+ /gm, '');
-  return { status: r.status, stdout: strip(r.stdout), stderr: strip(r.stderr) };
+/** Runs a binary to its exit; log lines lose their `pid:C date time` prefix, which differs. */
+function run(cmd: string, args: string[], cwd: string): Promise<Outcome> {
+  return new Promise((resolve) => {
+    const p = spawn(cmd, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    p.stdout.on('data', (b: Buffer) => (stdout += b.toString('latin1')));
+    p.stderr.on('data', (b: Buffer) => (stderr += b.toString('latin1')));
+    // A configuration that wrongly starts a server is killed, and the test then fails.
+    const timer = setTimeout(() => p.kill('SIGKILL'), 15000);
+    p.on('close', (status) => {
+      clearTimeout(timer);
+      const strip = (s: string): string => s.replace(/^\d+:[CM] \d\d \w{3} \d{4} [\d:.]+ /gm, '');
+      resolve({ status, stdout: strip(stdout), stderr: strip(stderr) });
+    });
+  });
 }
 
 const FILES: Record<string, string> = {
@@ -78,24 +89,31 @@ const CASES: string[][] = [
   ['--help'],
 ];
 
-test('bad configurations fail like redis-server: same text, same stream, exit code 1', (t) => {
+test('bad configurations fail like redis-server: same text, same stream, exit code 1', async (t) => {
   if (!redisServerOrSkip(t)) return;
   const dir = tempDir('keyshard-config-');
   for (const [name, text] of Object.entries(FILES)) writeFileSync(join(dir, name), text);
-  for (const args of CASES) {
-    const redis = run('redis-server', args, dir);
-    const ks = run(process.execPath, [KEYSHARD_BIN, ...args], dir);
-    const what = JSON.stringify(args);
-    assert.equal(redis.status, 1, `redis-server should refuse ${what}`);
-    assert.equal(ks.stderr, redis.stderr, `stderr for ${what}`);
-    assert.equal(ks.stdout, redis.stdout, `stdout for ${what}`);
-    assert.equal(ks.status, redis.status, `exit code for ${what}`);
+  // A few cases at a time: each is two short-lived processes.
+  for (let i = 0; i < CASES.length; i += 6) {
+    await Promise.all(
+      CASES.slice(i, i + 6).map(async (args) => {
+        const [redis, ks] = await Promise.all([
+          run('redis-server', args, dir),
+          run(process.execPath, [KEYSHARD_BIN, ...args], dir),
+        ]);
+        const what = JSON.stringify(args);
+        assert.equal(redis.status, 1, `redis-server should refuse ${what}`);
+        assert.equal(ks.stderr, redis.stderr, `stderr for ${what}`);
+        assert.equal(ks.stdout, redis.stdout, `stdout for ${what}`);
+        assert.equal(ks.status, redis.status, `exit code for ${what}`);
+      }),
+    );
   }
 });
 
-test('the report names the config file by its absolute path', () => {
+test('the report names the config file by its absolute path', async () => {
   const dir = tempDir('keyshard-config-');
-  const r = run(process.execPath, [KEYSHARD_BIN, 'none.conf'], dir);
+  const r = await run(process.execPath, [KEYSHARD_BIN, 'none.conf'], dir);
   assert.equal(
     r.stdout,
     `# Fatal error, can't open config file '${join(dir, 'none.conf')}': No such file or directory\n`,
