@@ -70,14 +70,11 @@ export const hashCommands: Record<string, Handler> = {
   hsetnx(c, argv) {
     const h = hashForWrite(c, argv[1]);
     if (!h) return;
-    const lim = limits(c);
-    // Redis converts on long arguments even when the field exists and nothing is written.
-    h.checkLengths([argv[2], argv[3]], lim);
     if (h.has(argv[2])) {
       c.reply.integer(0);
       return;
     }
-    h.set(argv[2], argv[3], lim);
+    h.set(argv[2], argv[3], limits(c));
     c.server.dirty++;
     c.reply.integer(1);
   },
