@@ -218,3 +218,37 @@ test('a key that becomes another type keeps the waiter blocked (Redis 7.0)', asy
     log(await a.readReply());
   });
 });
+
+/** The blocked_clients figure of INFO clients. */
+async function blockedClients(c: RawConn): Promise<string> {
+  const info = await c.call('INFO', 'clients');
+  return /blocked_clients:(\d+)/.exec(info)?.[1] ?? 'missing';
+}
+
+test('CLIENT UNBLOCK (timeout and error), CLIENT KILL, and INFO blocked_clients', async () => {
+  await check(3, async ([a, b, w], log) => {
+    const k = fresh('unblock');
+    const id = (await a.call('CLIENT', 'ID')).slice(1, -2);
+    a.send('BLPOP', k, '0');
+    a.send('PING');
+    await settle();
+    log(await blockedClients(w));
+    log(await w.call('CLIENT', 'UNBLOCK', id));
+    log(await a.readReply());
+    log(await a.readReply());
+    a.send('BLMOVE', k, 'd', 'LEFT', 'LEFT', '0');
+    await settle();
+    log(await w.call('CLIENT', 'UNBLOCK', id, 'ERROR'));
+    log(await a.readReply());
+    log(await w.call('CLIENT', 'UNBLOCK', id));
+    const idB = (await b.call('CLIENT', 'ID')).slice(1, -2);
+    b.send('BRPOP', k, '0');
+    await settle();
+    log(await blockedClients(w));
+    log(await w.call('CLIENT', 'KILL', 'ID', idB));
+    await settle();
+    log(await blockedClients(w));
+    log(await w.call('RPUSH', k, 'kept'));
+    log(await w.call('LRANGE', k, '0', '-1'));
+  });
+});
