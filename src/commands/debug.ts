@@ -9,7 +9,10 @@ import type { Value } from '../keyspace/db.js';
 import type { Handler } from './table.js';
 import { stringEncoding } from '../types/string-encoding.js';
 import { RdbWriter } from '../persistence/rdb/encoding.js';
-import { writeValue } from '../persistence/rdb/values.js';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { limitsFromConfig, writeValue } from '../persistence/rdb/values.js';
+import { loadRdb } from '../persistence/rdb/file.js';
 import { encodeListpack } from '../persistence/rdb/listpack.js';
 import { ListValue } from '../types/list.js';
 import { replyHelp, subcommandSyntaxError } from './introspection.js';
@@ -37,6 +40,11 @@ const HELP = [
   '    Reply with a test value of the specified type. <type> can be: string,',
   '    integer, double, bignum, null, array, set, map, attrib, push, verbatim,',
   '    true, false.',
+  'RELOAD [option ...]',
+  '    Save the RDB on disk and reload it back to memory. Valid <option> values:',
+  '    * NOFLUSH: the existing database will not be removed before load, but',
+  '      conflicting keys make the load fail.',
+  '    * NOSAVE: the database will be loaded from an existing RDB file.',
   'SET-ACTIVE-EXPIRE <0|1>',
   '    Setting it to 0 disables expiring keys in background when they are not',
   '    accessed (otherwise the Redis behavior). Setting it to 1 reenables back the',
@@ -221,6 +229,54 @@ function protocol(c: Client, type: string): void {
   }
 }
 
+/**
+ * DEBUG RELOAD [NOSAVE] [NOFLUSH]: save the RDB (unless NOSAVE), empty the dataset (unless
+ * NOFLUSH) and load the file back. MERGE (RDB keys replacing existing ones) is not supported:
+ * keys already present make the load fail with an error instead.
+ */
+function reload(c: Client, argv: string[]): void {
+  const s = c.server;
+  let save = true;
+  let flush = true;
+  for (const opt of argv.slice(2).map((a) => a.toUpperCase())) {
+    if (opt === 'NOSAVE') save = false;
+    else if (opt === 'NOFLUSH') flush = false;
+    else if (opt === 'MERGE') {
+      c.reply.err('DEBUG RELOAD MERGE is not supported');
+      return;
+    } else {
+      c.reply.err('DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options.');
+      return;
+    }
+  }
+  if (save && !s.rdb.saveSync()) {
+    c.reply.error('ERR');
+    return;
+  }
+  let buf: Buffer;
+  try {
+    buf = readFileSync(join(s.config.get('dir'), s.config.get('dbfilename')));
+  } catch (e) {
+    s.log.warning(`Error loading the RDB dump: ${(e as Error).message}`);
+    c.reply.err('Error trying to load the RDB dump, check server logs.');
+    return;
+  }
+  if (flush) for (const db of s.keyspace.dbs) db.clear();
+  try {
+    loadRdb(buf, s.keyspace, {
+      dropExpired: !s.isReplica(),
+      now: Date.now(),
+      limits: limitsFromConfig(s.config),
+    });
+  } catch (e) {
+    s.log.warning(`Error loading the RDB dump: ${(e as Error).message}`);
+    c.reply.err('Error trying to load the RDB dump, check server logs.');
+    return;
+  }
+  s.log.warning('DB reloaded by DEBUG RELOAD');
+  c.reply.ok();
+}
+
 export const debugCommands: Record<string, Handler> = {
   debug(c, argv) {
     const sub = argv[1].toLowerCase();
@@ -236,6 +292,7 @@ export const debugCommands: Record<string, Handler> = {
     else if (sub === 'populate' && argc >= 3 && argc <= 5) populate(c, argv);
     else if (sub === 'protocol' && argc === 3) protocol(c, argv[2]);
     else if (sub === 'error' && argc === 3) c.reply.error(argv[2]);
+    else if (sub === 'reload') reload(c, argv);
     else if (sub === 'digest' && argc === 2) c.reply.simple(datasetDigest(c.server.keyspace.dbs));
     else if (sub === 'digest-value' && argc >= 2) {
       c.reply.array(argc - 2);

@@ -380,6 +380,36 @@ test('DEBUG DIGEST and DIGEST-VALUE equal redis-server for the same data', async
   b.close();
 });
 
+test('DEBUG RELOAD saves and reloads the dataset unchanged', async (t) => {
+  const p = need(t);
+  if (!p) return;
+  const [a, b] = await conns(p);
+  const data = [
+    ['SELECT', '4'],
+    ['SET', 'rl:s', 'v'],
+    ['SET', 'rl:t', 'v', 'EX', '1000'],
+    ['RPUSH', 'rl:l', 'a', 'b'],
+    ['HSET', 'rl:h', 'f', 'v'],
+    ['SADD', 'rl:set', '1', 'x'],
+    ['ZADD', 'rl:z', '1.5', 'm'],
+    ['DEBUG', 'DIGEST'],
+  ];
+  await same(a, b, data);
+  const before = await a.call('DEBUG', 'DIGEST');
+  await same(a, b, [
+    ['DEBUG', 'RELOAD'],
+    ['DEBUG', 'DIGEST'],
+    ['DEBUG', 'RELOAD', 'NOSAVE'],
+    ['DEBUG', 'DIGEST'],
+    ['DEBUG', 'RELOAD', 'bogus'],
+    ['TTL', 'rl:t'],
+    ['FLUSHALL'],
+  ]);
+  assert.notEqual(before, '+0000000000000000000000000000000000000000\r\n');
+  a.close();
+  b.close();
+});
+
 /** `INFO everything` as section title -> field names. */
 function infoFields(text: string): Map<string, string[]> {
   const out = new Map<string, string[]>();
