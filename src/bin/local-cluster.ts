@@ -1,45 +1,154 @@
 #!/usr/bin/env node
 /**
- * `npm start`: a local keyshard deployment for trying things out.
- *
- * For now this starts ONE keyshard-server on 127.0.0.1:7000 with its files in ./data/7000 and
- * stops it cleanly on Ctrl-C. It is deliberately minimal: the cluster engineer extends this same
- * launcher into a 6-node cluster (3 masters, 3 replicas) once clustering lands.
+ * `npm start`: a local keyshard cluster for trying things out: three masters on
+ * 127.0.0.1:7000-7002 (replicas on 7003-7005 come with replication), files in ./data/<port>.
+ * KEYSHARD_BASE_PORT moves the ports.
+ * A fresh data folder gets its slots assigned and its nodes introduced; an existing one just
+ * restarts and the nodes find each other from nodes.conf. Ctrl-C stops every node cleanly.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
+import { connect } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const SERVER = join(dirname(fileURLToPath(import.meta.url)), 'keyshard-server.js');
-const PORTS = [7000];
+const HOST = '127.0.0.1';
+const BASE = Number(process.env.KEYSHARD_BASE_PORT ?? 7000);
+const MASTERS = [BASE, BASE + 1, BASE + 2];
+
+const nodes = new Map<ChildProcess, number>();
+let stopping = false;
 
 function startNode(port: number): ChildProcess {
   const dir = resolve('data', String(port));
   mkdirSync(dir, { recursive: true });
-  const child = spawn(
-    process.execPath,
-    [SERVER, '--port', String(port), '--bind', '127.0.0.1', '--dir', dir],
-    { stdio: 'inherit' },
-  );
+  const args = [
+    SERVER,
+    '--port',
+    String(port),
+    '--bind',
+    HOST,
+    '--dir',
+    dir,
+    '--cluster-enabled',
+    'yes',
+    '--cluster-config-file',
+    'nodes.conf',
+    '--cluster-node-timeout',
+    '5000',
+    '--logfile',
+    'keyshard.log',
+  ];
+  const child = spawn(process.execPath, args, { stdio: 'inherit' });
   child.on('exit', (code, signal) => {
-    console.log(`keyshard-server on port ${port} exited (${signal ?? code})`);
     nodes.delete(child);
+    if (!stopping) console.log(`keyshard-server on port ${port} exited (${signal ?? code})`);
     if (nodes.size === 0) process.exit(stopping ? 0 : 1);
   });
+  nodes.set(child, port);
   return child;
 }
 
-const nodes = new Set<ChildProcess>();
-let stopping = false;
-
-for (const port of PORTS) nodes.add(startNode(port));
-console.log(`keyshard: ${PORTS.map((p) => `127.0.0.1:${p}`).join(', ')}; Ctrl-C stops it`);
-
-// Ctrl-C reaches the children too (same process group); SIGTERM from elsewhere is forwarded.
-for (const sig of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(sig, () => {
-    stopping = true;
-    for (const child of nodes) child.kill('SIGTERM');
+/** Sends one command and returns its reply as text (status, error, integer or bulk). */
+function call(port: number, ...argv: string[]): Promise<string> {
+  return new Promise((resolvePromise, reject) => {
+    const sock = connect({ host: HOST, port });
+    let buf = '';
+    sock.setEncoding('latin1');
+    sock.on('connect', () => {
+      let out = `*${argv.length}\r\n`;
+      for (const a of argv) out += `$${Buffer.byteLength(a)}\r\n${a}\r\n`;
+      sock.write(out);
+    });
+    sock.on('data', (d: string) => {
+      buf += d;
+      const nl = buf.indexOf('\r\n');
+      if (nl < 0) return;
+      if (buf[0] === '$') {
+        const len = Number(buf.slice(1, nl));
+        if (len < 0) return done('');
+        if (buf.length < nl + 2 + len + 2) return;
+        return done(buf.slice(nl + 2, nl + 2 + len));
+      }
+      done(buf.slice(0, nl));
+    });
+    sock.on('error', reject);
+    const done = (s: string): void => {
+      sock.destroy();
+      resolvePromise(s);
+    };
   });
 }
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+async function waitReady(port: number): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    try {
+      if ((await call(port, 'PING')) === '+PONG') return;
+    } catch {
+      // not listening yet
+    }
+    await sleep(100);
+  }
+  throw new Error(`node ${port} did not start (see data/${port}/keyshard.log)`);
+}
+
+async function clusterField(port: number, field: string): Promise<string> {
+  const text = await call(port, 'CLUSTER', 'INFO');
+  return new RegExp(`${field}:(\\S+)`).exec(text)?.[1] ?? '';
+}
+
+/** A fresh cluster: slots split evenly, distinct config epochs, everyone meets the first node. */
+async function create(): Promise<void> {
+  // The same split as `redis-cli --cluster create`: 0-5460, 5461-10922, 10923-16383.
+  const per = 16384 / MASTERS.length;
+  let first = 0;
+  for (const [i, port] of MASTERS.entries()) {
+    const last = i === MASTERS.length - 1 ? 16383 : Math.round((i + 1) * per - 1);
+    await call(port, 'CLUSTER', 'ADDSLOTSRANGE', String(first), String(last));
+    await call(port, 'CLUSTER', 'SET-CONFIG-EPOCH', String(i + 1));
+    first = last + 1;
+  }
+  for (const port of MASTERS.slice(1)) {
+    await call(port, 'CLUSTER', 'MEET', HOST, String(MASTERS[0]));
+  }
+}
+
+async function main(): Promise<void> {
+  for (const port of MASTERS) startNode(port);
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+    process.on(sig, () => {
+      if (stopping) return;
+      stopping = true;
+      console.log('\nStopping the cluster...');
+      for (const child of nodes.keys()) child.kill('SIGTERM');
+    });
+  }
+  for (const port of MASTERS) await waitReady(port);
+  const fresh =
+    (await clusterField(MASTERS[0], 'cluster_known_nodes')) === '1' &&
+    (await clusterField(MASTERS[0], 'cluster_slots_assigned')) === '0';
+  if (fresh) await create();
+  for (let i = 0; i < 300 && !stopping; i++) {
+    const states = await Promise.all(MASTERS.map((p) => clusterField(p, 'cluster_state')));
+    if (states.every((s) => s === 'ok')) {
+      console.log(
+        `keyshard cluster ready: ${MASTERS.length} masters on ${HOST}:${MASTERS[0]}-${MASTERS[MASTERS.length - 1]} (data in ./data)`,
+      );
+      console.log(`Connect with: redis-cli -c -p ${MASTERS[0]}`);
+      console.log('Press Ctrl-C to stop every node.');
+      return;
+    }
+    await sleep(100);
+  }
+  if (!stopping)
+    console.log('The cluster did not reach cluster_state:ok; see data/<port>/keyshard.log');
+}
+
+main().catch((e: unknown) => {
+  console.error((e as Error).message);
+  stopping = true;
+  for (const child of nodes.keys()) child.kill('SIGTERM');
+});
