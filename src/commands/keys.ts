@@ -244,7 +244,7 @@ function scan(c: Client, argv: string[]): void {
 
 /**
  * JS Maps have no random access, so a database larger than this is sampled by a walk: a live
- * iterator kept per database advances a random 1..64 steps per call and wraps at the end. Every
+ * iterator kept per database advances a random 1..16 steps per call and wraps at the end. Every
  * key stays reachable and each call is O(1) on average; the distribution is uniform only below
  * this size (Redis's own RANDOMKEY is not exactly fair either).
  */
@@ -265,7 +265,7 @@ function randomCandidate(db: Db): string | undefined {
     randomWalks.set(db, walk);
   }
   let key: string | undefined;
-  for (let steps = 1 + Math.floor(Math.random() * 64); steps > 0; steps--) {
+  for (let steps = 1 + Math.floor(Math.random() * 16); steps > 0; steps--) {
     let e = walk.it.next();
     if (e.done) {
       walk.it = db.dict.keys();
@@ -480,6 +480,8 @@ export const keyCommands: Record<string, Handler> = {
   flushall(c, argv) {
     if (!flushArgsOk(c, argv)) return;
     const s = c.server;
+    // Like Redis killing its RDB child: a snapshot of the old data set is of no use now.
+    s.rdb.killBgsave();
     let n = 0;
     for (const db of s.keyspace.dbs) {
       n += db.clear();
