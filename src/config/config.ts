@@ -239,6 +239,7 @@ export class Config {
   readonly users: string[][] = [];
   private readonly raw = new Map<string, unknown>();
   private readonly listeners = new Map<string, Listener[]>();
+  private readonly trackers = new Map<string, () => unknown>();
 
   constructor() {
     for (const def of OPTIONS) {
@@ -260,8 +261,21 @@ export class Config {
     this.listeners.set(name, list);
   }
 
+  /**
+   * Declares that an option's current value lives in a subsystem (REPLICAOF changes the master
+   * `replicaof` names): CONFIG GET and CONFIG REWRITE then read it from `getter`.
+   */
+  track<K extends keyof Options>(name: K, getter: () => Options[K]): void {
+    this.trackers.set(name, getter);
+  }
+
   /** The registry's internal value of an option (exact bigints for numbers). */
   rawValue(def: OptionDef): unknown {
+    const getter = this.trackers.get(def.name);
+    if (getter) {
+      const v = getter();
+      this.store(def, typeof this.raw.get(def.name) === 'bigint' ? BigInt(v as number) : v);
+    }
     return this.raw.get(def.name);
   }
 
