@@ -73,7 +73,7 @@ function argvBytes(argv: string[] | null): number {
  * One CLIENT LIST / CLIENT INFO line. `current` is the argv of the command this client is
  * executing (CLIENT LIST itself), which Redis counts in argv-mem.
  */
-export function clientLine(c: Client, current: string[] | null): string {
+function clientLine(c: Client, current: string[] | null): string {
   const now = Date.now();
   // Redis counts the executing command in the query buffer until it completes.
   const qbuf = c.parser.buffered + (current ? encodedLength(current) : 0);

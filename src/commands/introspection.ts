@@ -9,7 +9,7 @@ import type { Client } from '../server/client.js';
 import type { Reply } from '../resp/reply.js';
 import type { CommandDef, Handler, KeySpecJson } from './table.js';
 import { getKeys, KeySpecError } from './keys-spec.js';
-import { globMatch } from '../config/glob.js';
+import { globMatch } from '../util/glob.js';
 
 interface ArgDoc {
   name: string;

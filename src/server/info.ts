@@ -72,11 +72,6 @@ export function registerInfoSection(s: Server, name: string, provider: InfoProvi
   state(s).providers.set(name, provider);
 }
 
-/** The replication id INFO reports while no replication layer has registered its own. */
-export function defaultReplId(s: Server): string {
-  return state(s).replid;
-}
-
 /** Called at startup so used_memory_startup is the memory of an empty server. */
 export function initInfo(s: Server): void {
   state(s);
@@ -90,7 +85,7 @@ function usedMemory(): number {
 }
 
 /** Redis's bytesToHuman: B, K, M, G, T, P with two decimals. */
-export function bytesToHuman(n: number): string {
+function bytesToHuman(n: number): string {
   const units = ['K', 'M', 'G', 'T', 'P'];
   if (n < 1024) return `${n}B`;
   let v = n / 1024;

@@ -7,7 +7,7 @@ import type { Client } from './client.js';
 import type { Server } from './server.js';
 
 /** Quotes a byte string the way Redis's sdscatrepr does. */
-export function repr(s: string): string {
+function repr(s: string): string {
   let out = '"';
   for (let i = 0; i < s.length; i++) {
     const ch = s[i];
