@@ -203,6 +203,9 @@ export class ClusterService {
 
   private flushScheduled = false;
 
+  /** Receivers of PUBLISH / SPUBLISH messages arriving over the bus (the pub/sub layer). */
+  readonly publishHooks: ((shard: boolean, channel: string, message: string) => void)[] = [];
+
   /** Writes nodes.conf; a failure is logged and retried from the cron (unless `strict`). */
   save(fsync: boolean, strict: boolean): string | null {
     try {
@@ -251,8 +254,10 @@ export class ClusterService {
       case 'becomeReplica':
         log.warning(`Replication is not available yet: not replicating from ${e.master}`);
         break;
-      case 'state':
       case 'publish':
+        for (const h of this.publishHooks) h(e.shard, e.channel, e.message);
+        break;
+      case 'state':
         break;
     }
   }
