@@ -603,6 +603,13 @@ test('CLIENT REPLY OFF/SKIP/ON and CLIENT PAUSE WRITE behave as in redis-server'
     assert.equal(await ctl.call('CLIENT', 'UNPAUSE'), '+OK\r\n');
     assert.equal(await c.readReply(), '+OK\r\n');
     assert.equal(await ctl.call('GET', 'r1'), '$6\r\npaused\r\n');
+    // ALL holds reads too, the pausing connection's included, until the pause ends by itself.
+    assert.equal(await ctl.call('CLIENT', 'PAUSE', '200', 'ALL'), '+OK\r\n');
+    const order: string[] = [];
+    const read = c.call('GET', 'r1').then((r) => order.push(r));
+    const own = ctl.call('PING').then((r) => order.push(r));
+    await Promise.all([read, own]);
+    assert.deepEqual(order.sort(), ['$6\r\npaused\r\n', '+PONG\r\n']);
     c.close();
     ctl.close();
   }
