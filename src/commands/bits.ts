@@ -14,6 +14,7 @@ import { ERR_NOT_INTEGER } from '../types/string-set-args.js';
 import {
   combine,
   countBits,
+  fieldOverflow,
   findBit,
   readField,
   writeField,
@@ -296,24 +297,27 @@ function fieldTypeArg(c: Client, arg: string): { signed: boolean; bits: number }
 }
 
 /**
- * The value to store for SET/INCRBY and whether it overflowed, per the overflow policy:
- * WRAP keeps the low bits, SAT clamps, FAIL reports null.
+ * The value to store for SET/INCRBY and the reply, per the overflow policy: WRAP keeps the low
+ * bits, SAT clamps, FAIL stores nothing and replies null. SET is an increment of 0 from the new
+ * value, as in Redis.
  */
 function fieldResult(op: FieldOp, old: bigint): { store: bigint | null; reply: bigint | null } {
   const { bits, signed } = op;
-  const max = signed ? (1n << BigInt(bits - 1)) - 1n : (1n << BigInt(bits)) - 1n;
-  const min = signed ? -max - 1n : 0n;
-  let target: bigint;
-  if (op.kind === 'INCRBY') target = old + op.value;
+  const set = op.kind === 'SET';
   // An unsigned SET sees the value as unsigned 64-bit: -1 is huge, so it saturates to max.
-  else target = signed ? op.value : BigInt.asUintN(64, op.value);
-  let store = target;
-  if (target > max || target < min) {
+  const value = set ? (signed ? op.value : BigInt.asUintN(64, op.value)) : old;
+  const incr = set ? 0n : op.value;
+  const overflow = fieldOverflow(signed, bits, value, incr);
+  let store = value + incr;
+  if (overflow !== 0) {
     if (op.overflow === 'FAIL') return { store: null, reply: null };
-    if (op.overflow === 'SAT') store = target > max ? max : min;
-    else store = signed ? BigInt.asIntN(bits, target) : BigInt.asUintN(bits, target);
+    if (op.overflow === 'WRAP')
+      store = signed ? BigInt.asIntN(bits, store) : BigInt.asUintN(bits, store);
+    else if (overflow > 0)
+      store = signed ? (1n << BigInt(bits - 1)) - 1n : (1n << BigInt(bits)) - 1n;
+    else store = signed ? -(1n << BigInt(bits - 1)) : 0n;
   }
-  return { store, reply: op.kind === 'INCRBY' ? store : old };
+  return { store, reply: set ? old : store };
 }
 
 function signedIf(op: FieldOp, raw: bigint): bigint {

@@ -104,3 +104,31 @@ export function writeField(buf: Uint8Array, offset: number, bits: number, value:
     left -= take;
   }
 }
+
+const INT64_MAX = 9223372036854775807n;
+
+/**
+ * Whether value + incr leaves the range of a `bits`-wide field: 1 above, -1 below, 0 inside.
+ * This follows Redis's checks literally, including their 64-bit wraparound: a signed SET of a
+ * value far below the minimum (near -2^63) counts as overflowing upwards, so SAT stores the
+ * maximum there, as redis-server does.
+ */
+export function fieldOverflow(signed: boolean, bits: number, value: bigint, incr: bigint): number {
+  if (signed) {
+    const max = bits === 64 ? INT64_MAX : (1n << BigInt(bits - 1)) - 1n;
+    const min = -max - 1n;
+    const maxIncr = BigInt.asIntN(64, max - value);
+    const minIncr = BigInt.asIntN(64, min - value);
+    if (value > max || (bits !== 64 && incr > maxIncr)) return 1;
+    if (value >= 0n && incr > 0n && incr > maxIncr) return 1;
+    if (value < min || (bits !== 64 && incr < minIncr)) return -1;
+    if (value < 0n && incr < 0n && incr < minIncr) return -1;
+    return 0;
+  }
+  const max = (1n << BigInt(bits)) - 1n;
+  const maxIncr = BigInt.asIntN(64, max - value);
+  const minIncr = BigInt.asIntN(64, -value);
+  if (value > max || (incr > 0n && incr > maxIncr)) return 1;
+  if (incr < 0n && incr < minIncr) return -1;
+  return 0;
+}

@@ -7,7 +7,7 @@
 import { test, before, after } from 'node:test';
 import { redisServerOrSkip } from '../helpers/procs.js';
 import { startPair, pick, type Pair } from '../helpers/diff.js';
-import { compareValues, runStream } from './strings-stream.js';
+import { compareValues, compareWithHistory, runStream } from './strings-stream.js';
 
 let pair: Pair | null = null;
 
@@ -232,4 +232,57 @@ test('random bitmap command streams match redis-server (RESP3)', async (t) => {
   }
   await runStream(pair, 7, 1500, gen);
   for (const c of [pair.ksConn, pair.redisConn]) await c.call('HELLO', '2');
+});
+
+test('BITFIELD overflow handling at every width matches redis-server', async (t) => {
+  if (!redisServerOrSkip(t) || !pair) return;
+  const INT64_MIN = -(2n ** 63n);
+  const cmds: string[][] = [['FLUSHALL']];
+  for (const signed of [true, false]) {
+    for (let bits = 1; bits <= (signed ? 64 : 63); bits++) {
+      const type = `${signed ? 'i' : 'u'}${bits}`;
+      const max = signed ? 2n ** BigInt(bits - 1) - 1n : 2n ** BigInt(bits) - 1n;
+      const min = signed ? -max - 1n : 0n;
+      // Around the field's limits, and around the point where Redis's 64-bit range checks
+      // wrap (max - 2^63), near the bottom of the int64 range.
+      const edge = max + INT64_MIN;
+      const values = [min - 1n, min, max, max + 1n, -1n, INT64_MIN, -INT64_MIN - 1n];
+      values.push(edge - 1n, edge, edge + 1n, 3n);
+      for (const v of values) {
+        if (v < INT64_MIN || v > -INT64_MIN - 1n) continue;
+        const s = String(v);
+        const ops = [
+          'OVERFLOW',
+          'SAT',
+          'SET',
+          type,
+          '3',
+          s,
+          'OVERFLOW',
+          'WRAP',
+          'SET',
+          type,
+          '3',
+          s,
+        ];
+        ops.push('OVERFLOW', 'FAIL', 'SET', type, '3', s, 'INCRBY', type, '3', s);
+        ops.push(
+          'OVERFLOW',
+          'SAT',
+          'INCRBY',
+          type,
+          '3',
+          s,
+          'OVERFLOW',
+          'WRAP',
+          'INCRBY',
+          type,
+          '3',
+          s,
+        );
+        cmds.push(['BITFIELD', 'q', ...ops, 'GET', type, '3']);
+      }
+    }
+  }
+  await compareWithHistory(pair, cmds);
 });
