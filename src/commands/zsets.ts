@@ -153,7 +153,7 @@ function rankRange(z: ZSetValue, start: number, end: number, rev: boolean): [str
   if (!rev) {
     for (let n: ZNode | null = z.at(start), k = start; n !== null && k <= end; k++) {
       out.push([n.member, n.score]);
-      n = n.next[0];
+      n = n.next0;
     }
   } else {
     for (let n: ZNode | null = z.at(len - 1 - start), k = start; n !== null && k <= end; k++) {
@@ -186,7 +186,7 @@ function walk(
   }
   while (n !== null && limit !== 0 && inRange(n)) {
     out.push([n.member, n.score]);
-    n = rev ? n.backward : n.next[0];
+    n = rev ? n.backward : n.next0;
     limit--;
   }
   return out;

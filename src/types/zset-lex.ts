@@ -20,7 +20,7 @@ function inLexRange(z: ZSetValue, r: LexRange): boolean {
 export function lexFirst(z: ZSetValue, r: LexRange): ZNode | null {
   if (!inLexRange(z, r)) return null;
   if (!z.listpack) return z.sl.firstInLex(r);
-  for (let n = z.sl.first(); n !== null; n = n.next[0]) {
+  for (let n = z.sl.first(); n !== null; n = n.next0) {
     if (lexGteMin(n.member, r)) return lexLteMax(n.member, r) ? n : null;
   }
   return null;
@@ -42,7 +42,7 @@ export function lexCount(z: ZSetValue, r: LexRange): number {
   if (first === null) return 0;
   if (z.listpack) {
     let count = 0;
-    for (let n: ZNode | null = first; n !== null && lexLteMax(n.member, r); n = n.next[0]) count++;
+    for (let n: ZNode | null = first; n !== null && lexLteMax(n.member, r); n = n.next0) count++;
     return count;
   }
   const len = z.size;
@@ -57,7 +57,7 @@ export function lexRemove(z: ZSetValue, r: LexRange): number {
   let n = z.listpack ? lexFirst(z, r) : z.sl.afterLexMin(r);
   let removed = 0;
   while (n !== null && lexLteMax(n.member, r)) {
-    const next: ZNode | null = n.next[0];
+    const next: ZNode | null = n.next0;
     z.remove(n.member);
     removed++;
     n = next;

@@ -7,19 +7,53 @@
 const MAX_LEVEL = 32;
 const P = 0.25;
 
+/**
+ * A skiplist node. Level 0 (every node has it; its span is always 1) is a plain field; the
+ * higher levels of the quarter of nodes that have them live in small arrays. This keeps most
+ * nodes to a single object, which matters for memory and GC with millions of members.
+ */
 export class ZNode {
   backward: ZNode | null = null;
-  readonly next: (ZNode | null)[];
-  readonly span: number[];
+  next0: ZNode | null = null;
+  /** Forward links of levels 1.. (index i - 1), or null for a level-1 node. */
+  readonly up: (ZNode | null)[] | null;
+  /** Spans of levels 1.. (index i - 1). */
+  readonly upSpan: number[] | null;
 
   constructor(
     readonly member: string,
     public score: number,
     level: number,
   ) {
-    this.next = new Array<ZNode | null>(level).fill(null);
-    this.span = new Array<number>(level).fill(0);
+    if (level > 1) {
+      this.up = [];
+      this.upSpan = [];
+      for (let i = 1; i < level; i++) {
+        this.up.push(null);
+        this.upSpan.push(0);
+      }
+    } else {
+      this.up = null;
+      this.upSpan = null;
+    }
   }
+}
+
+function fwd(x: ZNode, i: number): ZNode | null {
+  return i === 0 ? x.next0 : x.up![i - 1];
+}
+
+function setFwd(x: ZNode, i: number, n: ZNode | null): void {
+  if (i === 0) x.next0 = n;
+  else x.up![i - 1] = n;
+}
+
+function span(x: ZNode, i: number): number {
+  return i === 0 ? 1 : x.upSpan![i - 1];
+}
+
+function setSpan(x: ZNode, i: number, v: number): void {
+  if (i !== 0) x.upSpan![i - 1] = v;
 }
 
 /** A score interval; `minex`/`maxex` make an end exclusive. */
@@ -86,8 +120,8 @@ export class SkipList {
     let x = this.head;
     for (let i = this.level - 1; i >= 0; i--) {
       rank[i] = i === this.level - 1 ? 0 : rank[i + 1];
-      for (let n = x.next[i]; n !== null && before(n, score, member); n = x.next[i]) {
-        rank[i] += x.span[i];
+      for (let n = fwd(x, i); n !== null && before(n, score, member); n = fwd(x, i)) {
+        rank[i] += span(x, i);
         x = n;
       }
       update[i] = x;
@@ -97,20 +131,20 @@ export class SkipList {
       for (let i = this.level; i < level; i++) {
         rank[i] = 0;
         update[i] = this.head;
-        update[i].span[i] = this.length;
+        setSpan(update[i], i, this.length);
       }
       this.level = level;
     }
     const node = new ZNode(member, score, level);
     for (let i = 0; i < level; i++) {
-      node.next[i] = update[i].next[i];
-      update[i].next[i] = node;
-      node.span[i] = update[i].span[i] - (rank[0] - rank[i]);
-      update[i].span[i] = rank[0] - rank[i] + 1;
+      setFwd(node, i, fwd(update[i], i));
+      setFwd(update[i], i, node);
+      setSpan(node, i, span(update[i], i) - (rank[0] - rank[i]));
+      setSpan(update[i], i, rank[0] - rank[i] + 1);
     }
-    for (let i = level; i < this.level; i++) update[i].span[i]++;
+    for (let i = level; i < this.level; i++) setSpan(update[i], i, span(update[i], i) + 1);
     node.backward = update[0] === this.head ? null : update[0];
-    if (node.next[0]) node.next[0].backward = node;
+    if (node.next0) node.next0.backward = node;
     else this.tail = node;
     this.length++;
     return node;
@@ -118,16 +152,16 @@ export class SkipList {
 
   private unlink(x: ZNode, update: ZNode[]): void {
     for (let i = 0; i < this.level; i++) {
-      if (update[i].next[i] === x) {
-        update[i].span[i] += x.span[i] - 1;
-        update[i].next[i] = x.next[i];
+      if (fwd(update[i], i) === x) {
+        setSpan(update[i], i, span(update[i], i) + span(x, i) - 1);
+        setFwd(update[i], i, fwd(x, i));
       } else {
-        update[i].span[i]--;
+        setSpan(update[i], i, span(update[i], i) - 1);
       }
     }
-    if (x.next[0]) x.next[0].backward = x.backward;
+    if (x.next0) x.next0.backward = x.backward;
     else this.tail = x.backward;
-    while (this.level > 1 && this.head.next[this.level - 1] === null) this.level--;
+    while (this.level > 1 && fwd(this.head, this.level - 1) === null) this.level--;
     this.length--;
   }
 
@@ -136,7 +170,7 @@ export class SkipList {
     const update = new Array<ZNode>(MAX_LEVEL);
     let x = this.head;
     for (let i = this.level - 1; i >= 0; i--) {
-      for (let n = x.next[i]; n !== null && before(n, score, member); n = x.next[i]) x = n;
+      for (let n = fwd(x, i); n !== null && before(n, score, member); n = fwd(x, i)) x = n;
       update[i] = x;
     }
     return update;
@@ -144,7 +178,7 @@ export class SkipList {
 
   delete(score: number, member: string): boolean {
     const update = this.path(score, member);
-    const x = update[0].next[0];
+    const x = update[0].next0;
     if (!x || x.score !== score || x.member !== member) return false;
     this.unlink(x, update);
     return true;
@@ -153,9 +187,9 @@ export class SkipList {
   /** Moves `member` from `cur` to `score`, in place when its position does not change. */
   updateScore(cur: number, member: string, score: number): ZNode {
     const update = this.path(cur, member);
-    const x = update[0].next[0]!;
+    const x = update[0].next0!;
     const prev = x.backward;
-    const next = x.next[0];
+    const next = x.next0;
     if (
       (prev === null || prev.score < score || (prev.score === score && prev.member < member)) &&
       (next === null || next.score > score || (next.score === score && next.member > member))
@@ -173,11 +207,11 @@ export class SkipList {
     let x = this.head;
     for (let i = this.level - 1; i >= 0; i--) {
       for (
-        let n = x.next[i];
+        let n = fwd(x, i);
         n !== null && (before(n, score, member) || (n.score === score && n.member === member));
-        n = x.next[i]
+        n = fwd(x, i)
       ) {
-        rank += x.span[i];
+        rank += span(x, i);
         x = n;
       }
       if (x !== this.head && x.member === member && x.score === score) return rank;
@@ -191,9 +225,9 @@ export class SkipList {
     let traversed = 0;
     let x = this.head;
     for (let i = this.level - 1; i >= 0; i--) {
-      while (x.next[i] !== null && traversed + x.span[i] <= rank) {
-        traversed += x.span[i];
-        x = x.next[i]!;
+      for (let n = fwd(x, i); n !== null && traversed + span(x, i) <= rank; n = fwd(x, i)) {
+        traversed += span(x, i);
+        x = n;
       }
       if (traversed === rank) return x;
     }
@@ -201,16 +235,16 @@ export class SkipList {
   }
 
   first(): ZNode | null {
-    return this.head.next[0];
+    return this.head.next0;
   }
 
   /** First node whose score is within `r`, or null. */
   firstInRange(r: ScoreRange): ZNode | null {
     let x = this.head;
     for (let i = this.level - 1; i >= 0; i--) {
-      for (let n = x.next[i]; n !== null && !scoreGteMin(n.score, r); n = x.next[i]) x = n;
+      for (let n = fwd(x, i); n !== null && !scoreGteMin(n.score, r); n = fwd(x, i)) x = n;
     }
-    const n = x.next[0];
+    const n = x.next0;
     return n !== null && scoreLteMax(n.score, r) ? n : null;
   }
 
@@ -218,7 +252,7 @@ export class SkipList {
   lastInRange(r: ScoreRange): ZNode | null {
     let x = this.head;
     for (let i = this.level - 1; i >= 0; i--) {
-      for (let n = x.next[i]; n !== null && scoreLteMax(n.score, r); n = x.next[i]) x = n;
+      for (let n = fwd(x, i); n !== null && scoreLteMax(n.score, r); n = fwd(x, i)) x = n;
     }
     return x !== this.head && scoreGteMin(x.score, r) ? x : null;
   }
@@ -226,9 +260,9 @@ export class SkipList {
   firstInLex(r: LexRange): ZNode | null {
     let x = this.head;
     for (let i = this.level - 1; i >= 0; i--) {
-      for (let n = x.next[i]; n !== null && !lexGteMin(n.member, r); n = x.next[i]) x = n;
+      for (let n = fwd(x, i); n !== null && !lexGteMin(n.member, r); n = fwd(x, i)) x = n;
     }
-    const n = x.next[0];
+    const n = x.next0;
     return n !== null && lexLteMax(n.member, r) ? n : null;
   }
 
@@ -236,15 +270,15 @@ export class SkipList {
   afterLexMin(r: LexRange): ZNode | null {
     let x = this.head;
     for (let i = this.level - 1; i >= 0; i--) {
-      for (let n = x.next[i]; n !== null && !lexGteMin(n.member, r); n = x.next[i]) x = n;
+      for (let n = fwd(x, i); n !== null && !lexGteMin(n.member, r); n = fwd(x, i)) x = n;
     }
-    return x.next[0];
+    return x.next0;
   }
 
   lastInLex(r: LexRange): ZNode | null {
     let x = this.head;
     for (let i = this.level - 1; i >= 0; i--) {
-      for (let n = x.next[i]; n !== null && lexLteMax(n.member, r); n = x.next[i]) x = n;
+      for (let n = fwd(x, i); n !== null && lexLteMax(n.member, r); n = fwd(x, i)) x = n;
     }
     return x !== this.head && lexGteMin(x.member, r) ? x : null;
   }
@@ -255,17 +289,17 @@ export class SkipList {
     let traversed = 0;
     let x = this.head;
     for (let i = this.level - 1; i >= 0; i--) {
-      while (x.next[i] !== null && traversed + x.span[i] < start) {
-        traversed += x.span[i];
-        x = x.next[i]!;
+      for (let n = fwd(x, i); n !== null && traversed + span(x, i) < start; n = fwd(x, i)) {
+        traversed += span(x, i);
+        x = n;
       }
       update[i] = x;
     }
     let removed = 0;
-    let n = x.next[0];
+    let n = x.next0;
     traversed++;
     while (n !== null && traversed <= end) {
-      const nx = n.next[0];
+      const nx = n.next0;
       this.unlink(n, update);
       gone(n);
       removed++;

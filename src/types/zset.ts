@@ -97,7 +97,7 @@ export class ZSetValue implements DataValue {
     if (this.listpack || this.size > this.limits.maxEntries) return;
     for (const m of this.dict.keys()) if (m.length > this.limits.maxValue) return;
     this.listpack = true;
-    for (let n = this.sl.first(); n !== null; n = n.next[0]) {
+    for (let n = this.sl.first(); n !== null; n = n.next0) {
       if (n.score === 0) {
         n.score = 0;
         this.dict.set(n.member, 0);
