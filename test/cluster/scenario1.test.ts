@@ -53,6 +53,9 @@ test('seed scenario 1: kill -9 a master, forget it, re-cover its slots, meet a n
   );
   assert.match(a.proc.output(), /Cluster state changed: fail/);
   assert.ok(detectMs < 4 * nt + 3000);
+  // Keyed commands are refused while the cluster is down; the rest still works.
+  assert.equal(await cmd(a, 'GET', 'foo'), '-CLUSTERDOWN The cluster is down');
+  assert.equal(await cmd(a, 'PING'), '+PONG');
 
   assert.equal(await cmd(a, 'CLUSTER', 'FORGET', cid), '+OK');
   assert.equal(await cmd(b, 'CLUSTER', 'FORGET', cid), '+OK');
