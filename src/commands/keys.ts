@@ -13,6 +13,8 @@ import { typeName, type Db, type Value } from '../keyspace/db.js';
 import { ScanCursors, parseCursor } from '../keyspace/scan.js';
 import { globMatch, matchesAll } from '../util/glob.js';
 import { parseLong } from '../util/parse.js';
+import { RdbReader, RdbWriter } from '../persistence/rdb/encoding.js';
+import { limitsFromConfig, readValue, valueType, writeValue } from '../persistence/rdb/values.js';
 import {
   freshStringEncoding,
   markStringEncoding,
@@ -64,6 +66,23 @@ function carryEncoding(from: Db, fromKey: string, to: Db, toKey: string, v: Valu
   const enc = stringEncoding(from, fromKey, v);
   if (enc === freshStringEncoding(v) || enc === 'int') unmarkStringEncoding(to, toKey);
   else markStringEncoding(to, toKey, v, enc);
+}
+
+/**
+ * An independent copy of `v` for COPY. Types may provide clone(); otherwise the value goes
+ * through its RDB form (the DUMP/RESTORE codec), O(size) like Redis's own dup. That round trip
+ * rebuilds the encoding from the current limits, so a value converted to a big encoding and
+ * since shrunk comes back compact, where Redis's copy keeps the big encoding.
+ */
+function duplicate(c: Client, v: Value): Value {
+  if (typeof v === 'string') return v;
+  if (v.clone) return v.clone();
+  const w = new RdbWriter();
+  w.compress = false;
+  writeValue(w, v);
+  const copy = readValue(valueType(v), new RdbReader(w.take()), limitsFromConfig(c.server.config));
+  if (copy === null) throw new Error(`cannot copy a ${v.kind} value`);
+  return copy;
 }
 
 function del(c: Client, argv: string[]): void {
@@ -408,14 +427,7 @@ export const keyCommands: Record<string, Handler> = {
       if (dst !== src) c.server.beforeWrite(dst, newKey);
       dst.remove(newKey);
     }
-    let copy: Value;
-    if (typeof v === 'string') copy = v;
-    else if (v.clone) copy = v.clone();
-    else {
-      c.reply.err(`COPY of ${v.kind} values is not supported yet`);
-      return;
-    }
-    dst.set(newKey, copy);
+    dst.set(newKey, duplicate(c, v));
     carryEncoding(src, key, dst, newKey, v);
     if (expire !== -1) dst.setExpire(newKey, expire);
     if (dst !== src) c.server.keyWritten(dst, newKey);

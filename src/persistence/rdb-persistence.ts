@@ -30,6 +30,8 @@ interface Bgsave {
   snap: RdbSnapshot;
   startedAt: number;
   dirtyAtStart: number;
+  /** Set by killBgsave(): the writer stops at its next slice and removes its temp file. */
+  killed: boolean;
 }
 
 export class RdbPersistence {
@@ -129,7 +131,12 @@ export class RdbPersistence {
   startBgsave(): boolean {
     if (this.bg) return false;
     const s = this.server;
-    const bg: Bgsave = { snap: this.snapshot(), startedAt: Date.now(), dirtyAtStart: s.dirty };
+    const bg: Bgsave = {
+      snap: this.snapshot(),
+      startedAt: Date.now(),
+      dirtyAtStart: s.dirty,
+      killed: false,
+    };
     this.bg = bg;
     s.snapshots.add(bg.snap);
     this.lastAttempt = Date.now();
@@ -141,7 +148,8 @@ export class RdbPersistence {
   private async runBgsave(bg: Bgsave): Promise<void> {
     const s = this.server;
     const dir = s.config.get('dir');
-    const tmp = join(dir, `temp-${process.pid}.rdb`);
+    // Not SAVE's temp file name: a SAVE may run while this one is being written.
+    const tmp = join(dir, `temp-bgsave-${process.pid}.rdb`);
     let fh: FileHandle | null = null;
     let ok = false;
     try {
@@ -150,6 +158,7 @@ export class RdbPersistence {
         await fh.write(chunk);
         // Let clients run between slices; the snapshot keeps its point in time by itself.
         await new Promise<void>((r) => setImmediate(r));
+        if (bg.killed) throw new Error('killed');
       }
       await fh.sync();
       await fh.close();
@@ -158,12 +167,17 @@ export class RdbPersistence {
       fsyncDir(dir);
       ok = true;
     } catch (e) {
-      s.log.warning(`Write error saving DB on disk: ${(e as Error).message}`);
+      if (!bg.killed) s.log.warning(`Write error saving DB on disk: ${(e as Error).message}`);
       await fh?.close().catch(() => undefined);
       await unlink(tmp).catch(() => undefined);
     }
     this.bg = null;
     s.snapshots.delete(bg.snap);
+    if (bg.killed) {
+      // Killed on purpose (FLUSHALL, SHUTDOWN): not a failed save, so no MISCONF.
+      s.log.warning('Background saving terminated by signal 10');
+      return;
+    }
     this.lastBgsaveSec = Math.round((Date.now() - bg.startedAt) / 1000);
     this.lastBgsaveOk = ok;
     if (ok) {
@@ -175,6 +189,13 @@ export class RdbPersistence {
     } else {
       s.log.warning('Background saving error');
     }
+  }
+
+  /** Stops a running BGSAVE (FLUSHALL does, as Redis kills its RDB child). */
+  killBgsave(): void {
+    if (!this.bg) return;
+    this.bg.killed = true;
+    this.server.snapshots.delete(this.bg.snap);
   }
 
   private cron(now: number): void {

@@ -122,7 +122,7 @@ function writeSet(w: RdbWriter, v: SetValue): void {
 function writeZset(w: RdbWriter, v: ZSetValue): void {
   if (v.encoding() === 'listpack') {
     const flat: string[] = [];
-    for (let n = v.sl.first(); n; n = n.next[0]) flat.push(n.member, scoreText(n.score));
+    for (let n = v.sl.first(); n; n = n.next0) flat.push(n.member, scoreText(n.score));
     w.blob(encodeListpack(flat));
     return;
   }
