@@ -1,0 +1,87 @@
+/** The reply writer: RESP2 and RESP3 encodings, RESP3 types degrading to RESP2, error codes. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Reply } from '../../src/resp/reply.js';
+
+function writer(resp: 2 | 3): { r: Reply; codes: string[] } {
+  const codes: string[] = [];
+  const r = new Reply({ countError: (c) => codes.push(c) });
+  r.resp = resp;
+  return { r, codes };
+}
+
+test('RESP2 forms of every reply type', () => {
+  const { r } = writer(2);
+  r.ok();
+  r.simple('PONG');
+  r.integer(-42);
+  r.integer(9223372036854775807n);
+  r.bulk('a\r\nb');
+  r.bulkOrNull(null);
+  r.nil();
+  r.nilArray();
+  r.map(1);
+  r.set(2);
+  r.push(3);
+  r.double(1.5);
+  r.double(Infinity);
+  r.bool(true);
+  r.verbatim('# Server\r\n');
+  r.bulkArray(['x', '']);
+  r.bulkOrNullArray(['y', undefined]);
+  assert.equal(
+    r.take(),
+    '+OK\r\n+PONG\r\n:-42\r\n:9223372036854775807\r\n$4\r\na\r\nb\r\n$-1\r\n$-1\r\n*-1\r\n' +
+      '*2\r\n*2\r\n*3\r\n$3\r\n1.5\r\n$3\r\ninf\r\n:1\r\n$10\r\n# Server\r\n\r\n' +
+      '*2\r\n$1\r\nx\r\n$0\r\n\r\n*2\r\n$1\r\ny\r\n$-1\r\n',
+  );
+  assert.equal(r.take(), '');
+});
+
+test('RESP3 forms', () => {
+  const { r } = writer(3);
+  r.nil();
+  r.nilArray();
+  r.map(1);
+  r.set(2);
+  r.push(3);
+  r.double(-0.25);
+  r.double(-Infinity);
+  r.bool(false);
+  r.verbatim('# Keyspace\r\n');
+  assert.equal(
+    r.take(),
+    '_\r\n_\r\n%1\r\n~2\r\n>3\r\n,-0.25\r\n,-inf\r\n#f\r\n=16\r\ntxt:# Keyspace\r\n\r\n',
+  );
+});
+
+test('doubles print as %.17g', () => {
+  const { r } = writer(3);
+  r.double(0.1);
+  r.double(1e21);
+  r.double(3);
+  assert.equal(r.take(), ',0.10000000000000001\r\n,1e+21\r\n,3\r\n');
+});
+
+test('errors: CR/LF become spaces, the code is counted', () => {
+  const { r, codes } = writer(2);
+  r.error('WRONGTYPE Operation against a key holding the wrong kind of value');
+  r.err('bad\r\nthing');
+  r.error('NOCODE');
+  assert.equal(
+    r.take(),
+    '-WRONGTYPE Operation against a key holding the wrong kind of value\r\n-ERR bad  thing\r\n-NOCODE\r\n',
+  );
+  assert.deepEqual(codes, ['WRONGTYPE', 'ERR', 'NOCODE']);
+});
+
+test('latin1 bytes pass through unchanged and lengths count bytes', () => {
+  const { r } = writer(2);
+  const bytes = '\x00\xff\xe9\x80';
+  r.bulk(bytes);
+  const out = Buffer.from(r.take(), 'latin1');
+  assert.deepEqual(
+    out,
+    Buffer.concat([Buffer.from('$4\r\n'), Buffer.from([0, 0xff, 0xe9, 0x80]), Buffer.from('\r\n')]),
+  );
+});
