@@ -167,7 +167,10 @@ class Loader {
     const def = lookupOption(name);
     if (def) {
       if (!def.type.multiArg && argv.length !== 2) return 'wrong number of arguments';
-      const v = def.type.parse(argv.slice(1), this.cfg.rawValue(def), this.ctx);
+      let args = argv.slice(1);
+      // One non-empty value of a multi-argument option is split again: --save "60 5".
+      if (def.type.multiArg && args.length === 1 && args[0] !== '') args = splitArgs(args[0]) ?? [];
+      const v = def.type.parse(args, this.cfg.rawValue(def), this.ctx);
       if (v instanceof Invalid) return v.reason;
       this.cfg.store(def, v);
       return null;

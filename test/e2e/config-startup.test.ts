@@ -8,7 +8,15 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { KEYSHARD_BIN, redisServerOrSkip, tempDir } from '../helpers/procs.js';
+import {
+  KEYSHARD_BIN,
+  redisServerOrSkip,
+  startKeyshard,
+  startRedis,
+  tempDir,
+} from '../helpers/procs.js';
+import { RawConn } from '../helpers/raw.js';
+import { splitAggregate } from '../helpers/diff.js';
 
 interface Outcome {
   status: number | null;
@@ -119,4 +127,61 @@ test('the report names the config file by its absolute path', async () => {
     `# Fatal error, can't open config file '${join(dir, 'none.conf')}': No such file or directory\n`,
   );
   assert.equal(r.status, 1);
+});
+
+/** A valid file exercising the syntax: quotes, escapes, case, units, aliases, repeats. */
+const VALID = `# comment
+\t  # indented comment
+MAXMEMORY 10MB
+maxmemory-policy "allkeys-lru"
+Slave-Read-Only No
+hash-max-ziplist-entries 64
+zset-max-ziplist-value 1kb
+lua-time-limit 100
+save 900 1
+save 300 10
+requirepass ""
+masterauth 'it\\'s'
+masteruser "a\\x41\\tb"
+client-output-buffer-limit slave 1gb 512mb 120 pubsub 0 0 0
+notify-keyspace-events KEA
+oom-score-adj-values 10 20 30
+latency-tracking-info-percentiles 90 99.99
+maxmemory-clients 3%
+shutdown-on-sigterm nosave force
+list-max-ziplist-entries 7
+list-max-ziplist-value 8
+proc-title-template "{title} {port}"
+hz 1000
+timeout 5
+timeout 6
+unixsocketperm 700
+`;
+
+test('a valid file loads to the same configuration as in redis-server', async (t) => {
+  if (!redisServerOrSkip(t)) return;
+  const configs: Map<string, string>[] = [];
+  for (const start of [startRedis, startKeyshard]) {
+    const dir = tempDir('keyshard-config-');
+    writeFileSync(join(dir, 'redis.conf'), VALID);
+    // startRedis passes --save '' itself; one quoted value of a multi-argument option splits.
+    const args = ['--save', '', '--save', '60 5'];
+    const srv = await start({ configFile: join(dir, 'redis.conf'), args });
+    try {
+      const c = await RawConn.open(srv.port);
+      const items = splitAggregate(await c.call('CONFIG', 'GET', '*'))!.items;
+      c.close();
+      const m = new Map<string, string>();
+      for (let i = 0; i < items.length; i += 2) {
+        m.set(items[i].split('\r\n')[1], items[i + 1].split('\r\n')[1]);
+      }
+      m.delete('port');
+      m.delete('dir');
+      configs.push(m);
+    } finally {
+      await srv.stop();
+    }
+  }
+  assert.deepEqual(configs[1], configs[0]);
+  assert.equal(configs[1].get('save'), '60 5');
 });

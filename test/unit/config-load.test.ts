@@ -116,6 +116,12 @@ test('save: the first line replaces the defaults, later lines append, "" clears'
   assert.deepEqual(withFile('save 900 1\n', ['--save', '']).get('save'), []);
   // A bare --save (last, or followed by another option) means save "".
   assert.deepEqual(loadConfig(['--save']).get('save'), []);
+  // One quoted value of a multi-argument option is split again.
+  assert.deepEqual(loadConfig(['--save', '60 5 70 6']).get('save'), [
+    [60, 5],
+    [70, 6],
+  ]);
+  assert.deepEqual(loadConfig(['--bind', '127.0.0.1 -::1']).get('bind'), ['127.0.0.1', '-::1']);
   const c = loadConfig(['--save', '--port', '7002']);
   assert.deepEqual(c.get('save'), []);
   assert.equal(c.get('port'), 7002);
