@@ -46,15 +46,13 @@ export function createHll(): Buffer {
 
 /** Register index and run length of leading-zero-plus-one for an element (hllPatLen). */
 export function patLen(ele: Buffer): { index: number; count: number } {
-  let h = murmurHash64A(ele, SEED);
-  const index = Number(h & BigInt(HLL_REGISTERS - 1));
-  h >>= BigInt(HLL_P);
-  h |= 1n << BigInt(HLL_Q);
-  // Trailing zeros + 1, on the low 32 bits first (h always has bit 50 set).
-  const lo = Number(h & 0xffffffffn);
-  if (lo !== 0) return { index, count: 32 - Math.clz32(lo & -lo) };
-  const hi = Number(h >> 32n);
-  return { index, count: 33 + 31 - Math.clz32(hi & -hi) };
+  const [hi, lo] = murmurHash64A(ele, SEED);
+  const index = lo & (HLL_REGISTERS - 1);
+  // The remaining 50 bits, with bit 50 set as a sentinel; count = trailing zeros + 1.
+  const rlo = ((lo >>> HLL_P) | (hi << (32 - HLL_P))) >>> 0;
+  const rhi = (hi >>> HLL_P) | (1 << (HLL_Q - 32));
+  if (rlo !== 0) return { index, count: 32 - Math.clz32(rlo & -rlo) };
+  return { index, count: 64 - Math.clz32(rhi & -rhi) };
 }
 
 // --- dense --------------------------------------------------------------------------------
