@@ -22,6 +22,12 @@ export interface DbOwner {
   now(): number;
   /** Whether expired keys may be deleted here (false on a replica: the master decides). */
   canExpire(): boolean;
+  /**
+   * Whether expired keys that may not be deleted still count as present: on a replica, for the
+   * master's own stream (Redis exempts server.master in expireIfNeeded), so that the master's
+   * EXPIRE, PERSIST, RENAME, ... apply to the same keys as on the master.
+   */
+  expiredVisible?(): boolean;
   onExpired(db: Db, key: string): void;
   onKeyAdded(db: Db, key: string): void;
   onKeyRemoved(db: Db, key: string): void;
@@ -63,8 +69,9 @@ export class Db {
     if (this.owner.canExpire()) {
       this.remove(key);
       this.owner.onExpired(this, key);
+      return false;
     }
-    return false;
+    return this.owner.expiredVisible?.() ?? false;
   }
 
   /** The live value of `key`, or undefined. Counts as an access (OBJECT IDLETIME). */

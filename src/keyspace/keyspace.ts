@@ -48,6 +48,16 @@ export class Keyspace implements DbOwner {
     return this.expireAllowed;
   }
 
+  /**
+   * Set by the replica while it applies its master's stream: expired keys it may not delete stay
+   * visible to those commands (see DbOwner.expiredVisible).
+   */
+  applyingMasterStream = false;
+
+  expiredVisible(): boolean {
+    return this.applyingMasterStream;
+  }
+
   onExpired(db: Db, key: string): void {
     this.expiredKeys++;
     this.hooks.expired(db, key);

@@ -111,3 +111,21 @@ test('no-op writes propagate nothing; FLUSHDB always propagates', () => {
   assert.equal(run('FLUSHDB', 'ASYNC'), '+OK\r\n');
   assert.deepEqual(log, [['FLUSHDB'], ['FLUSHDB', 'ASYNC']]);
 });
+
+test("on a replica the master's stream still sees keys whose expiry has passed", () => {
+  const { s, run } = setup();
+  s.replicaOf = { host: '127.0.0.1', port: 1 };
+  s.keyspace.expireAllowed = false;
+  run('SET', 'k', 'v');
+  assert.equal(run('PEXPIREAT', 'k', '1'), ':1\r\n');
+  assert.equal(run('EXISTS', 'k'), ':0\r\n');
+  s.keyspace.applyingMasterStream = true;
+  try {
+    // The master's clock says the key lives on: it extends the TTL and the replica follows.
+    assert.equal(run('PEXPIREAT', 'k', String(Date.now() + 100000)), ':1\r\n');
+  } finally {
+    s.keyspace.applyingMasterStream = false;
+  }
+  assert.equal(run('EXISTS', 'k'), ':1\r\n');
+  assert.equal(run('GET', 'k'), '$1\r\nv\r\n');
+});
