@@ -235,7 +235,10 @@ export class Config {
   configFile: string | null = null;
   /** rename-command directives in file order: [command, new name ('' removes it)]. */
   readonly renamedCommands: [string, string][] = [];
-  /** `user` directives as read (ACL users are not implemented; kept for CONFIG REWRITE). */
+  /**
+   * `user` directives as read. keyshard has only the default user, whose password is
+   * requirepass: a `user default` line's `>password` / `nopass` is applied to it at load.
+   */
   readonly users: string[][] = [];
   private readonly raw = new Map<string, unknown>();
   private readonly listeners = new Map<string, Listener[]>();

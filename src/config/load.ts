@@ -219,6 +219,14 @@ class Loader {
 
   /** After everything is loaded: module options without a module are fatal, as in Redis. */
   finish(): void {
+    // Redis loads ACL users after the config, so a default-user password overrides requirepass.
+    for (const [user, ...rules] of this.cfg.users) {
+      if (user !== 'default') continue;
+      for (const r of rules) {
+        if (r.startsWith('>')) this.directive(['requirepass', r.slice(1)]);
+        else if (r.toLowerCase() === 'nopass') this.directive(['requirepass', '']);
+      }
+    }
     for (const def of OPTIONS) if (def.applyAtStartup) def.apply?.(this.cfg);
     if (this.moduleConfigs > 0) {
       throw new ConfigError(

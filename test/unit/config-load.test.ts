@@ -150,6 +150,9 @@ test('rename-command and user lines are kept for their owners', () => {
   const c = withFile('rename-command FLUSHALL ""\nuser default on nopass ~* &* +@all\n');
   assert.deepEqual(c.renamedCommands, [['FLUSHALL', '']]);
   assert.deepEqual(c.users, [['default', 'on', 'nopass', '~*', '&*', '+@all']]);
+  // The default user's password is requirepass.
+  assert.equal(withFile('user default on >s3cret ~* +@all\n').get('requirepass'), 's3cret');
+  assert.equal(withFile('requirepass x\nuser default on nopass\n').get('requirepass'), '');
 });
 
 test('errors are reported as redis-server reports them', () => {
