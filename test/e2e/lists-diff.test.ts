@@ -172,3 +172,89 @@ test('big values and long lists: ranges, trims, inserts in the middle', async (t
     ['LLEN', 'long'],
   ]);
 });
+
+/** Every list and hash command with its key argument(s) replaced by `k`. */
+function everyCommandOn(k: string): string[][] {
+  return [
+    ['LPUSH', k, 'a'],
+    ['RPUSH', k, 'a'],
+    ['LPUSHX', k, 'a'],
+    ['RPUSHX', k, 'a'],
+    ['LPOP', k],
+    ['RPOP', k, '2'],
+    ['LLEN', k],
+    ['LINDEX', k, '0'],
+    ['LSET', k, '0', 'v'],
+    ['LRANGE', k, '0', '-1'],
+    ['LTRIM', k, '0', '1'],
+    ['LREM', k, '0', 'a'],
+    ['LINSERT', k, 'BEFORE', 'a', 'b'],
+    ['LPOS', k, 'a'],
+    ['LMOVE', k, 'xl', 'LEFT', 'RIGHT'],
+    ['LMOVE', 'xl', k, 'LEFT', 'RIGHT'],
+    ['RPOPLPUSH', k, 'xl'],
+    ['RPOPLPUSH', 'xl', k],
+    ['LMPOP', '1', k, 'LEFT'],
+    ['BLPOP', k, '0.01'],
+    ['BRPOP', k, '0.01'],
+    ['BLMOVE', 'xl', k, 'LEFT', 'LEFT', '0.01'],
+    ['BLMPOP', '0.01', '1', k, 'LEFT'],
+    ['HSET', k, 'f', 'v'],
+    ['HSETNX', k, 'f', 'v'],
+    ['HMSET', k, 'f', 'v'],
+    ['HGET', k, 'f'],
+    ['HMGET', k, 'f'],
+    ['HDEL', k, 'f'],
+    ['HLEN', k],
+    ['HSTRLEN', k, 'f'],
+    ['HEXISTS', k, 'f'],
+    ['HKEYS', k],
+    ['HVALS', k],
+    ['HGETALL', k],
+    ['HINCRBY', k, 'n', '1'],
+    ['HINCRBYFLOAT', k, 'n', '1'],
+    ['HRANDFIELD', k],
+    ['HRANDFIELD', k, '1'],
+    ['HSCAN', k, '0'],
+  ];
+}
+
+test('WRONGTYPE on every cross-type use, against every other type', async (t) => {
+  if (!pair) return t.skip('redis-server not installed');
+  const setup = [
+    ['SELECT', '5'],
+    ['SET', 't:str', 'x'],
+    ['SADD', 't:set', 'a'],
+    ['ZADD', 't:zset', '1', 'a'],
+    ['RPUSH', 'xl', 'a', 'b', 'c', 'd', 'e', 'f'],
+  ];
+  const cmds: string[][] = [...setup];
+  for (const k of ['t:str', 't:set', 't:zset']) cmds.push(...everyCommandOn(k));
+  // A list under hash commands and a hash under list commands.
+  cmds.push(['RPUSH', 't:list', 'a'], ['HSET', 't:hash', 'f', 'v']);
+  for (const argv of everyCommandOn('t:list')) if (argv[0].startsWith('H')) cmds.push(argv);
+  for (const argv of everyCommandOn('t:hash')) if (!argv[0].startsWith('H')) cmds.push(argv);
+  cmds.push(['SELECT', '0']);
+  await compareStream(pair, cmds);
+});
+
+test('expired lists and hashes are gone for every command', async (t) => {
+  if (!pair) return t.skip('redis-server not installed');
+  await compareStream(pair, [
+    ['SELECT', '6'],
+    ['RPUSH', 'e:list', 'a', 'b'],
+    ['HSET', 'e:hash', 'f', 'v'],
+    ['PEXPIRE', 'e:list', '30'],
+    ['PEXPIRE', 'e:hash', '30'],
+  ]);
+  await new Promise((r) => setTimeout(r, 80));
+  await compareStream(pair, [
+    ['LLEN', 'e:list'],
+    ['HGET', 'e:hash', 'f'],
+    ['RPUSHX', 'e:list', 'x'],
+    ['HSETNX', 'e:hash', 'f', 'new'],
+    ['HGETALL', 'e:hash'],
+    ['TTL', 'e:hash'],
+    ['SELECT', '0'],
+  ]);
+});
