@@ -21,6 +21,7 @@ import {
   unlockNodesConf,
 } from './nodes-conf.js';
 import { routeCommand } from './routing.js';
+import { verifyWithData } from './core/admin.js';
 
 const services = new WeakMap<Server, ClusterService>();
 
@@ -162,12 +163,29 @@ export class ClusterService {
     } catch {
       throw new ClusterStartError(`Failed listening on port ${this.busPort} (cluster), aborting.`);
     }
+    let first = true;
     const tick = (): void => {
+      // The dataset is loaded by the time the first tick runs (startup loading is synchronous).
+      if (first) {
+        first = false;
+        this.verifyWithData();
+      }
       this.input(() => this.core.tick());
       if (this.saveRetry !== null) this.save(this.saveRetry, false);
       this.cronTimer = setTimeout(tick, 100);
     };
     this.cronTimer = setTimeout(tick, 100);
+  }
+
+  private verifyWithData(): void {
+    const dbs = this.server.keyspace.dbs;
+    if (this.core.myself.isMaster && dbs.some((db) => db.id !== 0 && db.size > 0)) {
+      this.server.log.warning(
+        "You can't have keys in a DB different than DB 0 when in Cluster mode. Exiting.",
+      );
+      process.exit(1);
+    }
+    this.input(() => verifyWithData(this.core));
   }
 
   stop(): void {

@@ -95,3 +95,27 @@ test('a corrupt nodes.conf refuses to start with a clear message', async () => {
     /Unrecoverable error: corrupted cluster config file\./,
   );
 });
+
+test('keys loaded for slots this node does not own are claimed at startup', async () => {
+  const dir = tempDir('keyshard-verify-');
+  const a = await startNode('keyshard', 2000, [], dir);
+  assert.equal(await cmd(a, 'CLUSTER', 'ADDSLOTSRANGE', '0', '16383'), '+OK');
+  await waitFor('ok', () => stateIs([a], 'ok'), 10000);
+  assert.equal(await cmd(a, 'SET', 'foo', 'bar'), '+OK');
+  assert.equal(await cmd(a, 'SAVE'), '+OK');
+  a.conn.close();
+  await a.proc.stop('SIGKILL');
+  rmSync(join(dir, 'nodes.conf'));
+  const b = await startNode('keyshard', 2000, [], dir, a.port);
+  await waitFor(
+    'slot claimed',
+    async () =>
+      (await cmd(b, 'CLUSTER', 'NODES')).includes('myself,master - 0 0 0 connected 12182'),
+    5000,
+  );
+  assert.match(
+    b.proc.output(),
+    /I have keys for unassigned slot 12182\. Taking responsibility for it\./,
+  );
+  assert.match(readFileSync(join(dir, 'nodes.conf'), 'latin1'), / connected 12182\n/);
+});

@@ -142,3 +142,34 @@ export function setSlot(core: ClusterCore, slot: number, a: SetSlotAction): stri
   core.todo(true, true);
   return null;
 }
+
+/**
+ * verifyClusterConfigWithData: after the dataset is loaded, a master claims unassigned slots it
+ * has keys for and marks slots owned elsewhere as importing. Returns whether anything changed.
+ */
+export function verifyWithData(core: ClusterCore): boolean {
+  const me = core.myself;
+  if (me.isReplica) return false;
+  let changed = false;
+  for (let j = 0; j < SLOTS; j++) {
+    if (core.env.keysInSlot(j) === 0) continue;
+    const owner = core.slots[j];
+    if (owner === me || core.importingFrom.has(j)) continue;
+    changed = true;
+    if (!owner) {
+      core.log('warning', `I have keys for unassigned slot ${j}. Taking responsibility for it.`);
+      core.addSlot(me, j);
+    } else {
+      core.log(
+        'warning',
+        `I have keys for slot ${j}, but the slot is assigned to another node. Setting it to importing state.`,
+      );
+      core.importingFrom.set(j, owner);
+    }
+  }
+  if (changed) {
+    core.emit({ kind: 'save', fsync: true });
+    core.todo(false, true);
+  }
+  return changed;
+}
