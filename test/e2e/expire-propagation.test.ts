@@ -30,6 +30,12 @@ function setup(): { s: Server; run: (...argv: string[]) => string; log: string[]
   };
 }
 
+/** Gives `s` the replica role without a master link (a replica object that is never started). */
+function becomeReplica(s: Server): void {
+  s.replica = new ReplicationReplica(s, '127.0.0.1', 1, null);
+  s.keyspace.expireAllowed = false;
+}
+
 test('relative and absolute expiries propagate as PEXPIREAT', () => {
   const { run, log } = setup();
   run('SET', 'k', 'v');
@@ -85,9 +91,7 @@ test('lazy and active expiry propagate DEL once', async () => {
 
 test('a replica keeps a key whose expiry is past until the master deletes it', () => {
   const { s, run, log } = setup();
-  // A replica object that is never started: the role without a master link.
-  s.replica = new ReplicationReplica(s, '127.0.0.1', 1, null);
-  s.keyspace.expireAllowed = false;
+  becomeReplica(s);
   run('SET', 'k', 'v');
   log.length = 0;
   assert.equal(run('EXPIRE', 'k', '-1'), ':1\r\n');
@@ -114,8 +118,7 @@ test('no-op writes propagate nothing; FLUSHDB always propagates', () => {
 
 test("on a replica the master's stream still sees keys whose expiry has passed", () => {
   const { s, run } = setup();
-  s.replicaOf = { host: '127.0.0.1', port: 1 };
-  s.keyspace.expireAllowed = false;
+  becomeReplica(s);
   run('SET', 'k', 'v');
   assert.equal(run('PEXPIREAT', 'k', '1'), ':1\r\n');
   assert.equal(run('EXISTS', 'k'), ':0\r\n');
