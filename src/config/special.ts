@@ -312,7 +312,8 @@ export const dirType: OptionType<string> = {
     }
     return process.cwd();
   },
-  show: () => process.cwd(),
+  // The directory entered last; restoring a failed CONFIG SET re-enters it from this text.
+  show: (v) => v,
   rewrite(name, _v, _def, sink) {
     sink.line(`${name} ${quote(process.cwd())}`, true);
   },
