@@ -5,6 +5,7 @@
  */
 import type { Client } from './client.js';
 import type { Server } from './server.js';
+import { redactedArgv } from './redact.js';
 
 /** Quotes a byte string the way Redis's sdscatrepr does. */
 function repr(s: string): string {
@@ -43,7 +44,8 @@ export function installMonitorFeed(s: Server): void {
     if (def.admin || top.admin || def.flags.has('skip_monitor') || top.flags.has('skip_monitor')) {
       return;
     }
-    const line = `+${wallClockUsec()} [${c.db.id} ${origin(c)}] ${argv.map(repr).join(' ')}\r\n`;
+    const args = redactedArgv(def, argv).map(repr).join(' ');
+    const line = `+${wallClockUsec()} [${c.db.id} ${origin(c)}] ${args}\r\n`;
     for (const m of s.monitors) {
       if (m.closed) continue;
       m.reply.raw(line);

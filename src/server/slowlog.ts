@@ -6,6 +6,7 @@
  */
 import type { Client } from './client.js';
 import type { Server } from './server.js';
+import { redactedArgv } from './redact.js';
 
 export interface SlowlogEntry {
   id: number;
@@ -82,7 +83,7 @@ export function installSlowlog(s: Server): Slowlog {
   logs.set(s, log);
   s.callObservers.push((c, def, argv, usec) => {
     if (def.flags.has('skip_slowlog') || (def.parent?.flags.has('skip_slowlog') ?? false)) return;
-    log.record(c, argv, usec);
+    log.record(c, redactedArgv(def, argv), usec);
   });
   return log;
 }

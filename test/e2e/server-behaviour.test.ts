@@ -30,12 +30,14 @@ test('MONITOR lines look like redis-server: escaping, db, admin commands hidden'
     ['MULTI'],
     ['INCR', 'mc'],
     ['EXEC'],
+    ['AUTH', 'secret'],
+    ['AUTH', 'someone', 'secret'],
     ['ECHO', 'done'],
   ];
   await same(a, b, cmds);
   const lines: [string[], string[]] = [[], []];
   for (const [i, m] of [ma, mb].entries()) {
-    for (let n = 0; n < 9; n++) lines[i].push(await m.readReply());
+    for (let n = 0; n < 11; n++) lines[i].push(await m.readReply());
   }
   const mask = (l: string): string =>
     l.replace(/^\+\d+\.\d{6} \[(\d+) 127\.0\.0\.1:\d+\]/, '+T [$1 A]');
@@ -58,6 +60,7 @@ test('SLOWLOG records commands with Redis entry format and argument trimming', a
     ['CLIENT', 'SETNAME', 'slowpoke'],
     ['SET', 'big', 'v'.repeat(200)],
     ['DEL', ...keys],
+    ['CONFIG', 'SET', 'requirepass', ''],
     ['SLOWLOG', 'LEN'],
   ]);
   // ids, times, durations and the client port differ; everything else must not.
