@@ -18,6 +18,7 @@ import { hyperloglogCommands } from './hyperloglog.js';
 import { clusterCommands } from './cluster.js';
 import { persistenceCommands } from './persistence.js';
 import { replicationCommands } from './replication.js';
+import { dumpCommands } from './dump.js';
 
 export const families: Record<string, Handler>[] = [
   connectionCommands,
@@ -38,4 +39,5 @@ export const families: Record<string, Handler>[] = [
   clusterCommands,
   persistenceCommands,
   replicationCommands,
+  dumpCommands,
 ];
