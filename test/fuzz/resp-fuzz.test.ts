@@ -144,17 +144,23 @@ function normalize(out: string): string {
 
 let ks: ServerProc | null = null;
 let redis: ServerProc | null = null;
+let ksAuth: ServerProc | null = null;
+let redisAuth: ServerProc | null = null;
 before(async () => {
   if (!hasRedisServer() && !process.env.CI) return;
-  [ks, redis] = await Promise.all([startKeyshard(), startRedis()]);
+  const auth = ['--requirepass', 'fuzz-secret'];
+  [ks, redis, ksAuth, redisAuth] = await Promise.all([
+    startKeyshard(),
+    startRedis(),
+    startKeyshard({ args: auth }),
+    startRedis({ args: auth }),
+  ]);
 });
 after(async () => {
-  await Promise.all([ks?.stop(), redis?.stop()]);
+  await Promise.all([ks?.stop(), redis?.stop(), ksAuth?.stop(), redisAuth?.stop()]);
 });
 
-test('live: keyshard and redis-server answer damaged streams byte for byte alike', async (t) => {
-  if (!redisServerOrSkip(t)) return;
-  const list = seeds(240, 100000);
+async function compareLive(ksPort: number, redisPort: number, list: number[]): Promise<void> {
   const batch = 24;
   for (let i = 0; i < list.length; i += batch) {
     const group = list.slice(i, i + batch);
@@ -163,8 +169,8 @@ test('live: keyshard and redis-server answer damaged streams byte for byte alike
         const { data } = input(seed, true);
         // redis-server sets the expectation; keyshard gets longer while it is still short of it,
         // so a busy machine slows the test down instead of failing it.
-        const b = await exchange(redis!.port, data, () => 150);
-        const a = await exchange(ks!.port, data, (out) => (out.length < b.out.length ? 2000 : 150));
+        const b = await exchange(redisPort, data, () => 150);
+        const a = await exchange(ksPort, data, (out) => (out.length < b.out.length ? 2000 : 150));
         return { seed, data, a, b };
       }),
     );
@@ -173,10 +179,20 @@ test('live: keyshard and redis-server answer damaged streams byte for byte alike
       const b = { ...rb, out: normalize(rb.out) };
       if (a.out === b.out && a.closed === b.closed) continue;
       assert.deepEqual(
-        { out: a.out, closed: a.closed },
-        { out: b.out, closed: b.closed },
+        a,
+        b,
         `seed ${seed}: keyshard (actual) vs redis (expected) for input ${JSON.stringify(data.toString('latin1').slice(0, 600))}`,
       );
     }
   }
+}
+
+test('live: keyshard and redis-server answer damaged streams byte for byte alike', async (t) => {
+  if (!redisServerOrSkip(t)) return;
+  await compareLive(ks!.port, redis!.port, seeds(240, 100000));
+});
+
+test('live: the same before authentication (tighter limits, NOAUTH)', async (t) => {
+  if (!redisServerOrSkip(t)) return;
+  await compareLive(ksAuth!.port, redisAuth!.port, seeds(80, 200000));
 });
