@@ -57,7 +57,9 @@ class SlotTable {
         this.fields.pop();
         this.vals.pop();
       }
-      if (this.free.length > this.fields.length) {
+      // Free slots past the new end are stale (set() skips them); drop them only once they
+      // dominate, so the filtering stays amortized O(1) per delete.
+      if (this.free.length > 2 * this.fields.length + 64) {
         this.free = this.free.filter((s) => s < this.fields.length);
       }
     } else {
