@@ -77,6 +77,10 @@ test('SLOWLOG records commands with Redis entry format and argument trimming', a
     ],
     mask,
   );
+  assert.match(
+    await a.call('SLOWLOG', 'GET', '2'),
+    /\$11\r\nrequirepass\r\n\$10\r\n\(redacted\)\r\n/,
+  );
   await same(a, b, [
     ['CONFIG', 'SET', 'slowlog-log-slower-than', '-1'],
     ['SLOWLOG', 'RESET'],
