@@ -6,7 +6,7 @@
 import { ClusterNode, NodeFlag } from './node.js';
 import { SLOTS, type ClusterCore } from './cluster.js';
 
-/** clusterStartHandshake: returns false only for an invalid address (checked by the caller). */
+/** clusterStartHandshake; the caller has validated the address. A pending handshake is kept. */
 export function startHandshake(core: ClusterCore, ip: string, port: number, cport: number): void {
   for (const n of core.nodes.values()) {
     if (n.has(NodeFlag.HANDSHAKE) && n.ip === ip && n.port === port && n.cport === cport) return;
@@ -90,7 +90,7 @@ export function reset(core: ClusterCore, hard: boolean): void {
 export type SetSlotAction =
   { action: 'migrating' | 'importing' | 'node'; id: string } | { action: 'stable' };
 
-/** CLUSTER SETSLOT; `keysInSlot` is this node's key count in the slot. */
+/** CLUSTER SETSLOT (the caller has checked that I am a master and parsed the slot). */
 export function setSlot(core: ClusterCore, slot: number, a: SetSlotAction): string | null {
   const me = core.myself;
   if (a.action === 'stable') {

@@ -87,7 +87,7 @@ function handle(core: ClusterCore, link: Link, m: BusMessage): void {
         core.renameNode(ln, m.sender);
         ln.flags &= ~NodeFlag.HANDSHAKE;
         ln.flags |= m.flags & (NodeFlag.MASTER | NodeFlag.SLAVE);
-        core.log('verbose', `Handshake with node ${ln.id} completed.`);
+        core.log('debug', `Handshake with node ${ln.id} completed.`);
         core.todo(true, false);
       } else if (ln.id !== m.sender) {
         core.log(
