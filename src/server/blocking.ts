@@ -48,6 +48,9 @@ class BlockedKeys {
 
   constructor(private readonly server: Server) {
     server.keyWrittenHooks.push((db, key) => this.keyWritten(db, key));
+    // A key appearing in a database is also a wake-up (MOVE into it, RESTORE, replication),
+    // as Redis signals readiness whenever a list or sorted set is added.
+    server.keyAddedHooks.push((db, key) => this.keyWritten(db, key));
     server.commandDoneHooks.push(() => this.serveReady());
   }
 

@@ -252,3 +252,16 @@ test('CLIENT UNBLOCK (timeout and error), CLIENT KILL, and INFO blocked_clients'
     log(await w.call('LRANGE', k, '0', '-1'));
   });
 });
+
+test('MOVE of a list into the database of a waiter serves it', async () => {
+  await check(2, async ([a, w], log) => {
+    const k = fresh('moved');
+    log(await a.call('SELECT', '8'));
+    a.send('BLPOP', k, '5');
+    await settle();
+    log(await w.call('RPUSH', k, 'm1', 'm2'));
+    log(await w.call('MOVE', k, '8'));
+    log(await a.readReply());
+    log(await a.call('LRANGE', k, '0', '-1'));
+  });
+});
