@@ -415,11 +415,14 @@ export class ReplicationReplica {
       if (argv.length === 0) continue;
       const bytes = encodeArgv(argv);
       this.readReploff += bytes.length;
+      // The master decides what exists: its commands see keys our clock calls expired.
       m.relaying = true;
+      s.keyspace.applyingMasterStream = true;
       try {
         processCommand(s, c, argv);
       } finally {
         m.relaying = false;
+        s.keyspace.applyingMasterStream = false;
       }
       c.reply.out = '';
       // Sub-replicas and our backlog get exactly the bytes we applied.

@@ -62,6 +62,10 @@ export function attachReplication(s: Server): void {
   // Replication state saved in the RDB lets a restarted node continue its history.
   const saved = s.rdb.lastLoad?.repl ?? null;
   const startMaster = s.config.get('replicaof');
+  // CONFIG GET / REWRITE report the master REPLICAOF set, not the one in the file.
+  s.config.track('replicaof', () =>
+    s.replica ? { host: s.replica.host, port: s.replica.port } : null,
+  );
   if (startMaster) {
     setMaster(
       s,

@@ -46,7 +46,8 @@ export async function main(args: string[]): Promise<void> {
   log.warning(
     `Redis version=${REDIS_VERSION}, bits=64, commit=00000000, modified=0, pid=${process.pid}, just started`,
   );
-  if (cfg.configFile === null) {
+  // Like redis-server: any argument at all (a file or options) counts as a configuration.
+  if (args.length === 0) {
     log.warning(
       'Warning: no config file specified, using the default config. In order to specify a config file use keyshard-server /path/to/redis.conf',
     );
