@@ -5,6 +5,8 @@ export interface Figures {
   rps: number;
   p50: number;
   p99: number;
+  /** Server CPU time (user + system) per request, in microseconds. */
+  cpuUs: number;
 }
 
 export interface ThroughputLine {
@@ -29,23 +31,42 @@ function table(header: string[], rows: string[][]): void {
 const ms = (x: number) => x.toFixed(3);
 
 function figures(f: Figures | string): string[] {
-  if (typeof f === 'string') return ['failed', '-', '-'];
-  return [f.rps.toFixed(0), ms(f.p50), ms(f.p99)];
+  if (typeof f === 'string') return ['failed', '-', '-', '-'];
+  return [f.rps.toFixed(0), ms(f.p50), ms(f.p99), f.cpuUs.toFixed(2)];
 }
 
 export function printThroughput(lines: ThroughputLine[]): void {
   if (lines.length === 0) return;
   table(
-    ['row', 'test', 'ks req/s', 'ks p50', 'ks p99', 'redis req/s', 'r p50', 'r p99', 'ratio'],
+    [
+      'row',
+      'test',
+      'ks req/s',
+      'ks p50',
+      'ks p99',
+      'ks cpu',
+      'redis req/s',
+      'r p50',
+      'r p99',
+      'r cpu',
+      'ratio',
+      'cpu ratio',
+    ],
     lines.map((l) => [
       l.row,
       l.test,
       ...figures(l.keyshard),
       ...figures(l.redis),
       l.ratio === null ? 'n/a' : l.ratio.toFixed(2),
+      typeof l.keyshard === 'string' || typeof l.redis === 'string'
+        ? 'n/a'
+        : (l.keyshard.cpuUs / l.redis.cpuUs).toFixed(2),
     ]),
   );
-  console.log('(latencies in ms; ratio = keyshard req/s / redis req/s)');
+  console.log(
+    '(latencies in ms; cpu = server CPU µs per request; ratio = keyshard req/s / redis req/s;\n' +
+      ' cpu ratio = keyshard cpu / redis cpu, the load-independent cost comparison)',
+  );
   for (const l of lines) {
     for (const [name, f] of [
       ['keyshard', l.keyshard],

@@ -6,7 +6,7 @@
  * Results are printed as a table and saved to bench/results/<timestamp>.json.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -25,6 +25,16 @@ const USAGE = `usage: npm run bench -- [--requests N] [--repeats R] [--only id,i
   --requests N  requests per test for unpipelined rows (pipelined rows scale it up); default 100000
   --repeats R   runs per throughput row and server; medians are reported; default 3
   --only ids    run only these rows (${ROWS.map((r) => r.id).join(', ')})`;
+
+const CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
+
+/** User + system CPU seconds a process has used so far (from /proc/<pid>/stat). */
+function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+  // Fields after the command name, which is in parentheses and may contain spaces.
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(f[11]) + Number(f[12])) / CLK_TCK;
+}
 
 function lastLine(text: string): string {
   const lines = text.trim().split('\n');
@@ -55,7 +65,7 @@ function invocations(row: ThroughputRow): { label: string; args: string[] }[] {
 interface Samples {
   row: string;
   test: string;
-  results: Record<ServerName, TestResult[]>;
+  results: Record<ServerName, (TestResult & { cpuUs: number })[]>;
   errors: Partial<Record<ServerName, string>>;
 }
 
@@ -85,10 +95,14 @@ async function runThroughput(
             const n = requests * row.requestsFactor;
             process.stderr.write(`  ${row.id} ${inv.label} run ${rep + 1}/${repeats} ${name}\n`);
             try {
+              const cpu0 = cpuSeconds(procs[name].pid);
               const results = await runRedisBenchmark(procs[name].port, inv.args, n);
+              // Server CPU per request: unlike req/s, barely moved by other load on the machine.
+              const cpuUs = ((cpuSeconds(procs[name].pid) - cpu0) * 1e6) / (n * results.length);
               // A single -t test is filed under its -t name so failures and results line up.
               for (const r of results) {
-                entry(row.id, row.tests ? inv.label : r.test).results[name].push(r);
+                const test = row.tests ? inv.label : r.test;
+                entry(row.id, test).results[name].push({ ...r, cpuUs });
               }
             } catch (e) {
               // A command the server does not implement yet: report it, measure the rest.
@@ -110,6 +124,7 @@ async function runThroughput(
         rps: median(rs.map((r) => r.rps)),
         p50: median(rs.map((r) => r.p50)),
         p99: median(rs.map((r) => r.p99)),
+        cpuUs: median(rs.map((r) => r.cpuUs)),
       };
     };
     const ks = med('keyshard');
