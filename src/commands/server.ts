@@ -25,19 +25,21 @@ function shutdown(c: Client, argv: string[]): void {
   let nosave = false;
   let save = false;
   let abort = false;
-  let other = false;
+  let now = false;
+  let force = false;
   for (const a of argv.slice(1)) {
     const o = a.toLowerCase();
     if (o === 'nosave') nosave = true;
     else if (o === 'save') save = true;
-    else if (o === 'now' || o === 'force') other = true;
+    else if (o === 'now') now = true;
+    else if (o === 'force') force = true;
     else if (o === 'abort') abort = true;
     else {
       c.reply.err('syntax error');
       return;
     }
   }
-  if ((abort && (nosave || save || other)) || (nosave && save)) {
+  if ((abort && (nosave || save || now || force)) || (nosave && save)) {
     c.reply.err('syntax error');
     return;
   }
@@ -46,8 +48,12 @@ function shutdown(c: Client, argv: string[]): void {
     c.reply.err('No shutdown in progress.');
     return;
   }
+  // NOW only skips waiting for replicas, which shutdown() never does.
   const mode = nosave ? 'nosave' : save ? 'save' : 'default';
-  if (!c.server.shutdown(mode)) c.reply.err('Errors trying to SHUTDOWN. Check logs.');
+  if (c.server.shutdown(mode)) return;
+  // FORCE: a failed save does not stop the shutdown.
+  if (force && mode !== 'nosave' && c.server.shutdown('nosave')) return;
+  c.reply.err('Errors trying to SHUTDOWN. Check logs.');
 }
 
 const SLOWLOG_HELP = [

@@ -4,7 +4,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startKeyshard } from '../helpers/procs.js';
+import { rmSync } from 'node:fs';
+import { startKeyshard, tempDir } from '../helpers/procs.js';
 import { RawConn } from '../helpers/raw.js';
 
 test('SHUTDOWN NOSAVE exits the process; bad arguments do not', async () => {
@@ -20,6 +21,24 @@ test('SHUTDOWN NOSAVE exits the process; bad arguments do not', async () => {
     assert.equal(await srv.exited, 0);
     assert.match(srv.output(), /# User requested shutdown\.\.\.\n/);
     assert.match(srv.output(), /# Redis is now ready to exit, bye bye\.\.\.\n/);
+  } finally {
+    await srv.stop();
+  }
+});
+
+test('SHUTDOWN refuses to exit when the final save fails, unless FORCE', async () => {
+  const srv = await startKeyshard({ args: ['--enable-protected-configs', 'yes'] });
+  try {
+    const c = await RawConn.open(srv.port);
+    const gone = tempDir();
+    assert.equal(await c.call('CONFIG', 'SET', 'dir', gone), '+OK\r\n');
+    rmSync(gone, { recursive: true });
+    assert.equal(await c.call('SET', 'k', 'v'), '+OK\r\n');
+    assert.equal(await c.call('SHUTDOWN'), '-ERR Errors trying to SHUTDOWN. Check logs.\r\n');
+    assert.equal(await c.call('PING'), '+PONG\r\n');
+    c.send('SHUTDOWN', 'FORCE');
+    assert.equal(await c.waitClosed(), '');
+    assert.equal(await srv.exited, 0);
   } finally {
     await srv.stop();
   }
