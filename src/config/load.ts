@@ -13,7 +13,7 @@ import { OPTIONS, lookupOption } from './registry.js';
 import { Invalid, type ParseContext } from './types.js';
 import { quote } from './text.js';
 import { strerror } from './special.js';
-import { globMatch } from './glob.js';
+import { globMatch } from '../util/glob.js';
 
 const VERSION = '7.0.15';
 

@@ -6,7 +6,7 @@
 import type { Config } from './config.js';
 import { BY_NAME, lookupOption, type OptionDef } from './registry.js';
 import { Invalid, type ParseContext } from './types.js';
-import { globMatch } from './glob.js';
+import { globMatch } from '../util/glob.js';
 
 /** Name -> shown value for every option matching one of the patterns, names as Redis echoes them. */
 export function configGet(cfg: Config, patterns: string[]): [string, string][] {

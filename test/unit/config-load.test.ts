@@ -8,7 +8,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig, ConfigError, type Config } from '../../src/config/config.js';
 import { OPTIONS, lookupOption } from '../../src/config/registry.js';
-import { globMatch } from '../../src/config/glob.js';
+import { globMatch } from '../../src/util/glob.js';
 import { parseMemory } from '../../src/config/text.js';
 import { tempDir } from '../helpers/procs.js';
 
