@@ -32,6 +32,11 @@ export class Keyspace implements DbOwner {
   activeExpireEnabled = true;
   private watched = new Map<string, Set<Watcher>>();
 
+  /** Whether any client WATCHes a key (the dispatcher skips key signalling otherwise). */
+  get hasWatchers(): boolean {
+    return this.watched.size > 0;
+  }
+
   constructor(
     databases: number,
     private readonly hooks: KeyspaceHooks,

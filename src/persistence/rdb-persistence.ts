@@ -66,9 +66,6 @@ export class RdbPersistence {
       if (!this.writesDenied() || c.kind === 'master') return null;
       return def.write || def.name === 'ping' ? MISCONF : null;
     });
-    s.beforeWriteHooks.push((db, key) => {
-      for (const snap of s.snapshots) snap.beforeWrite(db, key);
-    });
     s.keyAddedHooks.push((db, key) => {
       for (const snap of s.snapshots) snap.keyAdded(db, key);
     });

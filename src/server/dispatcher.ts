@@ -127,7 +127,8 @@ export function call(s: Server, c: Client, def: CommandDef, argv: string[]): voi
   const mark = c.reply.out.length;
   const db = c.db;
   c.propagateAs = null;
-  if (def.write && s.beforeWriteHooks.length > 0)
+  // Snapshots in progress keep the old state of keys this command is about to change.
+  if (def.write && s.snapshots.size > 0)
     forEachWrittenKey(def, argv, (key) => s.beforeWrite(db, key));
   const t0 = performance.now();
   try {
@@ -146,7 +147,10 @@ export function call(s: Server, c: Client, def: CommandDef, argv: string[]): voi
   c.lastCommand = def.name;
   s.afterCall(c, def, argv, usec);
   if (s.dirty !== dirtyBefore) {
-    if (def.write) forEachWrittenKey(def, argv, (key) => s.keyWritten(db, key));
+    // Only WATCH and blocked clients care which keys changed: skip the key scan otherwise.
+    if (def.write && (s.keyspace.hasWatchers || s.blockedClients > 0)) {
+      forEachWrittenKey(def, argv, (key) => s.keyWritten(db, key));
+    }
     s.propagate(db.id, c.propagateAs ?? [argv]);
   }
 }

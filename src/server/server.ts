@@ -58,8 +58,6 @@ export class Server {
   readonly keyAddedHooks: ((db: Db, key: string) => void)[] = [];
   readonly keyRemovedHooks: ((db: Db, key: string) => void)[] = [];
   readonly dbClearedHooks: ((db: Db) => void)[] = [];
-  /** Called before a write command runs, for each key it may modify (snapshots copy-on-write). */
-  readonly beforeWriteHooks: ((db: Db, key: string) => void)[] = [];
   /** Called for every key a write command touched (WATCH is handled already). */
   readonly keyWrittenHooks: ((db: Db, key: string) => void)[] = [];
   /** Called after every top-level command (after EXEC as a whole): serves blocked clients. */
@@ -188,8 +186,9 @@ export class Server {
     for (const o of this.callObservers) o(c, def, argv, usec);
   }
 
+  /** A key is about to change outside the snapshots' view: they keep its current state. */
   beforeWrite(db: Db, key: string): void {
-    for (const h of this.beforeWriteHooks) h(db, key);
+    for (const snap of this.snapshots) snap.beforeWrite(db, key);
   }
 
   keyWritten(db: Db, key: string): void {
