@@ -20,7 +20,8 @@ class Samples {
   add(usec: number): void {
     this.values[this.count % RING] = usec;
     this.count++;
-    const k = usec <= 1 ? 0 : Math.ceil(Math.log2(usec));
+    // ceil(log2(usec)) for whole microseconds, without floating point.
+    const k = usec <= 1 ? 0 : 32 - Math.clz32(Math.ceil(usec) - 1);
     this.buckets[k] = (this.buckets[k] ?? 0) + 1;
   }
 

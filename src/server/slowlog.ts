@@ -55,9 +55,8 @@ export class Slowlog {
     return this.server.config.get('slowlog-max-len');
   }
 
+  /** Adds an entry; the caller checked the threshold. */
   record(c: Client, argv: string[], usec: number): void {
-    const threshold = this.threshold;
-    if (threshold < 0 || usec < threshold) return;
     this.entries.unshift({
       id: this.nextId++,
       time: Math.floor(Date.now() / 1000),
@@ -82,6 +81,8 @@ export function installSlowlog(s: Server): Slowlog {
   const log = new Slowlog(s);
   logs.set(s, log);
   s.callObservers.push((c, def, argv, usec) => {
+    const threshold = log.threshold;
+    if (threshold < 0 || usec < threshold) return;
     if (def.flags.has('skip_slowlog') || (def.parent?.flags.has('skip_slowlog') ?? false)) return;
     log.record(c, redactedArgv(def, argv), usec);
   });
