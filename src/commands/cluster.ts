@@ -8,6 +8,7 @@ import type { Client } from '../server/client.js';
 import { clusterOf, type ClusterService } from '../cluster/service.js';
 import * as admin from '../cluster/core/admin.js';
 import { SLOTS } from '../cluster/core/cluster.js';
+import { failReportCount } from '../cluster/core/failure.js';
 import { NodeFlag, validNodeId, type ClusterNode } from '../cluster/core/node.js';
 import { clusterInfoText, nodeLine, nodesText, slotRanges } from '../cluster/describe.js';
 import { endpointOf } from '../cluster/routing.js';
@@ -405,7 +406,7 @@ export const clusterCommands: Record<string, Handler> = {
     withCluster(c, (svc) => {
       const n = lookup(svc, argv[2]);
       if (!n) c.reply.err(`Unknown node ${argv[2]}`);
-      else c.reply.integer(svc.core.failReportCount(n));
+      else c.reply.integer(failReportCount(svc.core, n));
     });
   },
 

@@ -16,8 +16,6 @@ import { ClusterNode, NodeFlag, setBit, clearBit, testBit } from './node.js';
 import type { CoreEnv, Effect, LogLevel } from './types.js';
 
 export const SLOTS = 16384;
-const FAIL_REPORT_VALIDITY_MULT = 2;
-const FAIL_UNDO_TIME_MULT = 2;
 const WRITABLE_DELAY = 2000;
 const BLACKLIST_TTL = 60;
 
@@ -233,66 +231,6 @@ export class ClusterCore {
   private mastersHaveReplicas(): boolean {
     for (const n of this.nodes.values()) if (n.isMaster && n.replicas.length > 0) return true;
     return false;
-  }
-
-  // --- failure reports -------------------------------------------------------------------------
-
-  private cleanupFailReports(n: ClusterNode): void {
-    const maxAge = this.nodeTimeout * FAIL_REPORT_VALIDITY_MULT;
-    const now = this.now();
-    for (const [id, t] of n.failReports) if (now - t > maxAge) n.failReports.delete(id);
-  }
-
-  failReportCount(n: ClusterNode): number {
-    this.cleanupFailReports(n);
-    return n.failReports.size;
-  }
-
-  /** Returns true when the report is new (not a refresh). */
-  addFailReport(n: ClusterNode, sender: ClusterNode): boolean {
-    const isNew = !n.failReports.has(sender.id);
-    n.failReports.set(sender.id, this.now());
-    return isNew;
-  }
-
-  delFailReport(n: ClusterNode, sender: ClusterNode): boolean {
-    this.cleanupFailReports(n);
-    return n.failReports.delete(sender.id);
-  }
-
-  /** PFAIL -> FAIL when a majority of slot-owning masters agree (counting myself if master). */
-  markFailingIfNeeded(n: ClusterNode): void {
-    const quorum = Math.floor(this.size / 2) + 1;
-    if (!n.has(NodeFlag.PFAIL) || n.has(NodeFlag.FAIL)) return;
-    let failures = this.failReportCount(n);
-    if (this.myself.isMaster) failures++;
-    if (failures < quorum) return;
-    this.log('notice', `Marking node ${n.id} as failing (quorum reached).`);
-    n.flags = (n.flags & ~NodeFlag.PFAIL) | NodeFlag.FAIL;
-    n.failTime = this.now();
-    this.broadcastFail(n);
-    this.todo(true, true);
-  }
-
-  /** A PONG from a FAIL node: clear FAIL when nobody else can be serving for it. */
-  clearFailureIfNeeded(n: ClusterNode): void {
-    const now = this.now();
-    if (n.isReplica || n.numslots === 0) {
-      this.log(
-        'notice',
-        `Clear FAIL state for node ${n.id}: ${n.isReplica ? 'replica' : 'master without slots'} is reachable again.`,
-      );
-      n.flags &= ~NodeFlag.FAIL;
-      this.todo(true, true);
-    }
-    if (n.isMaster && n.numslots > 0 && now - n.failTime > this.nodeTimeout * FAIL_UNDO_TIME_MULT) {
-      this.log(
-        'notice',
-        `Clear FAIL state for node ${n.id}: is reachable again and nobody is serving its slots after some time.`,
-      );
-      n.flags &= ~NodeFlag.FAIL;
-      this.todo(true, true);
-    }
   }
 
   // --- roles -----------------------------------------------------------------------------------

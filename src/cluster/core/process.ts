@@ -6,6 +6,13 @@
 import { decode, MsgType, MSG_TYPE_COUNT, MFLAG_FORCEACK, type BusMessage } from '../bus/codec.js';
 import { ClusterNode, NodeFlag, bitmapsEqual, testBit, validNodeId } from './node.js';
 import { SLOTS, type ClusterCore, type Link } from './cluster.js';
+import {
+  addFailReport,
+  clearFailureIfNeeded,
+  delFailReport,
+  failReportCount,
+  markFailingIfNeeded,
+} from './failure.js';
 
 function lookupValid(core: ClusterCore, id: string): ClusterNode | undefined {
   return validNodeId(id) ? core.lookup(id) : undefined;
@@ -118,7 +125,7 @@ function handle(core: ClusterCore, link: Link, m: BusMessage): void {
         ln.flags &= ~NodeFlag.PFAIL;
         core.todo(true, true);
       } else if (ln.has(NodeFlag.FAIL)) {
-        core.clearFailureIfNeeded(ln);
+        clearFailureIfNeeded(core, ln);
       }
     }
     if (sender) roleSwitch(core, sender, m);
@@ -333,15 +340,15 @@ function processGossip(core: ClusterCore, link: Link, m: BusMessage): void {
       const down = (flags & (NodeFlag.FAIL | NodeFlag.PFAIL)) !== 0;
       if (sender && sender.isMaster && n !== core.myself) {
         if (down) {
-          if (core.addFailReport(n, sender)) {
+          if (addFailReport(core, n, sender)) {
             core.log('verbose', `Node ${sender.id} reported node ${n.id} as not reachable.`);
           }
-          core.markFailingIfNeeded(n);
-        } else if (core.delFailReport(n, sender)) {
+          markFailingIfNeeded(core, n);
+        } else if (delFailReport(core, n, sender)) {
           core.log('verbose', `Node ${sender.id} reported node ${n.id} is back online.`);
         }
       }
-      if (!down && n.pingSent === 0 && core.failReportCount(n) === 0) {
+      if (!down && n.pingSent === 0 && failReportCount(core, n) === 0) {
         const t = g.pongReceived * 1000;
         if (t <= now + 500 && t > n.pongReceived) n.pongReceived = t;
       }
