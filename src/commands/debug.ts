@@ -17,6 +17,7 @@ import { encodeListpack } from '../persistence/rdb/listpack.js';
 import { ListValue } from '../types/list.js';
 import { replyHelp, subcommandSyntaxError } from './introspection.js';
 import { datasetDigest, valueDigest } from './digest.js';
+import { clusterDebug } from '../cluster/debug.js';
 
 const HELP = [
   'DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:',
@@ -31,6 +32,8 @@ const HELP = [
   '    Write <message> to the server log.',
   'OBJECT <key>',
   '    Show low level info about `key` and associated value.',
+  'DROP-CLUSTER-PACKET-FILTER <packet-type>',
+  '    Drop all packets that match the filtered type. Set to -1 allow all packets.',
   'POPULATE <count> [<prefix>] [<size>]',
   '    Create <count> string keys named key:<num>. If <prefix> is specified then',
   "    it is used instead of the 'key' prefix. These are not propagated to",
@@ -51,6 +54,8 @@ const HELP = [
   '    default.',
   'SLEEP <seconds>',
   '    Stop the server for <seconds>. Decimals allowed.',
+  'CLUSTERLINK KILL <to|from|all> <node-id>',
+  '    Kills the link based on the direction to/from (both) with the provided node.',
   'HELP',
   '    Prints this help.',
 ];
@@ -279,6 +284,8 @@ function reload(c: Client, argv: string[]): void {
 
 export const debugCommands: Record<string, Handler> = {
   debug(c, argv) {
+    // The cluster layer answers its own subcommands (packet filters, bus links).
+    if (clusterDebug(c, argv)) return;
     const sub = argv[1].toLowerCase();
     const argc = argv.length;
     if (sub === 'help' && argc === 2) replyHelp(c, HELP);
