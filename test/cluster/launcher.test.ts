@@ -1,0 +1,69 @@
+/**
+ * `npm start` (dist/src/bin/local-cluster.js): three masters come up in ./data, report how to
+ * connect, serve a cluster client, and all stop on Ctrl-C (SIGINT).
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { existsSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { Cluster } from 'ioredis';
+import { freeClusterPort, tempDir } from '../helpers/procs.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const LAUNCHER = join(here, '..', '..', 'src', 'bin', 'local-cluster.js');
+
+function portFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const srv = createServer();
+    srv.once('error', () => resolve(false));
+    srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
+  });
+}
+
+test('local cluster launcher: 3 masters, connect hint, clean Ctrl-C', async () => {
+  // Three consecutive client ports whose bus ports are free as well.
+  let base = 0;
+  for (let i = 0; i < 20 && !base; i++) {
+    const p = await freeClusterPort();
+    const others = [p + 1, p + 2, p + 10001, p + 10002];
+    if ((await Promise.all(others.map(portFree))).every(Boolean)) base = p;
+  }
+  assert.ok(base, 'no free port range');
+  const cwd = tempDir('keyshard-launcher-');
+  const child = spawn(process.execPath, [LAUNCHER], {
+    cwd,
+    env: { ...process.env, KEYSHARD_BASE_PORT: String(base) },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout!.on('data', (b: Buffer) => (out += b.toString()));
+  child.stderr!.on('data', (b: Buffer) => (out += b.toString()));
+  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+  try {
+    const deadline = Date.now() + 30000;
+    while (!out.includes('Connect with') && child.exitCode === null && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.match(out, new RegExp(`3 masters on 127\\.0\\.0\\.1:${base}-${base + 2}`), out);
+    assert.match(out, new RegExp(`Connect with: redis-cli -c -p ${base}`));
+    assert.ok(existsSync(join(cwd, 'data', String(base), 'nodes.conf')));
+    const cluster = new Cluster([{ host: '127.0.0.1', port: base }], {
+      clusterRetryStrategy: () => null,
+    });
+    try {
+      for (let k = 0; k < 20; k++) await cluster.set(`k${k}`, String(k));
+      assert.equal(await cluster.get('k7'), '7');
+    } finally {
+      cluster.disconnect();
+    }
+    child.kill('SIGINT');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 15000);
+    assert.equal(await exited, 0);
+    clearTimeout(timer);
+  } finally {
+    if (child.exitCode === null) child.kill('SIGKILL');
+  }
+});
