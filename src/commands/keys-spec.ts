@@ -34,7 +34,23 @@ function beginIndex(spec: KeySpecJson, argv: string[]): number {
   return -1;
 }
 
+/**
+ * MIGRATE's keys come from Redis's own getkeys procedure (its key specs are incomplete): argv[3],
+ * or with the KEYS option every argument after it (the empty argv[3] is then not a key).
+ */
+function migrateKeys(argv: string[]): KeyRef[] {
+  for (let i = 6; i < argv.length; i++) {
+    if (argv[i].toLowerCase() !== 'keys') continue;
+    if (argv[3].length > 0) return [];
+    const out: KeyRef[] = [];
+    for (let k = i + 1; k < argv.length; k++) out.push({ pos: k, write: true });
+    return out;
+  }
+  return [{ pos: 3, write: true }];
+}
+
 export function getKeys(def: CommandDef, argv: string[]): KeyRef[] {
+  if (def.name === 'migrate') return migrateKeys(argv);
   const out: KeyRef[] = [];
   const argc = argv.length;
   for (const spec of def.json.key_specs) {

@@ -6,15 +6,16 @@ import { createInterface, type Interface } from 'node:readline';
 
 const COLOR = (process.env.TERM ?? '').includes('xterm');
 
+/** redis-cli wraps the whole line, newline included. */
 function colored(code: string, text: string): string {
   return COLOR ? `\x1b[${code}${text}\x1b[0m` : text;
 }
 
 export const out = (s: string): void => void process.stdout.write(s);
-export const info = (s: string): void => out(colored('29;1m', s) + '\n');
-export const warn = (s: string): void => out(colored('33;1m', s) + '\n');
-export const error = (s: string): void => out(colored('31;1m', s) + '\n');
-export const success = (s: string): void => out(colored('32;1m', s) + '\n');
+export const info = (s: string): void => out(colored('29;1m', s + '\n'));
+export const warn = (s: string): void => out(colored('33;1m', s + '\n'));
+export const error = (s: string): void => out(colored('31;1m', s + '\n'));
+export const success = (s: string): void => out(colored('32;1m', s + '\n'));
 
 /** Lines of stdin, read on demand (prompts of reshard, create, fix). */
 let rl: Interface | null = null;
