@@ -7,7 +7,7 @@ import type { Handler } from './table.js';
 import type { Client } from '../server/client.js';
 import { lookupZset, newZset, ZSetValue } from '../types/zset.js';
 import { zsetPopCommands } from '../types/zset-pop.js';
-import { SetValue } from '../types/set.js';
+import { SetValue, WRONGTYPE } from '../types/set.js';
 import type { ScoreRange, ZNode } from '../types/zset-skiplist.js';
 import { scoreGteMin, scoreLteMax, lexGteMin, lexLteMax } from '../types/zset-skiplist.js';
 import { lexCount, lexFirst, lexLast, lexRemove } from '../types/zset-lex.js';
@@ -16,7 +16,6 @@ import { union, inter, diff, type Aggregate, type Source } from '../types/zset-s
 import { parseCursor, parseScanOptions, stringMatch } from '../types/set-scan.js';
 import { parseDouble, parseLong } from '../util/parse.js';
 import { formatG17 } from '../util/numfmt.js';
-import { WRONGTYPE } from '../types/set.js';
 
 const NOT_INT = 'value is not an integer or out of range';
 const NOT_FLOAT = 'value is not a valid float';

@@ -115,3 +115,20 @@ test('wrong types and corrupted HLL strings are rejected as Redis does', async (
   await same(p, ['PFMERGE', 'good', 'aset'], 'set');
   await same(p, ['PFMERGE', 'aset', 'good'], 'set');
 });
+
+test('a small hll-sparse-max-bytes promotes to dense at the same point as Redis', async (t) => {
+  if (!pair) return t.skip('redis-server not installed');
+  const small = await startPair(['--hll-sparse-max-bytes', '60']);
+  try {
+    const r = rng(5);
+    for (let i = 0; i < 60; i++) {
+      const argv = ['PFADD', `k${i % 3}`, ...Array.from({ length: 1 + (i % 4) }, () => element(r))];
+      await same(small, argv, `#${i}`);
+      await same(small, ['GET', argv[1]], `#${i}`);
+      if (i % 10 === 9) await same(small, ['PFMERGE', 'km', 'k0', 'k1', 'k2'], `#${i}`);
+      if (i % 10 === 9) await same(small, ['GET', 'km'], `#${i}`);
+    }
+  } finally {
+    await small.stop();
+  }
+});

@@ -196,3 +196,16 @@ test('set commands match redis-server on seeded random streams (RESP2 and RESP3)
     `${total} commands compared, OBJECT ENCODING ${hasObject ? 'included' : 'not available yet'}`,
   );
 });
+
+test('small set-max-intset-entries: intset/hashtable conversions match redis-server', async (t) => {
+  if (!pair) return t.skip('redis-server not installed');
+  const small = await startPair(['--set-max-intset-entries', '3']);
+  try {
+    let total = 0;
+    for (let seed = 101; seed <= 103; seed++)
+      total += await runStream(small, seed, 500, seed % 2 === 0);
+    t.diagnostic(`${total} commands compared`);
+  } finally {
+    await small.stop();
+  }
+});

@@ -366,3 +366,21 @@ test('sorted-set commands match redis-server on seeded random streams (RESP2 and
       `OBJECT ENCODING ${hasObject ? 'included' : 'not available yet'}`,
   );
 });
+
+test('small zset-max-listpack-entries/value: listpack/skiplist conversions match redis-server', async (t) => {
+  if (!pair) return t.skip('redis-server not installed');
+  const small = await startPair([
+    '--zset-max-listpack-entries',
+    '3',
+    '--zset-max-listpack-value',
+    '2',
+  ]);
+  try {
+    let total = 0;
+    for (let seed = 101; seed <= 103; seed++)
+      total += await runStream(small, seed, 600, seed % 2 === 0);
+    t.diagnostic(`${total} commands compared`);
+  } finally {
+    await small.stop();
+  }
+});
