@@ -12,7 +12,7 @@ const LONG_MAX = 9223372036854775807n;
 
 export function hrandfield(c: Client, argv: string[]): void {
   if (argv.length === 2) {
-    const h = lookupHash(c, argv[1]);
+    const h = lookupHash(c, argv[1], true);
     if (h === null) return;
     if (h === undefined) c.reply.nil();
     else c.reply.bulk(h.randomEntry(Math.random)[0]);
@@ -38,7 +38,7 @@ export function hrandfield(c: Client, argv: string[]): void {
     c.reply.err('value is out of range');
     return;
   }
-  const h = lookupHash(c, argv[1]);
+  const h = lookupHash(c, argv[1], true);
   if (h === null) return;
   if (h === undefined || l === 0n) {
     c.reply.array(0);

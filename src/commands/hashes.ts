@@ -24,9 +24,16 @@ function limits(c: Client): HashLimits {
   };
 }
 
-/** The hash at `key`, undefined when missing, or null after replying WRONGTYPE. */
-export function lookupHash(c: Client, key: string): HashValue | undefined | null {
+/**
+ * The hash at `key`, undefined when missing, or null after replying WRONGTYPE. A `read`
+ * lookup counts a keyspace hit or miss, as Redis's lookupKeyRead does (writes do not).
+ */
+export function lookupHash(c: Client, key: string, read = false): HashValue | undefined | null {
   const v = c.db.get(key);
+  if (read) {
+    if (v === undefined) c.server.keyspace.misses++;
+    else c.server.keyspace.hits++;
+  }
   if (v === undefined) return undefined;
   if (v instanceof HashValue) return v;
   c.reply.error(WRONGTYPE);
@@ -80,13 +87,13 @@ export const hashCommands: Record<string, Handler> = {
   },
 
   hget(c, argv) {
-    const h = lookupHash(c, argv[1]);
+    const h = lookupHash(c, argv[1], true);
     if (h === null) return;
     c.reply.bulkOrNull(h?.get(argv[2]));
   },
 
   hmget(c, argv) {
-    const h = lookupHash(c, argv[1]);
+    const h = lookupHash(c, argv[1], true);
     if (h === null) return;
     c.reply.array(argv.length - 2);
     for (let i = 2; i < argv.length; i++) c.reply.bulkOrNull(h?.get(argv[i]));
@@ -114,17 +121,17 @@ export const hashCommands: Record<string, Handler> = {
   },
 
   hlen(c, argv) {
-    const h = lookupHash(c, argv[1]);
+    const h = lookupHash(c, argv[1], true);
     if (h !== null) c.reply.integer(h?.size ?? 0);
   },
 
   hstrlen(c, argv) {
-    const h = lookupHash(c, argv[1]);
+    const h = lookupHash(c, argv[1], true);
     if (h !== null) c.reply.integer(h?.get(argv[2])?.length ?? 0);
   },
 
   hexists(c, argv) {
-    const h = lookupHash(c, argv[1]);
+    const h = lookupHash(c, argv[1], true);
     if (h !== null) c.reply.integer(h?.has(argv[2]) ? 1 : 0);
   },
 
@@ -210,7 +217,7 @@ export const hashCommands: Record<string, Handler> = {
       c.reply.err('invalid cursor');
       return;
     }
-    const h = lookupHash(c, argv[1]);
+    const h = lookupHash(c, argv[1], true);
     if (h === null) return;
     if (h === undefined) {
       c.reply.raw('*2\r\n$1\r\n0\r\n*0\r\n');
@@ -256,7 +263,7 @@ export const hashCommands: Record<string, Handler> = {
 };
 
 function replyAll(c: Client, key: string, fields: boolean, values: boolean): void {
-  const h = lookupHash(c, key);
+  const h = lookupHash(c, key, true);
   if (h === null) return;
   if (h === undefined) {
     if (fields && values) c.reply.map(0);

@@ -113,12 +113,12 @@ export const listCommands: Record<string, Handler> = {
   rpop: (c, argv) => pop(c, argv, 'right'),
 
   llen(c, argv) {
-    const list = lookupList(c, c.db, argv[1]);
+    const list = lookupList(c, c.db, argv[1], true);
     if (list !== null) c.reply.integer(list?.length ?? 0);
   },
 
   lindex(c, argv) {
-    const list = lookupList(c, c.db, argv[1]);
+    const list = lookupList(c, c.db, argv[1], true);
     if (list === null) return;
     if (list === undefined) {
       c.reply.nil();
@@ -158,7 +158,7 @@ export const listCommands: Record<string, Handler> = {
   lrange(c, argv) {
     const r = parseLongs(c, [argv[2], argv[3]]);
     if (!r) return;
-    const list = lookupList(c, c.db, argv[1]);
+    const list = lookupList(c, c.db, argv[1], true);
     if (list === null) return;
     const range = list ? clampRange(r[0], r[1], list.length) : null;
     if (!list || !range) {
@@ -289,7 +289,7 @@ export const listCommands: Record<string, Handler> = {
         return;
       }
     }
-    const list = lookupList(c, c.db, argv[1]);
+    const list = lookupList(c, c.db, argv[1], true);
     if (list === null) return;
     if (list === undefined) {
       if (count !== -1) c.reply.array(0);

@@ -12,9 +12,21 @@ export const WRONGTYPE = 'WRONGTYPE Operation against a key holding the wrong ki
 
 export type End = 'left' | 'right';
 
-/** The list at `key`, undefined when missing, or null after replying WRONGTYPE. */
-export function lookupList(c: Client, db: Db, key: string): ListValue | undefined | null {
+/**
+ * The list at `key`, undefined when missing, or null after replying WRONGTYPE. A `read`
+ * lookup counts a keyspace hit or miss, as Redis's lookupKeyRead does (writes do not).
+ */
+export function lookupList(
+  c: Client,
+  db: Db,
+  key: string,
+  read = false,
+): ListValue | undefined | null {
   const v = db.get(key);
+  if (read) {
+    if (v === undefined) c.server.keyspace.misses++;
+    else c.server.keyspace.hits++;
+  }
   if (v === undefined) return undefined;
   if (v instanceof ListValue) return v;
   c.reply.error(WRONGTYPE);

@@ -268,3 +268,24 @@ test('expired lists and hashes are gone for every command', async (t) => {
     ['SELECT', '0'],
   ]);
 });
+
+test('read commands count keyspace hits and misses as Redis does; writes do not', async (t) => {
+  if (!pair) return t.skip('redis-server not installed');
+  const p = pair;
+  const cmds = [
+    ['SELECT', '7'],
+    ['RPUSH', 'kh:l', 'a', 'b'],
+    ['HSET', 'kh:h', 'f', 'v'],
+    ['SET', 'kh:s', 'x'],
+    ['CONFIG', 'RESETSTAT'],
+  ];
+  for (const k of ['kh:l', 'kh:h', 'kh:s', 'kh:none']) cmds.push(...everyCommandOn(k));
+  cmds.push(['SELECT', '0']);
+  await compareStream(p, cmds);
+  const stats = async (c: typeof p.ksConn) => {
+    const info = await c.call('INFO', 'stats');
+    return /keyspace_hits:\d+\r\nkeyspace_misses:\d+/.exec(info)?.[0];
+  };
+  const [a, b] = [await stats(p.ksConn), await stats(p.redisConn)];
+  if (!a || a !== b) throw new Error(`keyshard ${a} vs redis ${b}`);
+});
