@@ -1,8 +1,9 @@
 /**
  * COMMAND and its subcommands: the command table as clients see it. Entries come from the same
  * CommandDef data the dispatcher uses, so only commands that have a handler are listed. COMMAND
- * DOCS and the key-spec notes come from command-docs.json, captured from redis-server 7.0.15's
- * own COMMAND DOCS / COMMAND INFO replies (the notes are not in command-table.json).
+ * DOCS come from command-docs.json: the structural part of redis-server 7.0.15's COMMAND DOCS
+ * (since, group, flags, arguments). Redis's prose (summaries, complexity, history, key-spec
+ * notes) is not reproduced: the docs map may be reduced, and clients read only the structure.
  */
 import { createRequire } from 'node:module';
 import type { Client } from '../server/client.js';
@@ -16,7 +17,6 @@ interface ArgDoc {
   type: string;
   key_spec_index?: number;
   token?: string;
-  summary?: string;
   since?: string;
   deprecated_since?: string;
   flags?: string[];
@@ -24,21 +24,16 @@ interface ArgDoc {
 }
 
 interface CommandDoc {
-  summary?: string;
   since?: string;
   group?: string;
-  complexity?: string;
   doc_flags?: string[];
   deprecated_since?: string;
-  replaced_by?: string;
-  history?: [string, string][];
   arguments?: ArgDoc[];
   subcommands?: Record<string, CommandDoc>;
 }
 
 interface DocsFile {
   docs: Record<string, CommandDoc>;
-  keySpecNotes: Record<string, Record<string, string>>;
 }
 
 const require = createRequire(import.meta.url);
@@ -56,12 +51,8 @@ function writeSpecMap(r: Reply, spec: Record<string, number | string> | []): voi
   }
 }
 
-function writeKeySpec(r: Reply, ks: KeySpecJson, notes: string | undefined): void {
-  r.map(notes === undefined ? 3 : 4);
-  if (notes !== undefined) {
-    r.bulk('notes');
-    r.bulk(notes);
-  }
+function writeKeySpec(r: Reply, ks: KeySpecJson): void {
+  r.map(3);
   r.bulk('flags');
   r.set(ks.flags.length);
   for (const f of ks.flags) r.simple(f);
@@ -94,9 +85,8 @@ function writeCommandInfo(r: Reply, def: CommandDef): void {
   for (const cat of j.acl_categories) r.simple(cat);
   r.set(j.tips.length);
   for (const t of j.tips) r.bulk(t);
-  const notes = DOCS.keySpecNotes[j.name];
   r.set(j.key_specs.length);
-  j.key_specs.forEach((ks, i) => writeKeySpec(r, ks, notes?.[String(i)]));
+  for (const ks of j.key_specs) writeKeySpec(r, ks);
   // A set in RESP3 (Redis's addReplyCommandSubCommands), an array in RESP2.
   r.set(def.subcommands.size);
   for (const sub of def.subcommands.values()) writeCommandInfo(r, sub);
@@ -146,10 +136,6 @@ function writeCommandDoc(r: Reply, def: CommandDef): void {
       const flags = v as string[];
       r.set(flags.length);
       for (const f of flags) r.simple(f);
-    } else if (k === 'history') {
-      const hist = v as [string, string][];
-      r.set(hist.length);
-      for (const h of hist) r.bulkArray(h);
     } else if (k === 'arguments') {
       const args = v as ArgDoc[];
       r.array(args.length);
