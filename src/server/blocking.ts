@@ -103,7 +103,10 @@ class BlockedKeys {
           if (db.get(key) === undefined) break;
           // Serving changes the key outside a command: snapshots must keep its old state.
           this.server.beforeWrite(db, key);
-          if (w.serve(key)) this.finish(w);
+          const mark = w.c.reply.out.length;
+          if (!w.serve(key)) continue;
+          dropIfRepliesOff(w.c, mark);
+          this.finish(w);
         }
       }
     } finally {
@@ -117,6 +120,11 @@ class BlockedKeys {
     const c = w.c;
     setImmediate(() => this.server.unblock(c));
   }
+}
+
+/** CLIENT REPLY OFF also silences a reply that arrives after the client blocked. */
+function dropIfRepliesOff(c: Client, mark: number): void {
+  if (c.replyMode === 'off') c.reply.out = c.reply.out.slice(0, mark);
 }
 
 const managers = new WeakMap<Server, BlockedKeys>();
@@ -174,7 +182,9 @@ export function blockForKeys(
     unblockable: true,
     onTimeout() {
       if (w.done) return;
+      const mark = c.reply.out.length;
       onTimeout();
+      dropIfRepliesOff(c, mark);
       m.finish(w);
     },
     onCancel() {

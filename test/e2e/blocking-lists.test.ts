@@ -265,3 +265,17 @@ test('MOVE of a list into the database of a waiter serves it', async () => {
     log(await a.call('LRANGE', k, '0', '-1'));
   });
 });
+
+test('CLIENT REPLY OFF silences the reply of a blocked command served later', async () => {
+  await check(2, async ([a, w], log) => {
+    const k = fresh('replyoff');
+    a.send('CLIENT', 'REPLY', 'OFF');
+    a.send('BLPOP', k, '5');
+    a.send('BLPOP', k, '0.05');
+    a.send('CLIENT', 'REPLY', 'ON');
+    await settle();
+    log(await w.call('RPUSH', k, 'v'));
+    log(await a.readReply());
+    log(await w.call('LLEN', k));
+  });
+});
