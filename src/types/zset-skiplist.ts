@@ -79,6 +79,13 @@ export interface LexRange {
   empty: boolean;
 }
 
+/**
+ * Scratch arrays for the per-level search paths. Skiplist operations never nest, so one set is
+ * shared instead of allocating two 32-slot arrays per insert (less garbage with big ZADDs).
+ */
+const UPDATE: ZNode[] = [];
+const RANK: number[] = new Array<number>(MAX_LEVEL).fill(0);
+
 function randomLevel(): number {
   let l = 1;
   while (l < MAX_LEVEL && Math.random() < P) l++;
@@ -115,8 +122,8 @@ export class SkipList {
   private level = 1;
 
   insert(score: number, member: string): ZNode {
-    const update = new Array<ZNode>(MAX_LEVEL);
-    const rank = new Array<number>(MAX_LEVEL);
+    const update = UPDATE;
+    const rank = RANK;
     let x = this.head;
     for (let i = this.level - 1; i >= 0; i--) {
       rank[i] = i === this.level - 1 ? 0 : rank[i + 1];
@@ -167,7 +174,7 @@ export class SkipList {
 
   /** The predecessors of (score, member) on every level. */
   private path(score: number, member: string): ZNode[] {
-    const update = new Array<ZNode>(MAX_LEVEL);
+    const update = UPDATE;
     let x = this.head;
     for (let i = this.level - 1; i >= 0; i--) {
       for (let n = fwd(x, i); n !== null && before(n, score, member); n = fwd(x, i)) x = n;
@@ -285,7 +292,7 @@ export class SkipList {
 
   /** Removes the nodes with 1-based ranks start..end; calls `gone` for each. */
   deleteRankRange(start: number, end: number, gone: (n: ZNode) => void): number {
-    const update = new Array<ZNode>(MAX_LEVEL);
+    const update = UPDATE;
     let traversed = 0;
     let x = this.head;
     for (let i = this.level - 1; i >= 0; i--) {
