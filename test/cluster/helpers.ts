@@ -19,11 +19,31 @@ export interface Node {
 /** Every node started by this test file, so an after() hook can stop them even on failure. */
 export const running: Node[] = [];
 
+/** Starts still in flight: stopAll waits for them so no process outlives the test file. */
+const starting = new Set<Promise<Node>>();
+
 export async function stopAll(): Promise<void> {
+  await Promise.allSettled([...starting]);
   await Promise.all(running.splice(0).map((n) => n.stop()));
 }
 
-export async function startNode(
+export function startNode(
+  kind: 'keyshard' | 'redis',
+  nodeTimeout = 2000,
+  extra: string[] = [],
+  dir?: string,
+  fixedPort?: number,
+): Promise<Node> {
+  const p = launchNode(kind, nodeTimeout, extra, dir, fixedPort);
+  starting.add(p);
+  const forget = (): void => {
+    starting.delete(p);
+  };
+  p.then(forget, forget);
+  return p;
+}
+
+async function launchNode(
   kind: 'keyshard' | 'redis',
   nodeTimeout = 2000,
   extra: string[] = [],
