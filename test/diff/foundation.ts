@@ -1,11 +1,18 @@
 /**
  * Foundation command families for differential streams: connection, keys, expiry, strings and
  * transactions. Only deterministic forms are generated: no RANDOMKEY/SCAN/TIME/INFO, relative
- * expiries long enough that TTL cannot tick between the two servers, no PTTL/EXPIRETIME.
+ * expiries long and varied enough that timing cannot change a reply, no PTTL/EXPIRETIME.
  */
 import type { CommandSpec, Ctx } from './framework.js';
 
 const opt = (ctx: Ctx, p: number, ...words: string[]) => (ctx.chance(p) ? words : []);
+
+/**
+ * A relative expiry (seconds, or ms with unit 1000) drawn from a wide range: two equal relative
+ * expiries on one key compare equal or not depending on whether a millisecond passed between
+ * them, which differs between servers (GT/LT would answer differently by timing alone).
+ */
+const relative = (c: Ctx, unit: number) => String((100 + c.int(0, 100000)) * unit);
 
 export const connectionSpecs: CommandSpec[] = [
   { name: 'ping', gen: (c) => (c.chance(0.5) ? ['PING'] : ['PING', c.value()]) },
@@ -59,7 +66,7 @@ export const expireSpecs: CommandSpec[] = [
     gen: (c) => [
       'EXPIRE',
       c.key(),
-      c.pick(['100', '1000', '-1', '0', 'x', '9223372036854775807']),
+      c.chance(0.8) ? relative(c, 1) : c.pick(['-1', '0', 'x', '9223372036854775807']),
       ...opt(c, 0.4, c.pick(['NX', 'XX', 'GT', 'LT', 'nx', 'BAD'])),
     ],
   },
@@ -68,7 +75,7 @@ export const expireSpecs: CommandSpec[] = [
     gen: (c) => [
       'PEXPIRE',
       c.key(),
-      c.pick(['100000', '5000000', '-5']),
+      c.chance(0.9) ? relative(c, 1000) : '-5',
       ...opt(c, 0.3, c.pick(['NX', 'XX', 'GT', 'LT'])),
     ],
   },
