@@ -69,7 +69,8 @@ export function formatTTY(v: RespValue, prefix = ''): string {
         if (isMap) {
           const val = v.items[++i];
           out = out.slice(0, -1) + ' => ';
-          if (isAggregate(val) && val.items.length > 0) out += '\n' + inner;
+          // redis-cli breaks the line only before a nested aggregate of several entries.
+          if (isAggregate(val) && val.items.length > (val.t === 'map' ? 2 : 1)) out += '\n' + inner;
           out += formatTTY(val, inner);
         }
       }

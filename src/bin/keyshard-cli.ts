@@ -31,7 +31,8 @@ function normalize(argv: string[]): string[] {
   );
 }
 
-const args = process.argv.slice(2);
+// Node decodes argv as UTF-8; commands go out as the bytes the shell passed (latin1 strings).
+const args = process.argv.slice(2).map((a) => Buffer.from(a, 'utf8').toString('latin1'));
 const clusterMode = args.includes('--cluster');
 const program = new Command('keyshard-cli')
   .helpOption('--help', 'Output this help and exit.')
