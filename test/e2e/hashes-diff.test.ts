@@ -140,8 +140,6 @@ function gen(r: () => number): string[] {
       const tail: string[] = [];
       if (r() < 0.7) tail.push(pick(r, COUNTS));
       if (r() < 0.4) tail.push(pick(r, ['WITHVALUES', 'withvalues', 'x']));
-      // A huge negative count is accepted without WITHVALUES and would stream forever.
-      if (tail.length === 1 && tail[0].length > 15 && tail[0][0] === '-') tail[0] = '-2';
       return ['HRANDFIELD', key(), ...tail];
     },
     () => {
@@ -166,6 +164,8 @@ function gen(r: () => number): string[] {
   const x = r();
   if (x < 0.03) argv = argv.slice(0, Math.max(1, argv.length - 1 - Math.floor(r() * 2)));
   else if (x < 0.05) argv = [...argv, value()];
+  // A huge negative count is accepted without WITHVALUES and would stream forever.
+  if (argv[0] === 'HRANDFIELD' && argv.length === 3 && /^-\d{16}/.test(argv[2])) argv[2] = '-2';
   return argv;
 }
 
