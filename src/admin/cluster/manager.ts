@@ -15,6 +15,7 @@ import {
   type ManagerOptions,
 } from './ops.js';
 import { closeInput } from './log.js';
+import { clusterFix } from './fix.js';
 
 const ADDR_ERR =
   '[ERR] Invalid arguments: you need to pass either a valid address (ie. 120.0.0.1:7000) or space separated IP and port (ie. 120.0.0.1 7000)\n';
@@ -30,6 +31,10 @@ const ARITY: Record<string, [number, number]> = {
   'add-node': [2, 2],
   'del-node': [2, 2],
   call: [2, -1],
+  'set-timeout': [2, 2],
+  import: [1, 1],
+  backup: [2, 2],
+  help: [0, 0],
 };
 
 function hostPort(args: string[]): { host: string; port: number } | null {
@@ -85,6 +90,8 @@ export async function runClusterManager(
         return await clusterReshard(a.host, a.port, o);
       case 'rebalance':
         return await clusterRebalance(a.host, a.port, o);
+      case 'fix':
+        return await clusterFix(a.host, a.port, o);
       default:
         process.stderr.write(`--cluster ${sub} is not implemented by keyshard-cli yet\n`);
         return 1;
