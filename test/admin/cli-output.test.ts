@@ -8,6 +8,7 @@ import {
   startRedis,
   type ServerProc,
 } from '../helpers/procs.js';
+import { runOnTty } from './tty.js';
 
 let rs: ServerProc | null = null;
 before(async () => {
@@ -91,4 +92,15 @@ test('a refused connection prints redis-cli error text on stderr', async (t) => 
   if (!redisServerOrSkip(t)) return;
   const r = run(process.execPath, [KEYSHARD_CLI, '-p', '1', 'PING']);
   assert.equal(r.err, 'Could not connect to Redis at 127.0.0.1:1: Connection refused\n');
+});
+
+test('the interactive prompt shows host:port[db]> and formats replies for a terminal', (t) => {
+  if (!redisServerOrSkip(t) || !rs) return;
+  const out = runOnTty(['-p', String(rs.port)], 'set a 1\n2 incr n\nselect 2\nping\nquit\n');
+  if (out === null) return t.skip('no script(1) for a pseudo-terminal');
+  assert.ok(out.includes(`127.0.0.1:${rs.port}> `), out);
+  assert.ok(out.includes(`127.0.0.1:${rs.port}[2]> `), out);
+  assert.match(out, /\(integer\) 1\r\n/);
+  assert.match(out, /\(integer\) 2\r\n/);
+  assert.match(out, /PONG\r\n/);
 });

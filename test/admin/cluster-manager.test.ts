@@ -10,6 +10,7 @@ import {
   type ServerProc,
 } from '../helpers/procs.js';
 import { RawConn } from '../helpers/raw.js';
+import { runOnTty } from './tty.js';
 
 const started: ServerProc[] = [];
 after(async () => {
@@ -98,6 +99,11 @@ async function scenario(kinds: ('keyshard' | 'redis')[]): Promise<void> {
   assert.match(theirs.out, /\[OK\] All 16384 slots covered\./);
 
   await writeKeys(nodes[0].port, 300);
+  // The interactive prompt follows MOVED and says so, as redis-cli does.
+  const tty = runOnTty(['-c', '-p', String(nodes[0].port)], 'get key:1\nquit\n');
+  if (tty !== null) {
+    assert.match(tty, /-> Redirected to slot \[\d+\] located at 127\.0\.0\.1:\d+\r\n"v1"/);
+  }
   // A fourth node joins empty, then takes slots from the first one interactively.
   const fourth = nodes[3];
   const added = await cli(['--cluster', 'add-node', `127.0.0.1:${fourth.port}`, addrs[0]]);
