@@ -36,12 +36,7 @@ async function migrateKeys(
     if (res.t === 'error') {
       if (res.s.includes('BUSYKEY')) {
         warn('\n*** Target key exists');
-        if (!replace) {
-          // Without --cluster-replace redis-cli compares digests; a plain retry with REPLACE
-          // is only safe when the values are equal, so report and stop instead.
-          error(
-            `*** Found key(s) in both source node and target node. Relaunch with --cluster-replace to overwrite them.`,
-          );
+        if (!replace && !(await sameValues(source, target, keys))) {
           throw new ManagerError(res.s);
         }
         warn('*** Replacing target keys...');
@@ -54,6 +49,41 @@ async function migrateKeys(
     if (o.verbose) out('.'.repeat(keys.length));
     onKeys(keys.length);
   }
+}
+
+/** DEBUG DIGEST-VALUE on both nodes; prints redis-cli's report when values differ. */
+async function sameValues(
+  source: ClusterNode,
+  target: ClusterNode,
+  keys: string[],
+): Promise<boolean> {
+  out('*** Checking key values on both nodes...\n');
+  const a = await source.call('DEBUG', 'DIGEST-VALUE', ...keys);
+  const b = await target.call('DEBUG', 'DIGEST-VALUE', ...keys);
+  if (a.t !== 'array' || b.t !== 'array') {
+    const e = a.t === 'error' ? a : b;
+    error(`Node replied with error:\n${e.t === 'error' ? e.s : 'unexpected reply'}`);
+    return false;
+  }
+  const zero = '0'.repeat(40);
+  const differ: string[] = [];
+  keys.forEach((k, i) => {
+    const x = a.items[i];
+    const y = b.items[i];
+    const dx = x?.t === 'bulk' || x?.t === 'simple' ? x.s : '';
+    const dy = y?.t === 'bulk' || y?.t === 'simple' ? y.s : '';
+    if (dx !== zero && dy !== zero && dx !== dy) differ.push(k);
+  });
+  if (differ.length === 0) return true;
+  error(
+    `*** Found ${differ.length} key(s) in both source node and target node having different values.`,
+  );
+  error(`    Source node: ${source.addr}\n    Target node: ${target.addr}\n    Keys(s):`);
+  for (const k of differ) error(`    - ${k}`);
+  error(
+    'Please fix the above key(s) manually and try again or relaunch the command \nwith --cluster-replace option to force key overriding.',
+  );
+  return false;
 }
 
 export async function moveSlot(
