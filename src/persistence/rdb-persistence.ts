@@ -16,8 +16,9 @@ import {
 import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Server } from '../server/server.js';
-import { RdbSnapshot, loadRdb, type LoadResult, type ReplAux } from './rdb/file.js';
+import { RdbSnapshot, RdbLoader, type LoadResult, type ReplAux } from './rdb/file.js';
 import { RdbFormatError } from './rdb/encoding.js';
+import { defaultInfoSection, registerInfoSection } from '../server/info.js';
 import { limitsFromConfig } from './rdb/values.js';
 
 const MISCONF =
@@ -66,6 +67,9 @@ export class RdbPersistence {
       if (!this.writesDenied() || c.kind === 'master') return null;
       return def.write || def.name === 'ping' ? MISCONF : null;
     });
+    registerInfoSection(s, 'persistence', (srv) =>
+      this.infoLines(defaultInfoSection('persistence', srv)),
+    );
     s.keyAddedHooks.push((db, key) => {
       for (const snap of s.snapshots) snap.keyAdded(db, key);
     });
@@ -224,27 +228,43 @@ export class RdbPersistence {
   }
 
   /**
-   * Loads dbfilename at startup if it exists. A corrupt or truncated file is fatal: the process
-   * logs why and exits non-zero rather than serve a partial data set.
+   * Loads dbfilename at startup if it exists, in slices: clients that connect meanwhile get
+   * -LOADING and INFO shows the progress. A corrupt or truncated file is fatal: the process logs
+   * why and exits non-zero rather than serve a partial data set.
    */
-  loadAtStartup(dropExpired: boolean): void {
+  async loadAtStartup(dropExpired: boolean): Promise<void> {
     const s = this.server;
     const path = this.path;
     if (!existsSync(path)) return;
     const t0 = Date.now();
+    const fail = (e: unknown): never => {
+      for (const db of s.keyspace.dbs) db.clear();
+      if (e instanceof RdbFormatError) {
+        s.log.warning(
+          `Internal error in RDB reading offset ${this.loading?.loader.position ?? 0} -> ${e.message}`,
+        );
+        s.log.warning('Short read or OOM loading DB. Unrecoverable error, aborting now.');
+      } else {
+        s.log.warning(`Fatal error loading the DB: ${(e as Error).message}. Exiting.`);
+      }
+      process.exit(1);
+    };
     let buf: Buffer;
     try {
       buf = readFileSync(path);
     } catch (e) {
-      s.log.warning(`Fatal error loading the DB: ${(e as Error).message}. Exiting.`);
-      process.exit(1);
+      return fail(e);
     }
+    s.loading = true;
     try {
-      const res = loadRdb(buf, s.keyspace, {
+      const loader = new RdbLoader(buf, s.keyspace, {
         dropExpired,
         now: Date.now(),
         limits: limitsFromConfig(s.config),
       });
+      this.loading = { loader, total: buf.length, startedAt: t0 };
+      while (!loader.step(10000)) await new Promise<void>((r) => setImmediate(r));
+      const res = loader.result;
       this.lastLoad = res;
       const ver = res.aux.get('redis-ver');
       if (ver) s.log.notice(`Loading RDB produced by version ${ver}`);
@@ -255,17 +275,50 @@ export class RdbPersistence {
       );
       s.log.notice(`DB loaded from disk: ${((Date.now() - t0) / 1000).toFixed(3)} seconds`);
     } catch (e) {
-      for (const db of s.keyspace.dbs) db.clear();
-      if (e instanceof RdbFormatError) {
-        s.log.warning(
-          `Internal error in RDB reading offset 0, function at rdb.c:0 -> ${e.message}`,
-        );
-        s.log.warning('Short read or OOM loading DB. Unrecoverable error, aborting now.');
-      } else {
-        s.log.warning(`Fatal error loading the DB: ${(e as Error).message}. Exiting.`);
-      }
-      process.exit(1);
+      fail(e);
+    } finally {
+      s.loading = false;
+      this.loading = null;
     }
+  }
+
+  /** The load in progress, for INFO's loading_* fields. */
+  private loading: { loader: RdbLoader; total: number; startedAt: number } | null = null;
+
+  /** INFO persistence with the RDB figures (the AOF fields stay at Redis's disabled values). */
+  infoLines(base: string[]): string[] {
+    const now = Date.now();
+    const bg = this.bg;
+    const values: Record<string, string | number> = {
+      current_save_keys_processed: bg ? bg.snap.keysDone : 0,
+      current_save_keys_total: bg ? bg.snap.keysTotal : 0,
+      rdb_bgsave_in_progress: bg ? 1 : 0,
+      rdb_last_bgsave_status: this.lastBgsaveOk ? 'ok' : 'err',
+      rdb_last_bgsave_time_sec: this.lastBgsaveSec,
+      rdb_current_bgsave_time_sec: bg ? Math.floor((now - bg.startedAt) / 1000) : -1,
+      rdb_saves: this.saves,
+      rdb_last_load_keys_expired: this.lastLoad?.keysExpired ?? 0,
+      rdb_last_load_keys_loaded: this.lastLoad?.keysLoaded ?? 0,
+    };
+    const out = base.map((line) => {
+      const k = line.slice(0, line.indexOf(':'));
+      return k in values ? `${k}:${values[k]}` : line;
+    });
+    const l = this.loading;
+    if (l) {
+      const done = l.loader.position;
+      const secs = (now - l.startedAt) / 1000;
+      const eta = done > 0 ? Math.round(((l.total - done) * secs) / done) : 1;
+      out.push(
+        `loading_start_time:${Math.floor(l.startedAt / 1000)}`,
+        `loading_total_bytes:${l.total}`,
+        'loading_rdb_used_mem:0',
+        `loading_loaded_bytes:${done}`,
+        `loading_loaded_perc:${((done * 100) / l.total).toFixed(2)}`,
+        `loading_eta_seconds:${eta}`,
+      );
+    }
+    return out;
   }
 }
 

@@ -76,15 +76,16 @@ export async function main(args: string[]): Promise<void> {
 
   log.warning('Server initialized');
   server.rdb.attach();
-  // A node that starts as a replica keeps keys past their TTL: its master will delete them.
-  server.rdb.loadAtStartup(cfg.get('replicaof') === null);
-  attachReplication(server);
   try {
     await server.listen();
   } catch (e) {
     log.warning((e as Error).message);
     process.exit(1);
   }
+  // Clients that connect while the data loads get -LOADING. A node that starts as a replica
+  // keeps keys past their TTL: its master will delete them.
+  await server.rdb.loadAtStartup(cfg.get('replicaof') === null);
+  attachReplication(server);
   server.startCron();
   log.notice('Ready to accept connections tcp');
 }

@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import {
   startKeyshard,
   startRedis,
@@ -166,4 +166,46 @@ test('a corrupt or truncated RDB refuses to start with a clear message', async (
     assert.doesNotMatch(res.stdout, /Ready to accept connections/, name);
   }
   assert.ok(existsSync(join(dir, 'dump.rdb')));
+});
+
+test('while a large RDB loads, clients get -LOADING and INFO shows the progress', async () => {
+  const dir = tempDir();
+  const ks = await startKeyshard({ dir, args: ['--enable-debug-command', 'yes'] });
+  const c = await RawConn.open(ks.port);
+  assert.equal(await c.call('DEBUG', 'POPULATE', '1000000', 'key'), '+OK\r\n');
+  assert.equal(await c.call('SAVE'), '+OK\r\n');
+  c.close();
+  await ks.stop();
+
+  const port = await freePort();
+  const proc = spawn(
+    process.execPath,
+    [KEYSHARD_BIN, '--port', String(port), '--bind', '127.0.0.1', '--dir', dir],
+    {
+      stdio: 'ignore',
+    },
+  );
+  try {
+    let conn: RawConn | null = null;
+    for (let i = 0; i < 400 && !conn; i++) {
+      conn = await RawConn.open(port).catch(() => null);
+      if (!conn) await new Promise((r) => setTimeout(r, 10));
+    }
+    assert.ok(conn, 'the server listens while it loads');
+    const first = await conn.call('GET', 'key:1');
+    assert.equal(first, '-LOADING Redis is loading the dataset in memory\r\n');
+    const info = await conn.call('INFO', 'persistence');
+    assert.match(info, /loading:1\r\n/);
+    assert.match(info, /loading_eta_seconds:\d+\r\n/);
+    let v = first;
+    for (let i = 0; i < 600 && v.startsWith('-LOADING'); i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      v = await conn.call('GET', 'key:1');
+    }
+    assert.equal(v, '$7\r\nvalue:1\r\n');
+    assert.match(await conn.call('INFO', 'persistence'), /rdb_last_load_keys_loaded:1000000\r\n/);
+    conn.close();
+  } finally {
+    proc.kill('SIGKILL');
+  }
 });

@@ -218,88 +218,132 @@ export interface LoadOptions {
 }
 
 /**
- * Loads a complete RDB image into the (empty) keyspace. Throws RdbFormatError with a message in
- * Redis's words on anything malformed; the caller decides whether that is fatal.
+ * Loads an RDB image into the (empty) keyspace a slice at a time, so a large file can load while
+ * the server answers -LOADING. Throws RdbFormatError with a message in Redis's words on anything
+ * malformed; the caller decides whether that is fatal.
  */
-export function loadRdb(buf: Buffer, ks: Keyspace, opts: LoadOptions): LoadResult {
-  const r = new RdbReader(buf);
-  const magic = r.slice(9).toString('latin1');
-  if (!magic.startsWith('REDIS'))
-    throw new RdbFormatError('Wrong signature trying to load DB from file');
-  const version = Number(magic.slice(5));
-  if (!/^\d{4}$/.test(magic.slice(5)) || version < 1 || version > RDB_VERSION) {
-    throw new RdbFormatError(`Can't handle RDB format version ${magic.slice(5)}`);
+export class RdbLoader {
+  private readonly r: RdbReader;
+  private readonly version: number;
+  private db: Db;
+  private expire = -1;
+  private finished = false;
+  readonly result: LoadResult = { keysLoaded: 0, keysExpired: 0, aux: new Map(), repl: null };
+
+  constructor(
+    private readonly buf: Buffer,
+    private readonly ks: Keyspace,
+    private readonly opts: LoadOptions,
+  ) {
+    this.r = new RdbReader(buf);
+    const magic = this.r.slice(9).toString('latin1');
+    if (!magic.startsWith('REDIS')) {
+      throw new RdbFormatError('Wrong signature trying to load DB from file');
+    }
+    this.version = Number(magic.slice(5));
+    if (!/^\d{4}$/.test(magic.slice(5)) || this.version < 1 || this.version > RDB_VERSION) {
+      throw new RdbFormatError(`Can't handle RDB format version ${magic.slice(5)}`);
+    }
+    this.db = ks.dbs[0];
   }
-  const res: LoadResult = { keysLoaded: 0, keysExpired: 0, aux: new Map(), repl: null };
-  let db = ks.dbs[0];
-  let expire = -1;
-  for (;;) {
-    const type = r.byte();
-    if (type === RDB_OPCODE.EOF) break;
-    switch (type) {
-      case RDB_OPCODE.SELECTDB: {
-        const id = r.length();
-        if (id >= ks.dbs.length) {
-          throw new RdbFormatError(
-            `FATAL: Data file was created with a Redis server configured to handle more than ${ks.dbs.length} databases. Exiting`,
-          );
+
+  get done(): boolean {
+    return this.finished;
+  }
+
+  /** Bytes consumed so far (INFO loading_loaded_bytes). */
+  get position(): number {
+    return this.r.pos;
+  }
+
+  /** Loads up to `maxKeys` more keys; returns true once the whole file is in. */
+  step(maxKeys: number): boolean {
+    const { r, ks, opts, result: res } = this;
+    for (let n = 0; n < maxKeys && !this.finished;) {
+      const type = r.byte();
+      if (type === RDB_OPCODE.EOF) {
+        this.finish();
+        break;
+      }
+      switch (type) {
+        case RDB_OPCODE.SELECTDB: {
+          const id = r.length();
+          if (id >= ks.dbs.length) {
+            throw new RdbFormatError(
+              `FATAL: Data file was created with a Redis server configured to handle more than ${ks.dbs.length} databases. Exiting`,
+            );
+          }
+          this.db = ks.dbs[id];
+          continue;
         }
-        db = ks.dbs[id];
+        case RDB_OPCODE.RESIZEDB:
+          r.length();
+          r.length();
+          continue;
+        case RDB_OPCODE.EXPIRETIME_MS:
+          this.expire = r.millis();
+          continue;
+        case RDB_OPCODE.EXPIRETIME:
+          this.expire = r.seconds() * 1000;
+          continue;
+        case RDB_OPCODE.IDLE:
+          r.length();
+          continue;
+        case RDB_OPCODE.FREQ:
+          r.byte();
+          continue;
+        case RDB_OPCODE.AUX:
+          res.aux.set(r.string(), r.string());
+          continue;
+        case RDB_OPCODE.FUNCTION2:
+          // Function libraries need a scripting engine keyshard does not have.
+          throw new RdbFormatError('Function libraries are not supported by keyshard');
+        case RDB_OPCODE.MODULE_AUX:
+          throw new RdbFormatError('The RDB file contains module data, which keyshard cannot load');
+        default:
+          break;
+      }
+      n++;
+      const key = r.string();
+      const value = readValue(type, r, opts.limits);
+      const ttl = this.expire;
+      this.expire = -1;
+      if (value === null) continue; // an empty collection: skipped as Redis does
+      const db = this.db;
+      if (db.dict.has(key)) throw new RdbFormatError(`Duplicated key found in RDB file: ${key}`);
+      if (ttl >= 0 && opts.dropExpired && ttl < opts.now) {
+        res.keysExpired++;
         continue;
       }
-      case RDB_OPCODE.RESIZEDB:
-        r.length();
-        r.length();
-        continue;
-      case RDB_OPCODE.EXPIRETIME_MS:
-        expire = r.millis();
-        continue;
-      case RDB_OPCODE.EXPIRETIME:
-        expire = r.seconds() * 1000;
-        continue;
-      case RDB_OPCODE.IDLE:
-        r.length();
-        continue;
-      case RDB_OPCODE.FREQ:
-        r.byte();
-        continue;
-      case RDB_OPCODE.AUX:
-        res.aux.set(r.string(), r.string());
-        continue;
-      case RDB_OPCODE.FUNCTION2:
-        // Function libraries need a scripting engine keyshard does not have.
-        throw new RdbFormatError('Function libraries are not supported by keyshard');
-      case RDB_OPCODE.MODULE_AUX:
-        throw new RdbFormatError('The RDB file contains module data, which keyshard cannot load');
-      default:
-        break;
+      db.set(key, value);
+      if (ttl >= 0) db.setExpire(key, ttl);
+      res.keysLoaded++;
     }
-    const key = r.string();
-    const value = readValue(type, r, opts.limits);
-    const ttl = expire;
-    expire = -1;
-    if (value === null) continue; // an empty collection: skipped as Redis does
-    if (db.dict.has(key)) throw new RdbFormatError(`Duplicated key found in RDB file: ${key}`);
-    if (ttl >= 0 && opts.dropExpired && ttl < opts.now) {
-      res.keysExpired++;
-      continue;
+    return this.finished;
+  }
+
+  private finish(): void {
+    const { r, res } = { r: this.r, res: this.result };
+    if (this.version >= 5) {
+      const stored = r.slice(8);
+      if (!stored.equals(Buffer.alloc(8))) {
+        const crc = new Crc64().update(this.buf, 0, r.pos - 8).bytes();
+        if (!crc.equals(stored)) throw new RdbFormatError('Wrong RDB checksum. Aborting now.');
+      }
     }
-    db.set(key, value);
-    if (ttl >= 0) db.setExpire(key, ttl);
-    res.keysLoaded++;
-  }
-  if (version >= 5) {
-    const stored = r.slice(8);
-    if (!stored.equals(Buffer.alloc(8))) {
-      const crc = new Crc64().update(buf, 0, r.pos - 8).bytes();
-      if (!crc.equals(stored)) throw new RdbFormatError('Wrong RDB checksum. Aborting now.');
+    const id = res.aux.get('repl-id');
+    const off = res.aux.get('repl-offset');
+    const sdb = res.aux.get('repl-stream-db');
+    if (id && id.length === 40 && off !== undefined && sdb !== undefined) {
+      res.repl = { replId: id, replOffset: Number(off), streamDb: Number(sdb) };
     }
+    this.finished = true;
   }
-  const id = res.aux.get('repl-id');
-  const off = res.aux.get('repl-offset');
-  const sdb = res.aux.get('repl-stream-db');
-  if (id && id.length === 40 && off !== undefined && sdb !== undefined) {
-    res.repl = { replId: id, replOffset: Number(off), streamDb: Number(sdb) };
-  }
-  return res;
+}
+
+/** Loads a whole RDB image at once (replica full sync, DEBUG RELOAD). */
+export function loadRdb(buf: Buffer, ks: Keyspace, opts: LoadOptions): LoadResult {
+  const loader = new RdbLoader(buf, ks, opts);
+  while (!loader.step(Infinity));
+  return loader.result;
 }
