@@ -22,6 +22,7 @@ import {
 } from './nodes-conf.js';
 import { routeCommand } from './routing.js';
 import { verifyWithData } from './core/admin.js';
+import { setMaster, unsetMaster } from '../replication/replication.js';
 
 const services = new WeakMap<Server, ClusterService>();
 
@@ -52,7 +53,7 @@ export class ClusterService {
       random: () => this.nextRandom(),
       settings: () => this.settings(),
       keysInSlot: (slot) => this.index.count(slot),
-      replOffset: () => 0,
+      replOffset: () => (server.replica ? server.replica.reploff : server.master.offset),
     });
     this.bus = new BusTransport(
       {
@@ -165,12 +166,13 @@ export class ClusterService {
     }
     let first = true;
     const tick = (): void => {
-      // The dataset is loaded by the time the first tick runs (startup loading is synchronous).
-      if (first) {
+      // Slots are checked against the keys once the data set has loaded.
+      if (first && this.server.ready) {
         first = false;
         this.verifyWithData();
       }
       this.input(() => this.core.tick());
+      this.followMyMaster();
       if (this.saveRetry !== null) this.save(this.saveRetry, false);
       this.cronTimer = setTimeout(tick, 100);
     };
@@ -186,6 +188,21 @@ export class ClusterService {
       process.exit(1);
     }
     this.input(() => verifyWithData(this.core));
+  }
+
+  /**
+   * Keeps replication pointed at the master the cluster table names for myself: after CLUSTER
+   * REPLICATE, a restart from nodes.conf, or a master that moved to another address.
+   */
+  private followMyMaster(): void {
+    const me = this.core.myself;
+    const s = this.server;
+    if (!s.ready || !me.isReplica || !me.slaveof) return;
+    const m = me.slaveof;
+    if (!m.ip || !m.port) return;
+    const r = s.replica;
+    if (r && r.host === m.ip && r.port === m.port) return;
+    setMaster(s, m.ip, m.port);
   }
 
   stop(): void {
@@ -270,7 +287,10 @@ export class ClusterService {
         break;
       }
       case 'becomeReplica':
-        log.warning(`Replication is not available yet: not replicating from ${e.master}`);
+        this.followMyMaster();
+        break;
+      case 'becomeMaster':
+        if (this.server.replica) unsetMaster(this.server);
         break;
       case 'publish':
         for (const h of this.publishHooks) h(e.shard, e.channel, e.message);

@@ -410,6 +410,24 @@ export const clusterCommands: Record<string, Handler> = {
     });
   },
 
+  'cluster|replicate'(c, argv) {
+    withCluster(c, (svc) => {
+      const core = svc.core;
+      const n = lookup(svc, argv[2]);
+      const me = core.myself;
+      if (!n) c.reply.err(`Unknown node ${argv[2]}`);
+      else if (n === me) c.reply.err("Can't replicate myself");
+      else if (n.isReplica) c.reply.err('I can only replicate a master, not a replica.');
+      else if (me.isMaster && (me.numslots !== 0 || c.server.keyspace.dbs[0].size !== 0)) {
+        c.reply.err('To set a master the node must be empty and without assigned slots.');
+      } else {
+        core.setMyMaster(n);
+        core.todo(true, true, true);
+        c.reply.ok();
+      }
+    });
+  },
+
   'cluster|setslot'(c, argv) {
     withCluster(c, (svc) => clusterSetSlot(c, svc, argv));
   },

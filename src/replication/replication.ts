@@ -118,7 +118,9 @@ export function setMaster(
   s.replica = new ReplicationReplica(s, host, port, cached);
   s.keyspace.expireAllowed = false;
   s.log.role = 'S';
-  s.log.notice(`REPLICAOF ${host}:${port} enabled (user request from 'id=0')`);
+  if (!s.config.get('cluster-enabled')) {
+    s.log.notice(`REPLICAOF ${host}:${port} enabled (user request from 'id=0')`);
+  }
   s.replica.start();
 }
 

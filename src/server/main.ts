@@ -85,6 +85,7 @@ export async function main(args: string[]): Promise<void> {
   // Clients that connect while the data loads get -LOADING. A node that starts as a replica
   // keeps keys past their TTL: its master will delete them.
   await server.rdb.loadAtStartup(cfg.get('replicaof') === null);
+  server.ready = true;
   attachReplication(server);
   server.startCron();
   log.notice('Ready to accept connections tcp');

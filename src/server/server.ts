@@ -51,6 +51,8 @@ export class Server {
   dirty = 0;
   lastSave = Math.floor(Date.now() / 1000);
   loading = false;
+  /** Set once the data set is loaded at startup (cluster checks slots against keys then). */
+  ready = false;
   readonly gates: Gate[] = [];
   readonly propagators: Propagator[] = [];
   readonly callObservers: CallObserver[] = [];

@@ -243,6 +243,7 @@ export class ClusterCore {
     }
     n.flags = (n.flags & ~NodeFlag.SLAVE) | NodeFlag.MASTER;
     n.slaveof = null;
+    if (n === this.myself) this.emit({ kind: 'becomeMaster' });
     this.todo(true, true);
   }
 

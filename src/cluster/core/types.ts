@@ -47,4 +47,6 @@ export type Effect =
   | { kind: 'deleteKeysInSlots'; slots: number[] }
   /** Myself became a replica of `master` in the cluster table (the replication layer acts). */
   | { kind: 'becomeReplica'; master: string }
+  /** Myself turned from replica into master (the replication layer promotes itself). */
+  | { kind: 'becomeMaster' }
   | { kind: 'publish'; shard: boolean; channel: string; message: string };
