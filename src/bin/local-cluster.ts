@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 /**
  * `npm start`: a local keyshard cluster for trying things out: three masters on
- * 127.0.0.1:7000-7002 (replicas on 7003-7005 come with replication), files in ./data/<port>.
+ * 127.0.0.1:7000-7002, each with a replica (7003 replicates 7000, 7004 7001, 7005 7002), files in
+ * ./data/<port>.
  * KEYSHARD_BASE_PORT moves the ports.
  * A fresh data folder gets its slots assigned and its nodes introduced; an existing one just
  * restarts and the nodes find each other from nodes.conf. Ctrl-C stops every node cleanly.
@@ -16,6 +17,8 @@ const SERVER = join(dirname(fileURLToPath(import.meta.url)), 'keyshard-server.js
 const HOST = '127.0.0.1';
 const BASE = Number(process.env.KEYSHARD_BASE_PORT ?? 7000);
 const MASTERS = [BASE, BASE + 1, BASE + 2];
+const REPLICAS = [BASE + 3, BASE + 4, BASE + 5];
+const ALL = [...MASTERS, ...REPLICAS];
 
 const nodes = new Map<ChildProcess, number>();
 let stopping = false;
@@ -111,13 +114,22 @@ async function create(): Promise<void> {
     await call(port, 'CLUSTER', 'SET-CONFIG-EPOCH', String(i + 1));
     first = last + 1;
   }
-  for (const port of MASTERS.slice(1)) {
+  for (const port of ALL.slice(1)) {
     await call(port, 'CLUSTER', 'MEET', HOST, String(MASTERS[0]));
+  }
+  // A replica can follow its master once gossip has told it about that node.
+  const ids = await Promise.all(MASTERS.map((p) => call(p, 'CLUSTER', 'MYID')));
+  for (const [i, port] of REPLICAS.entries()) {
+    for (let tries = 0; tries < 100; tries++) {
+      const reply = await call(port, 'CLUSTER', 'REPLICATE', ids[i]);
+      if (reply === '+OK') break;
+      await sleep(100);
+    }
   }
 }
 
 async function main(): Promise<void> {
-  for (const port of MASTERS) startNode(port);
+  for (const port of ALL) startNode(port);
   for (const sig of ['SIGINT', 'SIGTERM'] as const) {
     process.on(sig, () => {
       if (stopping) return;
@@ -126,16 +138,16 @@ async function main(): Promise<void> {
       for (const child of nodes.keys()) child.kill('SIGTERM');
     });
   }
-  for (const port of MASTERS) await waitReady(port);
+  for (const port of ALL) await waitReady(port);
   const fresh =
     (await clusterField(MASTERS[0], 'cluster_known_nodes')) === '1' &&
     (await clusterField(MASTERS[0], 'cluster_slots_assigned')) === '0';
   if (fresh) await create();
   for (let i = 0; i < 300 && !stopping; i++) {
-    const states = await Promise.all(MASTERS.map((p) => clusterField(p, 'cluster_state')));
+    const states = await Promise.all(ALL.map((p) => clusterField(p, 'cluster_state')));
     if (states.every((s) => s === 'ok')) {
       console.log(
-        `keyshard cluster ready: ${MASTERS.length} masters on ${HOST}:${MASTERS[0]}-${MASTERS[MASTERS.length - 1]} (data in ./data)`,
+        `keyshard cluster ready: 3 masters on ${HOST}:${MASTERS[0]}-${MASTERS[2]}, their replicas on ${REPLICAS[0]}-${REPLICAS[2]} (data in ./data)`,
       );
       console.log(`Connect with: redis-cli -c -p ${MASTERS[0]}`);
       console.log('Press Ctrl-C to stop every node.');
