@@ -1,7 +1,8 @@
 /**
  * Foundation command families for differential streams: connection, keys, expiry, strings and
  * transactions. Only deterministic forms are generated: no RANDOMKEY/SCAN/TIME/INFO, relative
- * expiries long and varied enough that timing cannot change a reply, no PTTL/EXPIRETIME.
+ * expiries long and varied enough that timing cannot change a reply, absolute expiries only in the
+ * past, no PTTL/EXPIRETIME.
  */
 import type { CommandSpec, Ctx } from './framework.js';
 
@@ -84,13 +85,14 @@ export const expireSpecs: CommandSpec[] = [
     gen: (c) => [
       'EXPIREAT',
       c.key(),
-      c.pick(['1', '4102444800', String(Math.floor(Date.now() / 1000) + 5000)]),
+      // Only past times: TTL of a far absolute time rounds differently as the clock ticks.
+      c.pick(['1', '1700000000', '-1', 'x']),
     ],
   },
   {
     name: 'pexpireat',
     weight: 0.5,
-    gen: (c) => ['PEXPIREAT', c.key(), c.pick(['1', '4102444800000'])],
+    gen: (c) => ['PEXPIREAT', c.key(), c.pick(['1', '1700000000000'])],
   },
   { name: 'persist', gen: (c) => ['PERSIST', c.key()] },
   { name: 'ttl', gen: (c) => ['TTL', c.key()] },
@@ -115,7 +117,7 @@ export const stringSpecs: CommandSpec[] = [
           ['KEEPTTL'],
           ['EX', '0'],
           ['EX', 'x'],
-          ['EXAT', '4102444800'],
+          ['EXAT', '1'],
         ]),
       ),
     ],
