@@ -54,6 +54,7 @@ export class ClusterService {
       settings: () => this.settings(),
       keysInSlot: (slot) => this.index.count(slot),
       replOffset: () => (server.replica ? server.replica.reploff : server.master.offset),
+      masterDataAge: () => this.masterDataAge(),
     });
     this.bus = new BusTransport(
       {
@@ -67,6 +68,15 @@ export class ClusterService {
       },
       () => Math.max(1000, 2 * cfg.get('cluster-node-timeout')),
     );
+  }
+
+  /** Data age for the failover check, in whole seconds like Redis (never connected: huge). */
+  private masterDataAge(): number {
+    const r = this.server.replica;
+    const nowS = Math.floor(Date.now() / 1000);
+    if (!r) return Number.MAX_SAFE_INTEGER;
+    const since = r.linkState === 'connected' ? r.lastIo : r.linkDownSince;
+    return (nowS - Math.floor(since / 1000)) * 1000;
   }
 
   private nextRandom(): number {
@@ -94,6 +104,9 @@ export class ClusterService {
       port: announcePort || port,
       pport: 0,
       cport: announceBus || busPort,
+      replicaValidityFactor: cfg.get('cluster-replica-validity-factor'),
+      replPingPeriod: cfg.get('repl-ping-replica-period'),
+      replicaNoFailover: cfg.get('cluster-replica-no-failover'),
     };
   }
 
@@ -291,6 +304,12 @@ export class ClusterService {
         break;
       case 'becomeMaster':
         if (this.server.replica) unsetMaster(this.server);
+        break;
+      case 'pauseWrites':
+        this.server.pause = { until: e.until, writesOnly: true };
+        break;
+      case 'unpauseWrites':
+        if (this.server.pause) this.server.unpause();
         break;
       case 'publish':
         for (const h of this.publishHooks) h(e.shard, e.channel, e.message);

@@ -9,6 +9,7 @@ import { clusterOf, type ClusterService } from '../cluster/service.js';
 import * as admin from '../cluster/core/admin.js';
 import { SLOTS } from '../cluster/core/cluster.js';
 import { failReportCount } from '../cluster/core/failure.js';
+import { manualFailoverCommand } from '../cluster/core/manual-failover.js';
 import { NodeFlag, validNodeId, type ClusterNode } from '../cluster/core/node.js';
 import { clusterInfoText, nodeLine, nodesText, slotRanges } from '../cluster/describe.js';
 import { endpointOf } from '../cluster/routing.js';
@@ -425,6 +426,27 @@ export const clusterCommands: Record<string, Handler> = {
         core.todo(true, true, true);
         c.reply.ok();
       }
+    });
+  },
+
+  'cluster|failover'(c, argv) {
+    withCluster(c, (svc) => {
+      let mode: 'default' | 'force' | 'takeover' = 'default';
+      if (argv.length === 3) {
+        const opt = argv[2].toLowerCase();
+        if (opt === 'force') mode = 'force';
+        else if (opt === 'takeover') mode = 'takeover';
+        else {
+          c.reply.err('syntax error');
+          return;
+        }
+      } else if (argv.length > 3) {
+        c.reply.err('syntax error');
+        return;
+      }
+      const err = manualFailoverCommand(svc.core, mode);
+      if (err) c.reply.err(err);
+      else c.reply.ok();
     });
   },
 

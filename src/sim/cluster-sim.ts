@@ -103,6 +103,9 @@ export class SimCluster {
       port: SIM_PORT,
       pport: 0,
       cport: SIM_CPORT,
+      replicaValidityFactor: 10,
+      replPingPeriod: 10,
+      replicaNoFailover: false,
     };
   }
 
@@ -113,6 +116,7 @@ export class SimCluster {
       settings: () => this.settings(),
       keysInSlot: () => 0,
       replOffset: () => 0,
+      masterDataAge: () => 0,
     };
     return new ClusterCore(env);
   }

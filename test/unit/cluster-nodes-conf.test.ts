@@ -18,9 +18,13 @@ function env(port: number): CoreEnv {
       port,
       pport: 0,
       cport: port + 10000,
+      replicaValidityFactor: 10,
+      replPingPeriod: 10,
+      replicaNoFailover: false,
     }),
     keysInSlot: () => 0,
     replOffset: () => 0,
+    masterDataAge: () => 0,
   };
 }
 

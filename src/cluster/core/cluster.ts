@@ -14,6 +14,14 @@ import {
 } from '../bus/codec.js';
 import { ClusterNode, NodeFlag, setBit, clearBit, testBit } from './node.js';
 import type { CoreEnv, Effect, LogLevel } from './types.js';
+import { ElectionState, handleReplicaFailover } from './election.js';
+import {
+  ManualFailoverState,
+  handleManualFailover,
+  manualFailoverCheckTimeout,
+  pausedFlag,
+  resetManualFailover,
+} from './manual-failover.js';
 
 export const SLOTS = 16384;
 const WRITABLE_DELAY = 2000;
@@ -61,6 +69,11 @@ export class ClusterCore {
   private todoSave = false;
   private todoFsync = false;
   private todoUpdateState = false;
+  /** Replica election and manual failover state (election.ts, manual-failover.ts). */
+  readonly election = new ElectionState();
+  readonly mf = new ManualFailoverState();
+  todoFailover = false;
+  todoManualFailover = false;
 
   constructor(
     readonly env: CoreEnv,
@@ -84,6 +97,11 @@ export class ClusterCore {
     me.cport = s.cport;
     me.hostname = s.announceHostname;
     if (s.announceIp) me.ip = s.announceIp;
+    const noFailover = s.replicaNoFailover ? NodeFlag.NOFAILOVER : 0;
+    if ((me.flags & NodeFlag.NOFAILOVER) !== noFailover) {
+      me.flags = (me.flags & ~NodeFlag.NOFAILOVER) | noFailover;
+      this.todo(true, true);
+    }
   }
 
   // --- helpers ---------------------------------------------------------------------------------
@@ -118,6 +136,14 @@ export class ClusterCore {
 
   /** clusterBeforeSleep: deferred state update and save; then hands over every pending effect. */
   takeEffects(): Effect[] {
+    if (this.todoManualFailover) {
+      this.todoManualFailover = false;
+      if (this.myself.isReplica) handleManualFailover(this);
+    }
+    if (this.todoFailover) {
+      this.todoFailover = false;
+      if (this.myself.isReplica) handleReplicaFailover(this);
+    }
     if (this.todoUpdateState) {
       this.todoUpdateState = false;
       this.updateState();
@@ -259,6 +285,7 @@ export class ClusterCore {
     }
     me.slaveof = n;
     n.addReplica(me);
+    resetManualFailover(this);
     this.emit({ kind: 'becomeReplica', master: n.id });
   }
 
@@ -402,7 +429,7 @@ export class ClusterCore {
       cport: s.cport,
       flags: me.flags,
       state: this.state === 'ok' ? 0 : 1,
-      mflags: 0,
+      mflags: pausedFlag(this),
     };
   }
 
@@ -553,6 +580,11 @@ export class ClusterCore {
         this.freeLink(link.id);
         link = undefined;
       }
+      // A master pausing for a manual failover pings that replica every tick with its offset.
+      if (link && this.mf.end !== 0 && this.myself.isMaster && this.mf.replica === n) {
+        this.sendPing(link, MsgType.PING);
+        continue;
+      }
       if (link && n.pingSent === 0 && now - n.pongReceived > nt / 2) {
         this.sendPing(link, MsgType.PING);
         continue;
@@ -566,6 +598,11 @@ export class ClusterCore {
       }
     }
     if (update || this.state === 'fail') this.updateState();
+    manualFailoverCheckTimeout(this);
+    if (this.myself.isReplica) {
+      handleManualFailover(this);
+      handleReplicaFailover(this);
+    }
   }
 
   // --- cluster state ---------------------------------------------------------------------------

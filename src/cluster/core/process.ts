@@ -13,6 +13,8 @@ import {
   failReportCount,
   markFailingIfNeeded,
 } from './failure.js';
+import { onAuthAck } from './election.js';
+import { onMfStart, onPausedHeader } from './manual-failover.js';
 
 function lookupValid(core: ClusterCore, id: string): ClusterNode | undefined {
   return validNodeId(id) ? core.lookup(id) : undefined;
@@ -56,6 +58,7 @@ function handle(core: ClusterCore, link: Link, m: BusMessage): void {
     }
     sender.replOffset = m.offset;
     sender.replOffsetTime = now;
+    onPausedHeader(core, sender, m);
   }
 
   if (type === MsgType.PING || type === MsgType.MEET) {
@@ -176,9 +179,12 @@ function handle(core: ClusterCore, link: Link, m: BusMessage): void {
       if (sender) voteIfNeeded(core, sender, m);
       return;
     case MsgType.AUTH_ACK:
+      if (sender) onAuthAck(core, sender, m);
+      return;
     case MsgType.MFSTART:
+      if (sender) onMfStart(core, sender, link);
+      return;
     case MsgType.MODULE:
-      // Elections and manual failover belong to the failover layer (not in this release).
       return;
     case MsgType.UPDATE: {
       if (!sender || !m.update) return;

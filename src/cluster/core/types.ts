@@ -17,6 +17,12 @@ export interface CoreSettings {
   port: number;
   pport: number;
   cport: number;
+  /** cluster-replica-validity-factor (0: a replica's data is never too old to fail over). */
+  replicaValidityFactor: number;
+  /** repl-ping-replica-period in seconds (part of the data-age limit). */
+  replPingPeriod: number;
+  /** cluster-replica-no-failover: myself never starts an automatic election. */
+  replicaNoFailover: boolean;
 }
 
 export interface CoreEnv {
@@ -29,6 +35,11 @@ export interface CoreEnv {
   keysInSlot(slot: number): number;
   /** This node's replication offset for bus headers. */
   replOffset(): number;
+  /**
+   * Age in ms of the replica's data: since the last interaction with the master while the link
+   * is up, since the link went down otherwise (second granularity, as Redis's data-age check).
+   */
+  masterDataAge(): number;
 }
 
 export type LogLevel = 'debug' | 'verbose' | 'notice' | 'warning';
@@ -49,4 +60,8 @@ export type Effect =
   | { kind: 'becomeReplica'; master: string }
   /** Myself turned from replica into master (the replication layer promotes itself). */
   | { kind: 'becomeMaster' }
+  /** Manual failover on the master: hold write commands until `until` (ms). */
+  | { kind: 'pauseWrites'; until: number }
+  /** The manual failover ended (done, timed out, or the master was demoted). */
+  | { kind: 'unpauseWrites' }
   | { kind: 'publish'; shard: boolean; channel: string; message: string };

@@ -1,0 +1,165 @@
+/**
+ * Replica promotion on the simulated network: seeded kills of masters that have replicas, in
+ * clusters of 6..20 nodes. A replica wins, the cluster is ok again, and the restarted old master
+ * turns into a replica of the winner. Throughout, no two masters claim one slot with the same
+ * configEpoch. SIM_SEED replays one seed.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { SimCluster, type SimNode } from '../../src/sim/cluster-sim.js';
+import { SLOT_BYTES } from '../../src/cluster/bus/codec.js';
+
+const ONLY = process.env.SIM_SEED;
+
+/** Nodes 0..masters-1 own slots; every other node replicates master (i % masters). */
+function formWithReplicas(sim: SimCluster, masters: number): void {
+  sim.form();
+  assert.ok(
+    sim.waitFor(() => sim.converged(), 30000),
+    'cluster formed',
+  );
+  for (let i = masters; i < sim.nodes.length; i++) {
+    const masterId = sim.nodes[i % masters].core.myself.id;
+    sim.input(sim.nodes[i], (c) => c.setMyMaster(c.lookup(masterId)!));
+  }
+  const attached = (): boolean =>
+    sim.nodes.every((n, i) =>
+      sim.nodes.every(
+        (o) =>
+          i < masters ||
+          o.core.lookup(n.core.myself.id)?.slaveof?.id === sim.nodes[i % masters].core.myself.id,
+      ),
+    );
+  assert.ok(sim.waitFor(attached, 20000), 'replicas known everywhere');
+}
+
+/** Two live masters claiming a common slot with the same configEpoch: the forbidden state. */
+function sameEpochClash(sim: SimCluster): string | null {
+  const masters = sim.nodes.filter(
+    (n) => n.alive && n.core.myself.isMaster && n.core.myself.numslots,
+  );
+  for (let a = 0; a < masters.length; a++) {
+    for (let b = a + 1; b < masters.length; b++) {
+      const x = masters[a].core.myself;
+      const y = masters[b].core.myself;
+      if (x.configEpoch !== y.configEpoch) continue;
+      for (let i = 0; i < SLOT_BYTES; i++) {
+        if (x.slots[i] & y.slots[i]) {
+          return `nodes ${masters[a].index} and ${masters[b].index} both claim slot byte ${i} with epoch ${x.configEpoch}`;
+        }
+      }
+    }
+  }
+  return null;
+}
+
+/** Every slot claimed by exactly one live master, and every live node agrees on the owner. */
+function oneMasterPerSlot(sim: SimCluster): boolean {
+  const live = sim.nodes.filter((n) => n.alive);
+  const claims = new Map<number, SimNode>();
+  for (const n of live) {
+    const me = n.core.myself;
+    if (!me.isMaster) continue;
+    for (let s = 0; s < 16384; s++) {
+      if (!me.ownsSlot(s)) continue;
+      if (claims.has(s)) return false;
+      claims.set(s, n);
+    }
+  }
+  if (claims.size !== 16384) return false;
+  for (const n of live) {
+    for (let s = 0; s < 16384; s += 97) {
+      if (n.core.slots[s]?.id !== claims.get(s)!.core.myself.id) return false;
+    }
+  }
+  return true;
+}
+
+function logged(sim: SimCluster, node: number, text: string, since: number): boolean {
+  return sim.logs.some((l) => l.node === node && l.at >= since && l.text.includes(text));
+}
+
+for (const [nodes, masters, count, base] of [
+  [6, 3, 12, 100],
+  [10, 4, 6, 200],
+  [20, 7, 3, 300],
+] as const) {
+  test(`a killed master's replica wins and the old master rejoins as its replica (${nodes} nodes)`, () => {
+    const seeds = ONLY ? [Number(ONLY)] : Array.from({ length: count }, (_, i) => base + i);
+    for (const seed of seeds) {
+      const nt = 1000;
+      const sim = new SimCluster({ seed, nodes, masters, nodeTimeout: nt });
+      let clash: string | null = null;
+      sim.onStep = () => {
+        clash ??= sameEpochClash(sim);
+      };
+      formWithReplicas(sim, masters);
+      const victim = sim.rng.int(0, masters - 1);
+      const replicas = sim.nodes.filter((_n, i) => i >= masters && i % masters === victim);
+      const killedAt = sim.now;
+      sim.kill(victim);
+      const winner = (): SimNode | undefined =>
+        replicas.find((r) => r.core.myself.isMaster && r.core.myself.numslots > 0);
+      assert.ok(
+        sim.waitFor(
+          () => winner() !== undefined && sim.converged() && oneMasterPerSlot(sim),
+          30000,
+        ),
+        `seed ${seed}: a replica of node ${victim} took over and the cluster is ok`,
+      );
+      const w = winner()!;
+      assert.ok(logged(sim, w.index, "Failover election won: I'm the new master.", killedAt));
+      assert.ok(logged(sim, w.index, 'after successful failover', killedAt));
+      assert.ok(logged(sim, w.index, 'Start of election delayed for', killedAt));
+      // The other replicas of the old master follow the winner.
+      for (const r of replicas) {
+        if (r !== w) assert.equal(r.core.myself.slaveof?.id, w.core.myself.id, `seed ${seed}`);
+      }
+
+      const restartAt = sim.now;
+      sim.restart(victim);
+      const old = sim.nodes[victim];
+      assert.ok(
+        sim.waitFor(
+          () =>
+            old.core.myself.isReplica &&
+            old.core.myself.slaveof?.id === w.core.myself.id &&
+            sim.converged() &&
+            oneMasterPerSlot(sim),
+          30000,
+        ),
+        `seed ${seed}: the old master rejoined as a replica of the winner`,
+      );
+      assert.ok(
+        logged(sim, victim, `Reconfiguring myself as a replica of ${w.core.myself.id}`, restartAt),
+      );
+      assert.equal(clash, null, `seed ${seed}`);
+    }
+  });
+}
+
+test('the voters give one vote per epoch and none for the same master within 2 * node timeout', () => {
+  const seed = ONLY ? Number(ONLY) : 42;
+  const sim = new SimCluster({ seed, nodes: 9, masters: 3, nodeTimeout: 1000 });
+  formWithReplicas(sim, 3);
+  const t0 = sim.now;
+  sim.kill(0);
+  assert.ok(
+    sim.waitFor(
+      () => sim.nodes.some((n, i) => i % 3 === 0 && i > 0 && n.core.myself.isMaster),
+      30000,
+    ),
+  );
+  sim.runFor(3000);
+  // Each live master voted at most once per epoch.
+  for (const n of sim.nodes) {
+    const grants = sim.logs
+      .filter((l) => l.node === n.index && l.at >= t0)
+      .map((l) => /^Failover auth granted to \w+ for epoch (\d+)$/.exec(l.text)?.[1])
+      .filter((e): e is string => e !== undefined);
+    assert.equal(new Set(grants).size, grants.length, `node ${n.index} voted twice in an epoch`);
+  }
+  // Exactly one replica of node 0 was promoted.
+  const promoted = sim.nodes.filter((n, i) => i % 3 === 0 && i > 0 && n.core.myself.isMaster);
+  assert.equal(promoted.length, 1);
+});
