@@ -53,7 +53,7 @@ export class ClusterService {
       random: () => this.nextRandom(),
       settings: () => this.settings(),
       keysInSlot: (slot) => this.index.count(slot),
-      replOffset: () => (server.replica ? server.replica.reploff : server.master.offset),
+      replOffset: () => this.replOffset(),
       masterDataAge: () => this.masterDataAge(),
     });
     this.bus = new BusTransport(
@@ -68,6 +68,17 @@ export class ClusterService {
       },
       () => Math.max(1000, 2 * cfg.get('cluster-node-timeout')),
     );
+  }
+
+  /**
+   * replicationGetSlaveOffset for a replica (the live link's offset, else the cached master's,
+   * else 0: never -1, which the bus header cannot carry); the master's own offset otherwise.
+   */
+  private replOffset(): number {
+    const r = this.server.replica;
+    if (!r) return this.server.master.offset;
+    if (r.reploff >= 0) return r.reploff;
+    return Math.max(0, r.cached?.offset ?? 0);
   }
 
   /** Data age for the failover check, in whole seconds like Redis (never connected: huge). */
