@@ -441,7 +441,7 @@ export const clusterCommands: Record<string, Handler> = {
           return;
         }
       } else if (argv.length > 3) {
-        c.reply.err('syntax error');
+        wrongShape(c, argv);
         return;
       }
       const err = manualFailoverCommand(svc.core, mode);
