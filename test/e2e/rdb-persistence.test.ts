@@ -171,14 +171,17 @@ test('a corrupt or truncated RDB refuses to start with a clear message', async (
 test('while a large RDB loads, clients get -LOADING and INFO shows the progress', async () => {
   const dir = tempDir();
   const ks = await startKeyshard({ dir, args: ['--enable-debug-command', 'yes'] });
-  const c = await RawConn.open(ks.port);
-  // Building and saving a million keys takes seconds on a busy machine.
-  c.send('DEBUG', 'POPULATE', '1000000', 'key');
-  assert.equal(await c.readReply(60000), '+OK\r\n');
-  c.send('SAVE');
-  assert.equal(await c.readReply(60000), '+OK\r\n');
-  c.close();
-  await ks.stop();
+  try {
+    const c = await RawConn.open(ks.port);
+    // Building and saving a million keys takes seconds on a busy machine.
+    c.send('DEBUG', 'POPULATE', '1000000', 'key');
+    assert.equal(await c.readReply(60000), '+OK\r\n');
+    c.send('SAVE');
+    assert.equal(await c.readReply(60000), '+OK\r\n');
+    c.close();
+  } finally {
+    await ks.stop();
+  }
 
   const port = await freePort();
   const proc = spawn(

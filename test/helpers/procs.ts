@@ -70,6 +70,15 @@ export function tempDir(prefix = 'keyshard-test-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
 }
 
+/** Every server process this test file started and has not seen exit. */
+const running = new Set<ChildProcess>();
+
+// A test that fails half-way may not reach its stop() calls: its servers die with the test file
+// (npm test runs with --test-force-exit, so the file's process always exits).
+process.on('exit', () => {
+  for (const p of running) p.kill('SIGKILL');
+});
+
 async function launch(
   cmd: string,
   args: string[],
@@ -81,8 +90,12 @@ async function launch(
   let out = '';
   proc.stdout!.on('data', (b: Buffer) => (out += b.toString('latin1')));
   proc.stderr!.on('data', (b: Buffer) => (out += b.toString('latin1')));
+  running.add(proc);
   const exited = new Promise<number | null>((resolve) =>
-    proc.once('exit', (code) => resolve(code)),
+    proc.once('exit', (code) => {
+      running.delete(proc);
+      resolve(code);
+    }),
   );
   const deadline = Date.now() + 15000;
   while (!ready.test(out)) {
