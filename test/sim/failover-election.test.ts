@@ -163,3 +163,73 @@ test('the voters give one vote per epoch and none for the same master within 2 *
   const promoted = sim.nodes.filter((n, i) => i % 3 === 0 && i > 0 && n.core.myself.isMaster);
   assert.equal(promoted.length, 1);
 });
+
+test('a master cut off in a minority is replaced, then demoted when the partition heals', () => {
+  const seeds = ONLY ? [Number(ONLY)] : [500, 501, 502, 503, 504, 505];
+  for (const seed of seeds) {
+    const sim = new SimCluster({ seed, nodes: 8, masters: 4, nodeTimeout: 1000 });
+    let clash: string | null = null;
+    sim.onStep = () => {
+      clash ??= sameEpochClash(sim);
+    };
+    formWithReplicas(sim, 4);
+    const groups = sim.nodes.map((_n, i) => (i === 1 ? 1 : 0));
+    sim.partition(groups);
+    const heir = sim.nodes[5];
+    assert.ok(
+      sim.waitFor(() => heir.core.myself.isMaster && heir.core.myself.numslots > 0, 30000),
+      `seed ${seed}: node 5 replaced node 1`,
+    );
+    // The isolated master refuses service: it cannot reach a majority.
+    assert.ok(
+      sim.waitFor(() => sim.nodes[1].core.state === 'fail', 5000),
+      `seed ${seed}`,
+    );
+    sim.heal();
+    const old = sim.nodes[1];
+    assert.ok(
+      sim.waitFor(
+        () =>
+          old.core.myself.slaveof?.id === heir.core.myself.id &&
+          sim.converged() &&
+          oneMasterPerSlot(sim),
+        30000,
+      ),
+      `seed ${seed}: the old master follows the winner after the heal`,
+    );
+    assert.equal(clash, null, `seed ${seed}`);
+  }
+});
+
+test('cluster-replica-no-failover: such a replica never starts an election', () => {
+  const seed = ONLY ? Number(ONLY) : 77;
+  const sim = new SimCluster({ seed, nodes: 8, masters: 3, nodeTimeout: 1000 });
+  formWithReplicas(sim, 3);
+  // Nodes 3 and 6 replicate node 0; node 3 (and later both) refuse to fail over.
+  const noFailover = (i: number): void => {
+    const env = sim.nodes[i].core.env as { settings: () => ReturnType<SimCluster['settings']> };
+    env.settings = () => ({ ...sim.settings(), replicaNoFailover: true });
+  };
+  noFailover(3);
+  sim.runFor(500);
+  sim.kill(0);
+  assert.ok(
+    sim.waitFor(() => sim.nodes[6].core.myself.isMaster, 30000),
+    'node 6 took over',
+  );
+  assert.ok(sim.nodes[3].core.myself.isReplica);
+  assert.ok(
+    !sim.logs.some((l) => l.node === 3 && l.text.startsWith('Starting a failover election')),
+  );
+
+  // Now the only replica of node 1 (node 4 and 7) both refuse: nobody takes over.
+  noFailover(4);
+  noFailover(7);
+  sim.runFor(500);
+  const t = sim.now;
+  sim.kill(1);
+  sim.runFor(15000);
+  assert.ok(sim.nodes[4].core.myself.isReplica && sim.nodes[7].core.myself.isReplica);
+  assert.ok(!sim.logs.some((l) => l.at >= t && l.text.startsWith('Starting a failover election')));
+  assert.equal(sim.nodes[2].core.state, 'fail');
+});
