@@ -8,6 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SimCluster, type SimNode } from '../../src/sim/cluster-sim.js';
 import { SLOT_BYTES } from '../../src/cluster/bus/codec.js';
+import { manualFailoverCommand } from '../../src/cluster/core/manual-failover.js';
 
 const ONLY = process.env.SIM_SEED;
 
@@ -232,4 +233,23 @@ test('cluster-replica-no-failover: such a replica never starts an election', () 
   assert.ok(sim.nodes[4].core.myself.isReplica && sim.nodes[7].core.myself.isReplica);
   assert.ok(!sim.logs.some((l) => l.at >= t && l.text.startsWith('Starting a failover election')));
   assert.equal(sim.nodes[2].core.state, 'fail');
+
+  // The coordinated form needs a live master; FORCE works without it, even under no-failover.
+  let err: string | null = null;
+  sim.input(sim.nodes[4], (c) => {
+    err = manualFailoverCommand(c, 'default');
+  });
+  assert.equal(err, 'Master is down or failed, please use CLUSTER FAILOVER FORCE');
+  sim.input(sim.nodes[4], (c) => {
+    err = manualFailoverCommand(c, 'force');
+  });
+  assert.equal(err, null);
+  assert.ok(
+    sim.waitFor(() => sim.nodes[4].core.myself.isMaster && sim.converged(), 10000),
+    'FORCE promoted node 4',
+  );
+  assert.ok(
+    sim.logs.some((l) => l.node === 4 && l.text === 'Forced failover user request accepted.'),
+  );
+  assert.equal(sim.nodes[7].core.myself.slaveof?.id, sim.nodes[4].core.myself.id);
 });
