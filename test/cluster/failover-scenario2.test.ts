@@ -38,7 +38,7 @@ async function role(n: Node): Promise<string> {
   return r.split('\r\n')[2];
 }
 
-test('seed scenario 2: a killed master is replaced by its replica and rejoins as a replica', async () => {
+test('seed scenario 2: a killed master is replaced by its replica and rejoins as a replica', async (t) => {
   const nt = 1500;
   const all = await Promise.all(Array.from({ length: 6 }, () => startNode('keyshard', nt)));
   const masters = all.slice(0, 3);
@@ -74,6 +74,7 @@ test('seed scenario 2: a killed master is replaced by its replica and rejoins as
 
   victim.conn.close();
   await victim.proc.stop('SIGKILL');
+  const killedAt = Date.now();
   const survivors = all.filter((n) => n !== victim);
   await waitFor(
     'the replica took over',
@@ -90,7 +91,9 @@ test('seed scenario 2: a killed master is replaced by its replica and rejoins as
     );
     throw e;
   });
+  t.diagnostic(`replica promoted ${Date.now() - killedAt} ms after the kill (node timeout ${nt})`);
   await waitFor('cluster_state:ok again', () => stateIs(survivors, 'ok'), 6 * nt + 5000);
+  t.diagnostic(`cluster ok again ${Date.now() - killedAt} ms after the kill`);
   const out = heir.proc.output();
   assert.match(out, /Start of election delayed for \d+ milliseconds \(rank #0, offset \d+\)\./);
   assert.match(out, /Starting a failover election for epoch \d+\./);
