@@ -253,3 +253,46 @@ test('cluster-replica-no-failover: such a replica never starts an election', () 
   );
   assert.equal(sim.nodes[7].core.myself.slaveof?.id, sim.nodes[4].core.myself.id);
 });
+
+test('two masters killed on a lossy network: both replaced, both rejoin as replicas', () => {
+  const seeds = ONLY ? [Number(ONLY)] : Array.from({ length: 8 }, (_, i) => 600 + i);
+  for (const seed of seeds) {
+    const masters = 5;
+    const sim = new SimCluster({ seed, nodes: 12, masters, nodeTimeout: 1000 });
+    let clash: string | null = null;
+    sim.onStep = () => {
+      clash ??= sameEpochClash(sim);
+    };
+    formWithReplicas(sim, masters);
+    sim.dropRate = 0.05;
+    sim.maxDelay = 40;
+    const promoted = (v: number): boolean =>
+      sim.nodes.some(
+        (n, i) =>
+          i >= masters && i % masters === v && n.core.myself.isMaster && n.core.myself.numslots > 0,
+      );
+    const v1 = sim.rng.int(0, masters - 1);
+    const v2 = (v1 + 1) % masters;
+    sim.kill(v1);
+    sim.runFor(sim.rng.int(0, 4000));
+    sim.kill(v2);
+    assert.ok(
+      sim.waitFor(() => promoted(v1) && promoted(v2) && sim.converged(), 40000),
+      `seed ${seed}: both replaced`,
+    );
+    sim.restart(v1);
+    sim.restart(v2);
+    assert.ok(
+      sim.waitFor(
+        () =>
+          sim.nodes[v1].core.myself.isReplica &&
+          sim.nodes[v2].core.myself.isReplica &&
+          sim.converged() &&
+          oneMasterPerSlot(sim),
+        40000,
+      ),
+      `seed ${seed}: both old masters are replicas`,
+    );
+    assert.equal(clash, null, `seed ${seed}`);
+  }
+});
