@@ -296,3 +296,32 @@ test('two masters killed on a lossy network: both replaced, both rejoin as repli
     assert.equal(clash, null, `seed ${seed}`);
   }
 });
+
+test('a replica whose data is too old does not fail over unless the validity factor is 0', () => {
+  const seed = ONLY ? Number(ONLY) : 91;
+  const sim = new SimCluster({ seed, nodes: 6, masters: 3, nodeTimeout: 1000 });
+  formWithReplicas(sim, 3);
+  const env = sim.nodes[3].core.env as {
+    masterDataAge: () => number;
+    settings: () => ReturnType<SimCluster['settings']>;
+  };
+  // Disconnected for an hour: far over 10 s + 10 * node timeout.
+  env.masterDataAge = () => 3_600_000;
+  sim.kill(0);
+  sim.runFor(10000);
+  assert.ok(sim.nodes[3].core.myself.isReplica);
+  assert.ok(
+    sim.logs.some(
+      (l) =>
+        l.node === 3 &&
+        l.text ===
+          "Currently unable to failover: Disconnected from master for longer than allowed. Please check the 'cluster-replica-validity-factor' configuration option.",
+    ),
+  );
+  assert.equal(sim.nodes[1].core.state, 'fail');
+  env.settings = () => ({ ...sim.settings(), replicaValidityFactor: 0 });
+  assert.ok(
+    sim.waitFor(() => sim.nodes[3].core.myself.isMaster && sim.converged(), 10000),
+    'with factor 0 the replica takes over',
+  );
+});
