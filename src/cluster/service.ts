@@ -261,6 +261,8 @@ export class ClusterService {
   }
 
   private flushScheduled = false;
+  /** The write pause a manual failover set on this master, while it lasts. */
+  private mfPause: Server['pause'] = null;
 
   /** Receivers of PUBLISH / SPUBLISH messages arriving over the bus (the pub/sub layer). */
   readonly publishHooks: ((shard: boolean, channel: string, message: string) => void)[] = [];
@@ -317,10 +319,13 @@ export class ClusterService {
         if (this.server.replica) unsetMaster(this.server);
         break;
       case 'pauseWrites':
-        this.server.pause = { until: e.until, writesOnly: true };
+        this.mfPause = { until: e.until, writesOnly: true };
+        this.server.pause = this.mfPause;
         break;
       case 'unpauseWrites':
-        if (this.server.pause) this.server.unpause();
+        // Only the manual failover's own pause ends here, not a CLIENT PAUSE set since.
+        if (this.server.pause && this.server.pause === this.mfPause) this.server.unpause();
+        this.mfPause = null;
         break;
       case 'publish':
         for (const h of this.publishHooks) h(e.shard, e.channel, e.message);
