@@ -264,3 +264,43 @@ test('disk framing, killing the master link from the replica, min-replicas and s
     await Promise.all([master.stop(), replica.stop()]);
   }
 });
+
+test('after a promotion the sibling replicas continue with a partial resync (PSYNC2)', async (t) => {
+  if (!redisServerOrSkip(t)) return;
+  const master = await startKeyshard({ args: FAST });
+  const r1 = await startKeyshard({ args: FAST });
+  const r2 = await startRedis({ args: FAST });
+  const m = await RawConn.open(master.port);
+  const c1 = await RawConn.open(r1.port);
+  const c2 = await RawConn.open(r2.port);
+  try {
+    await replicate(c1, master);
+    await replicate(c2, master);
+    await writeEverything(m, 'history');
+    await caughtUp(m, c1);
+    await caughtUp(m, c2);
+    // r1 takes over; r2 (a real redis-server) follows it and must not need a full sync.
+    m.close();
+    await master.stop();
+    assert.equal(await c1.call('REPLICAOF', 'NO', 'ONE'), '+OK\r\n');
+    const promoted = await info(c1, 'replication');
+    assert.equal(promoted.get('role'), 'master');
+    assert.notEqual(promoted.get('master_replid2'), '0'.repeat(40));
+    assert.equal(await c2.call('REPLICAOF', '127.0.0.1', String(r1.port)), '+OK\r\n');
+    await waitFor(
+      'sibling link',
+      async () => (await info(c2, 'replication')).get('master_link_status') === 'up',
+    );
+    const stats = await info(c1, 'stats');
+    assert.equal(stats.get('sync_partial_ok'), '1');
+    assert.equal(stats.get('sync_full'), '0');
+    await writeEverything(c1, 'after-promotion');
+    await caughtUp(c1, c2);
+    assert.deepEqual(await dataset(c2), await dataset(c1));
+  } finally {
+    m.close();
+    c1.close();
+    c2.close();
+    await Promise.all([master.stop(), r1.stop(), r2.stop()]);
+  }
+});
