@@ -6,6 +6,7 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { redisServerOrSkip } from '../helpers/procs.js';
+import { RawConn } from '../helpers/raw.js';
 import {
   startNode,
   cmd,
@@ -31,7 +32,9 @@ async function linkUp(n: Node): Promise<boolean> {
 
 test('CLUSTER FAILOVER default, TAKEOVER and FORCE swap a master with its replicas', async () => {
   const nt = 1500;
-  const all = await Promise.all(Array.from({ length: 5 }, () => startNode('keyshard', nt)));
+  const all = await Promise.all(
+    Array.from({ length: 5 }, () => startNode('keyshard', nt, ['--enable-debug-command', 'yes'])),
+  );
   const [a, b, c, r, r2] = all;
   await assignSlots([a, b, c]);
   for (const [i, n] of [a, b, c].entries()) {
@@ -95,6 +98,60 @@ test('CLUSTER FAILOVER default, TAKEOVER and FORCE swap a master with its replic
   await waitFor('a follows r2', async () => (await role(a)) === 'slave', 10000);
   await waitFor('ok at the end', () => stateIs(all, 'ok'), 15000);
   assert.equal(await cmd(r2, 'GET', '{b}7'), '7');
+
+  // Without votes from b and c the coordinated failover times out: r2 holds writes meanwhile
+  // and serves them once the pause ends.
+  await waitFor(
+    'a synced from r2',
+    async () =>
+      (await cmd(a, 'INFO', 'replication')).includes(`master_port:${r2.port}\r\n`) &&
+      (await linkUp(a)),
+    10000,
+  );
+  // r2 must know a as its replica, or it ignores the MFSTART (as Redis does).
+  const r2id = await cmd(r2, 'CLUSTER', 'MYID');
+  await waitFor(
+    'r2 lists a as its replica',
+    async () =>
+      (await cmd(r2, 'CLUSTER', 'NODES'))
+        .split('\n')
+        .some((l) => l.startsWith(`${aid} `) && l.split(' ')[3] === r2id),
+    10000,
+  );
+  for (const n of [b, c])
+    assert.equal(await cmd(n, 'DEBUG', 'DROP-CLUSTER-PACKET-FILTER', '5'), '+OK');
+  assert.equal(await cmd(a, 'CLUSTER', 'FAILOVER'), '+OK');
+  await waitFor(
+    'r2 paused',
+    async () => /Manual failover requested by replica/.test(r2.proc.output()),
+    5000,
+  ).catch((e) => {
+    const f = (o: string): string =>
+      o
+        .split('\n')
+        .filter((l) => !/SYNC|MASTER|RDB|sync|Background/.test(l))
+        .slice(-25)
+        .join('\n');
+    console.log(`R2\n${f(r2.proc.output())}\nA\n${f(a.proc.output())}`);
+    throw e;
+  });
+  const writer = await RawConn.open(r2.port);
+  const t2 = Date.now();
+  writer.send('SET', '{b}held', 'v');
+  assert.equal(await writer.readReply(8000), '+OK\r\n');
+  const heldMs = Date.now() - t2;
+  writer.close();
+  assert.ok(heldMs > 2000, `the write waited for the manual failover to time out (${heldMs} ms)`);
+  assert.match(r2.proc.output(), /Manual failover timed out\./);
+  // a checks its own deadline from its cron, a tick after r2 may have.
+  await waitFor(
+    'a timed out too',
+    async () => /Manual failover timed out\./.test(a.proc.output()),
+    2000,
+  );
+  assert.equal(await role(r2), 'master');
+  for (const n of [b, c])
+    assert.equal(await cmd(n, 'DEBUG', 'DROP-CLUSTER-PACKET-FILTER', '-1'), '+OK');
 });
 
 test('CLUSTER FAILOVER errors match redis-server', async (t) => {
