@@ -18,6 +18,8 @@ export interface ThroughputRow {
   args: string[];
   /** Requests per test, as a multiple of the `--requests` option (pipelined rows need more). */
   requestsFactor: number;
+  /** Measure with one replica (of the same kind) attached to each server. */
+  withReplica?: boolean;
 }
 
 export interface MemoryRow {
@@ -80,6 +82,14 @@ export const ROWS: Row[] = [
     ],
     args: ['-c', '50', '-P', '16'],
     requestsFactor: 5,
+  },
+  {
+    kind: 'throughput',
+    id: 'replica-P1',
+    tests: ['set'],
+    args: ['-c', '50', '-P', '1'],
+    requestsFactor: 1,
+    withReplica: true,
   },
   { kind: 'memory', id: 'strings-1M', keys: 1_000_000, keySize: 16, valueSize: 32 },
 ];

@@ -56,6 +56,25 @@ async function stopBoth(p: Record<ServerName, ServerProc>): Promise<void> {
   await Promise.all([p.keyshard.stop('SIGTERM'), p.redis.stop('SIGTERM')]);
 }
 
+/** Starts a replica of each server (keyshard of keyshard, redis of redis) and waits for sync. */
+async function attachReplicas(masters: Record<ServerName, ServerProc>): Promise<ServerProc[]> {
+  const replicas = await Promise.all([startKeyshard(), startRedis()]);
+  const pairs: [ServerProc, ServerProc][] = [
+    [replicas[0], masters.keyshard],
+    [replicas[1], masters.redis],
+  ];
+  for (const [replica, master] of pairs) {
+    const cli = (...args: string[]): string =>
+      execFileSync('redis-cli', ['-p', String(replica.port), ...args]).toString();
+    cli('REPLICAOF', '127.0.0.1', String(master.port));
+    for (let i = 0; !/master_link_status:up/.test(cli('INFO', 'replication')); i++) {
+      if (i > 300) throw new Error(`replica of ${master.port} did not sync`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  return replicas;
+}
+
 /** One redis-benchmark invocation of a row: a single `-t` test, or the row's own command. */
 function invocations(row: ThroughputRow): { label: string; args: string[] }[] {
   if (!row.tests) return [{ label: row.args.join(' '), args: row.args }];
@@ -73,9 +92,11 @@ async function runThroughput(
   rows: ThroughputRow[],
   requests: number,
   repeats: number,
+  withReplica = false,
 ): Promise<ThroughputLine[]> {
   if (rows.length === 0) return [];
   const procs = await startBoth();
+  const replicas = withReplica ? await attachReplicas(procs) : [];
   const samples = new Map<string, Samples>();
   const entry = (row: string, test: string): Samples => {
     const key = `${row}\0${test}`;
@@ -113,7 +134,7 @@ async function runThroughput(
       }
     }
   } finally {
-    await stopBoth(procs);
+    await Promise.all([stopBoth(procs), ...replicas.map((r) => r.stop('SIGTERM'))]);
   }
   const lines: ThroughputLine[] = [];
   for (const s of samples.values()) {
@@ -176,11 +197,20 @@ async function main(): Promise<void> {
   console.log(`keyshard vs ${redisVersion}`);
   console.log(`node ${process.version}, ${cpus().length} cpus, ${repeats} repeats, medians\n`);
 
-  const throughput = await runThroughput(
-    rows.filter((r): r is ThroughputRow => r.kind === 'throughput'),
-    requests,
-    repeats,
-  );
+  const tp = rows.filter((r): r is ThroughputRow => r.kind === 'throughput');
+  const throughput = [
+    ...(await runThroughput(
+      tp.filter((r) => !r.withReplica),
+      requests,
+      repeats,
+    )),
+    ...(await runThroughput(
+      tp.filter((r) => r.withReplica),
+      requests,
+      repeats,
+      true,
+    )),
+  ];
   printThroughput(throughput);
   const memory = await runMemory(rows.filter((r): r is MemoryRow => r.kind === 'memory'));
   printMemory(memory);

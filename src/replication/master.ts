@@ -47,6 +47,9 @@ export class ReplicationMaster {
   /** True while applying our master's stream: we forward its bytes instead (see feedRaw). */
   relaying = false;
   private waiters: Waiter[] = [];
+  /** Stream bytes not yet delivered (see feedRaw). */
+  private batch: string[] = [];
+  private flushQueued = false;
   private getackPending = false;
   private pingTicks = 0;
 
@@ -66,6 +69,7 @@ export class ReplicationMaster {
   }
 
   createBacklog(): void {
+    this.flush();
     this.backlog = new Backlog(this.server.config.get('repl-backlog-size'), this.offset);
   }
 
@@ -95,15 +99,34 @@ export class ReplicationMaster {
       }
       out += encodeArgv(argv);
     }
-    this.feedRaw(Buffer.from(out, 'latin1'));
+    this.feedRaw(out);
   }
 
-  /** Appends bytes to the stream: backlog, online replicas, replicas waiting for their RDB. */
-  feedRaw(data: Buffer): void {
-    if (this.backlog) {
-      this.backlog.append(data);
-      this.offset = this.backlog.offset;
+  /**
+   * Appends bytes (latin1) to the stream. The offset advances at once (WAIT, INFO and full
+   * resyncs read it); the bytes reach the backlog and the replicas in one batch at the end of
+   * the current turn, so a pipeline of writes costs one copy and one socket write per replica.
+   */
+  feedRaw(data: string): void {
+    if (this.backlog) this.offset += data.length;
+    else if (this.replicas.length === 0) return;
+    this.batch.push(data);
+    if (!this.flushQueued) {
+      this.flushQueued = true;
+      process.nextTick(() => this.flush());
     }
+  }
+
+  /** Delivers the batched stream: backlog, online replicas, replicas waiting for their RDB. */
+  flush(): void {
+    this.flushQueued = false;
+    if (this.batch.length === 0) return;
+    const data = Buffer.from(
+      this.batch.length === 1 ? this.batch[0] : this.batch.join(''),
+      'latin1',
+    );
+    this.batch = [];
+    this.backlog?.append(data);
     for (const l of this.replicas) {
       if (l.pending) l.pending.push(data);
       else if (l.state === 'online') this.write(l, data);
@@ -178,6 +201,7 @@ export class ReplicationMaster {
   }
 
   private onAck(l: ReplicaLink, off: number): void {
+    this.flush();
     if (off > l.ackOffset) l.ackOffset = off;
     l.ackTime = Date.now();
     if (l.pending && l.state === 'online') {
@@ -256,6 +280,7 @@ export class ReplicationMaster {
       );
       return false;
     }
+    this.flush();
     c.kind = 'replica';
     link.state = 'online';
     link.ackTime = Date.now();
@@ -290,6 +315,8 @@ export class ReplicationMaster {
   private async transfer(link: ReplicaLink, diskless: boolean): Promise<void> {
     const s = this.server;
     const c = link.client;
+    // Bytes fed before this point are in the snapshot; everything after goes to `pending`.
+    this.flush();
     link.pending = [];
     const snap = s.rdb.snapshot();
     s.snapshots.add(snap);
@@ -406,7 +433,7 @@ export class ReplicationMaster {
     setImmediate(() => {
       this.getackPending = false;
       if (this.waiters.length === 0 || this.replicas.length === 0) return;
-      this.feedRaw(Buffer.from(encodeArgv(['REPLCONF', 'GETACK', '*']), 'latin1'));
+      this.feedRaw(encodeArgv(['REPLCONF', 'GETACK', '*']));
     });
   }
 
@@ -418,7 +445,7 @@ export class ReplicationMaster {
     if (!this.server.isReplica() && this.replicas.length > 0) {
       const period = cfg.get('repl-ping-replica-period');
       if (this.pingTicks % period === 0 && !this.server.pause) {
-        this.feedRaw(Buffer.from(encodeArgv(['ping']), 'latin1'));
+        this.feedRaw(encodeArgv(['ping']));
       }
       this.pingTicks++;
     }

@@ -426,7 +426,7 @@ export class ReplicationReplica {
       }
       c.reply.out = '';
       // Sub-replicas and our backlog get exactly the bytes we applied.
-      m.feedRaw(Buffer.from(bytes, 'latin1'));
+      m.feedRaw(bytes);
       if (c.multi === null) this.reploff = this.readReploff;
     }
   }
