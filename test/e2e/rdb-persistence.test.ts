@@ -215,3 +215,21 @@ test('while a large RDB loads, clients get -LOADING and INFO shows the progress'
     proc.kill('SIGKILL');
   }
 });
+
+test('save points trigger a background save on their own', async () => {
+  const dir = tempDir();
+  const ks = await startKeyshard({ dir, args: ['--save', '1 1'] });
+  try {
+    const c = await RawConn.open(ks.port);
+    const before = Number((await c.call('LASTSAVE')).slice(1));
+    await c.call('SET', 'k', 'v');
+    await waitFor(async () => /Background saving terminated with success/.test(ks.output()), 10000);
+    assert.match(ks.output(), /1 changes in 1 seconds\. Saving\.\.\./);
+    assert.ok(existsSync(join(dir, 'dump.rdb')));
+    assert.ok(Number((await c.call('LASTSAVE')).slice(1)) >= before);
+    assert.match(await c.call('INFO', 'persistence'), /rdb_changes_since_last_save:0\r\n/);
+    c.close();
+  } finally {
+    await ks.stop();
+  }
+});

@@ -304,3 +304,21 @@ test('after a promotion the sibling replicas continue with a partial resync (PSY
     await Promise.all([master.stop(), r1.stop(), r2.stop()]);
   }
 });
+
+test('a replica authenticates to its master with masterauth', async () => {
+  const master = await startKeyshard({ args: [...FAST, '--requirepass', 's3cret'] });
+  const replica = await startKeyshard({ args: [...FAST, '--masterauth', 's3cret'] });
+  const m = await RawConn.open(master.port);
+  const r = await RawConn.open(replica.port);
+  try {
+    assert.equal(await m.call('AUTH', 's3cret'), '+OK\r\n');
+    await m.call('SET', 'guarded', 'yes');
+    await replicate(r, master);
+    await caughtUp(m, r);
+    assert.equal(await r.call('GET', 'guarded'), '$3\r\nyes\r\n');
+  } finally {
+    m.close();
+    r.close();
+    await Promise.all([master.stop(), replica.stop()]);
+  }
+});
