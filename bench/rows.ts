@@ -32,6 +32,20 @@ export interface MemoryRow {
 
 export type Row = ThroughputRow | MemoryRow;
 
+/** redis-benchmark's tests of the data-type commands (issue 3). */
+const TYPE_TESTS = [
+  'lpush',
+  'rpush',
+  'lpop',
+  'rpop',
+  'sadd',
+  'hset',
+  'spop',
+  'zadd',
+  'zpopmin',
+  'lrange_100',
+];
+
 export const ROWS: Row[] = [
   {
     kind: 'throughput',
@@ -50,36 +64,14 @@ export const ROWS: Row[] = [
   {
     kind: 'throughput',
     id: 'types-P1',
-    tests: [
-      'lpush',
-      'rpush',
-      'lpop',
-      'rpop',
-      'sadd',
-      'hset',
-      'spop',
-      'zadd',
-      'zpopmin',
-      'lrange_100',
-    ],
+    tests: TYPE_TESTS,
     args: ['-c', '50', '-P', '1'],
     requestsFactor: 1,
   },
   {
     kind: 'throughput',
     id: 'types-P16',
-    tests: [
-      'lpush',
-      'rpush',
-      'lpop',
-      'rpop',
-      'sadd',
-      'hset',
-      'spop',
-      'zadd',
-      'zpopmin',
-      'lrange_100',
-    ],
+    tests: TYPE_TESTS,
     args: ['-c', '50', '-P', '16'],
     requestsFactor: 5,
   },

@@ -6,7 +6,8 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { redisServerOrSkip, startKeyshard, startRedis, type ServerProc } from '../helpers/procs.js';
+import { redisServerOrSkip, type ServerProc } from '../helpers/procs.js';
+import { startKeyshardWithRedisReplica, waitLinkUp } from '../helpers/replication.js';
 import { RawConn } from '../helpers/raw.js';
 
 let master: ServerProc | null = null;
@@ -14,22 +15,13 @@ let replica: ServerProc | null = null;
 
 before(async () => {
   if (!redisServerOrSkip({ skip: () => undefined })) return;
-  master = await startKeyshard({ args: ['--repl-diskless-sync-delay', '0'] });
-  replica = await startRedis({ args: ['--replicaof', '127.0.0.1', String(master.port)] });
+  ({ master, replica } = await startKeyshardWithRedisReplica());
 });
 after(async () => {
   await Promise.all([replica?.stop(), master?.stop()]);
 });
 
 const settle = (ms = 40): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-async function waitLinkUp(c: RawConn): Promise<void> {
-  for (let i = 0; i < 300; i++) {
-    if ((await c.call('INFO', 'replication')).includes('master_link_status:up')) return;
-    await settle(50);
-  }
-  throw new Error('replica never connected');
-}
 
 const LISTS = ['q', 'src', 'dst', 'm', 'chain1', 'chain2', 'plain'];
 
