@@ -105,7 +105,7 @@ export class ReplicationMaster {
   /**
    * Appends bytes (latin1) to the stream. The offset advances at once (WAIT, INFO and full
    * resyncs read it); the bytes reach the backlog and the replicas in one batch at the end of
-   * the current turn, so a pipeline of writes costs one copy and one socket write per replica.
+   * the event-loop turn, so all the writes of a turn cost one copy and one socket write per replica.
    */
   feedRaw(data: string): void {
     if (this.backlog) this.offset += data.length;
@@ -113,7 +113,8 @@ export class ReplicationMaster {
     this.batch.push(data);
     if (!this.flushQueued) {
       this.flushQueued = true;
-      process.nextTick(() => this.flush());
+      // After the poll phase: every client's writes of this loop turn go out in one write.
+      setImmediate(() => this.flush());
     }
   }
 
