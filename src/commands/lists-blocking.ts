@@ -11,11 +11,11 @@ import {
   lookupList,
   moveOne,
   parseEnd,
-  parseMpop,
   popManyWithKey,
   popOneWithKey,
   type End,
 } from '../types/list-ops.js';
+import { parseMpop } from './mpop-args.js';
 import { blockForKeys, canBlock, parseBlockTimeout } from '../server/blocking.js';
 
 /** The non-empty list at `key` for a blocked client, or null when there is nothing for it. */
@@ -108,10 +108,10 @@ export const blockingListCommands: Record<string, Handler> = {
   },
 
   blmpop(c, argv) {
-    const p = parseMpop(c, argv, 2);
+    const p = parseMpop(c, argv, 2, parseEnd);
     if (!p) return;
     const deadline = parseBlockTimeout(c, argv[1]);
-    if (deadline !== null) blockingPop(c, p.keys, deadline, p.end, p.count);
+    if (deadline !== null) blockingPop(c, p.keys, deadline, p.where, p.count);
   },
 
   blmove(c, argv) {

@@ -11,11 +11,11 @@ import {
   lookupList,
   moveOne,
   parseEnd,
-  parseMpop,
   popManyWithKey,
   pushEnd,
   type End,
 } from '../types/list-ops.js';
+import { parseMpop } from './mpop-args.js';
 import { parseInt64, parseLong } from '../util/parse.js';
 import { blockingListCommands } from './lists-blocking.js';
 
@@ -333,13 +333,13 @@ export const listCommands: Record<string, Handler> = {
   rpoplpush: (c, argv) => lmove(c, argv[1], argv[2], 'right', 'left'),
 
   lmpop(c, argv) {
-    const p = parseMpop(c, argv, 1);
+    const p = parseMpop(c, argv, 1, parseEnd);
     if (!p) return;
     for (const key of p.keys) {
       const list = lookupList(c, c.db, key);
       if (list === null) return;
       if (list === undefined) continue;
-      c.propagateAs = [popManyWithKey(c, c.db, key, list, p.end, p.count)];
+      c.propagateAs = [popManyWithKey(c, c.db, key, list, p.where, p.count)];
       return;
     }
     c.reply.nilArray();

@@ -6,7 +6,6 @@
 import type { Client } from '../server/client.js';
 import type { Db } from '../keyspace/db.js';
 import { ListValue } from './list.js';
-import { parseLong } from '../util/parse.js';
 
 export const WRONGTYPE = 'WRONGTYPE Operation against a key holding the wrong kind of value';
 
@@ -112,44 +111,4 @@ export function moveOne(
   c.server.dirty++;
   c.reply.bulk(v);
   return true;
-}
-
-export interface MpopArgs {
-  keys: string[];
-  end: End;
-  count: number;
-}
-
-/** LMPOP/BLMPOP arguments from `numkeys` at index `at`; null after replying the error. */
-export function parseMpop(c: Client, argv: string[], at: number): MpopArgs | null {
-  const numkeys = parseLong(argv[at]);
-  if (numkeys === null || numkeys < 1) {
-    c.reply.err('numkeys should be greater than 0');
-    return null;
-  }
-  const whereAt = at + numkeys + 1;
-  if (whereAt >= argv.length) {
-    c.reply.err('syntax error');
-    return null;
-  }
-  const end = parseEnd(argv[whereAt]);
-  if (!end) {
-    c.reply.err('syntax error');
-    return null;
-  }
-  let count = -1;
-  for (let j = whereAt + 1; j < argv.length; j++) {
-    if (count === -1 && argv[j].toLowerCase() === 'count' && j < argv.length - 1) {
-      const n = parseLong(argv[++j]);
-      if (n === null || n < 1) {
-        c.reply.err('count should be greater than 0');
-        return null;
-      }
-      count = n;
-    } else {
-      c.reply.err('syntax error');
-      return null;
-    }
-  }
-  return { keys: argv.slice(at + 1, whereAt), end, count: count === -1 ? 1 : count };
 }

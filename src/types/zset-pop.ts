@@ -4,6 +4,7 @@
  * as ZPOPMIN/ZPOPMAX key [count] for the key actually served. A blocking pop with nothing to
  * serve waits on all its keys through src/server/blocking.ts (inside MULTI it answers null).
  */
+import { parseMpop, type MpopArgs } from '../commands/mpop-args.js';
 import type { Handler } from '../commands/table.js';
 import type { Client } from '../server/client.js';
 import { blockForKeys, canBlock, parseBlockTimeout } from '../server/blocking.js';
@@ -65,62 +66,23 @@ function zpopCommand(max: boolean): Handler {
   };
 }
 
-export interface MpopArgs {
-  keys: string[];
-  max: boolean;
-  count: number;
-}
-
-/** Parses `numkeys key... MIN|MAX [COUNT n]` starting at argv[from]; null after replying. */
-export function parseMpop(c: Client, argv: string[], from: number): MpopArgs | null {
-  const numkeys = parseLong(argv[from]);
-  if (numkeys === null || numkeys < 1) {
-    c.reply.err('numkeys should be greater than 0');
-    return null;
-  }
-  const whereIdx = from + numkeys + 1;
-  if (whereIdx >= argv.length) {
-    c.reply.err('syntax error');
-    return null;
-  }
-  const where = argv[whereIdx].toLowerCase();
-  if (where !== 'min' && where !== 'max') {
-    c.reply.err('syntax error');
-    return null;
-  }
-  let count = -1;
-  for (let j = whereIdx + 1; j < argv.length; j++) {
-    if (count === -1 && argv[j].toLowerCase() === 'count' && j + 1 < argv.length) {
-      j++;
-      const n = parseLong(argv[j]);
-      if (n === null || n < 1) {
-        c.reply.err('count should be greater than 0');
-        return null;
-      }
-      count = n;
-    } else {
-      c.reply.err('syntax error');
-      return null;
-    }
-  }
-  return {
-    keys: argv.slice(from + 1, from + 1 + numkeys),
-    max: where === 'max',
-    count: count === -1 ? 1 : count,
-  };
+/** MIN or MAX: whether to pop the highest scores. */
+export function parseMinMax(word: string): boolean | null {
+  const w = word.toLowerCase();
+  return w === 'max' ? true : w === 'min' ? false : null;
 }
 
 /**
  * ZMPOP on the first non-empty key; false when none had elements (nothing replied).
  * WRONGTYPE stops at the first key of another type; returns true then (error replied).
  */
-export function mpopFirst(c: Client, a: MpopArgs): boolean {
+export function mpopFirst(c: Client, a: MpopArgs<boolean>): boolean {
   for (const key of a.keys) {
     const z = lookupZset(c, key);
     if (z === null) return true;
     if (z === undefined) continue;
-    popAndReply(c, key, z, a.max, a.count, 'key-nested');
-    c.propagateAs = [[a.max ? 'ZPOPMAX' : 'ZPOPMIN', key, String(a.count)]];
+    popAndReply(c, key, z, a.where, a.count, 'key-nested');
+    c.propagateAs = [[a.where ? 'ZPOPMAX' : 'ZPOPMIN', key, String(a.count)]];
     return true;
   }
   return false;
@@ -180,7 +142,7 @@ export const zsetPopCommands: Record<string, Handler> = {
   zpopmax: zpopCommand(true),
 
   zmpop(c, argv) {
-    const a = parseMpop(c, argv, 1);
+    const a = parseMpop(c, argv, 1, parseMinMax);
     if (a && !mpopFirst(c, a)) c.reply.nilArray();
   },
 
@@ -188,9 +150,9 @@ export const zsetPopCommands: Record<string, Handler> = {
   bzpopmax: bzpopCommand(true),
 
   bzmpop(c, argv) {
-    const a = parseMpop(c, argv, 2);
+    const a = parseMpop(c, argv, 2, parseMinMax);
     if (!a) return;
     const deadline = parseBlockTimeout(c, argv[1]);
-    if (deadline !== null) blockingPop(c, a.keys, a.max, a.count, deadline);
+    if (deadline !== null) blockingPop(c, a.keys, a.where, a.count, deadline);
   },
 };
