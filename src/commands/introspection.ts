@@ -103,23 +103,25 @@ export function findByFullName(c: Client, name: string): CommandDef | undefined 
 
 // --- COMMAND DOCS --------------------------------------------------------------------------------
 
+/** One field of a docs map, typed as redis-cli expects (it asserts the types). */
+function writeDocField(r: Reply, k: string, v: unknown): void {
+  r.bulk(k);
+  if (k === 'key_spec_index') r.integer(v as number);
+  else if (k === 'flags' || k === 'doc_flags') {
+    const flags = v as string[];
+    r.set(flags.length);
+    for (const f of flags) r.simple(f);
+  } else if (k === 'arguments') {
+    const args = v as ArgDoc[];
+    r.array(args.length);
+    for (const a of args) writeArgDoc(r, a);
+  } else r.bulk(v as string);
+}
+
 function writeArgDoc(r: Reply, a: ArgDoc): void {
   const fields = Object.entries(a);
   r.map(fields.length);
-  for (const [k, v] of fields) {
-    r.bulk(k);
-    if (k === 'key_spec_index') r.integer(v as number);
-    else if (k === 'flags') {
-      // redis-cli asserts these are simple strings.
-      const flags = v as string[];
-      r.set(flags.length);
-      for (const f of flags) r.simple(f);
-    } else if (k === 'arguments') {
-      const args = v as ArgDoc[];
-      r.array(args.length);
-      for (const sub of args) writeArgDoc(r, sub);
-    } else r.bulk(v as string);
-  }
+  for (const [k, v] of fields) writeDocField(r, k, v);
 }
 
 function writeCommandDoc(r: Reply, def: CommandDef): void {
@@ -130,18 +132,7 @@ function writeCommandDoc(r: Reply, def: CommandDef): void {
   const fields = Object.entries(doc).filter(([k]) => k !== 'subcommands');
   const hasSubs = def.subcommands.size > 0;
   r.map(fields.length + (hasSubs ? 1 : 0));
-  for (const [k, v] of fields) {
-    r.bulk(k);
-    if (k === 'doc_flags') {
-      const flags = v as string[];
-      r.set(flags.length);
-      for (const f of flags) r.simple(f);
-    } else if (k === 'arguments') {
-      const args = v as ArgDoc[];
-      r.array(args.length);
-      for (const a of args) writeArgDoc(r, a);
-    } else r.bulk(v as string);
-  }
+  for (const [k, v] of fields) writeDocField(r, k, v);
   if (hasSubs) {
     r.bulk('subcommands');
     r.map(def.subcommands.size);
