@@ -7,7 +7,7 @@
 import { test, before, after } from 'node:test';
 import { redisServerOrSkip } from '../helpers/procs.js';
 import { startPair, pick, type Pair } from '../helpers/diff.js';
-import { compareValues, compareWithHistory, runStream } from './strings-stream.js';
+import { compareWithHistory, streamTests } from './strings-stream.js';
 
 let pair: Pair | null = null;
 
@@ -217,22 +217,7 @@ function gen(r: () => number): string[] {
   return argv;
 }
 
-test('random bitmap command streams match redis-server (RESP2)', async (t) => {
-  if (!redisServerOrSkip(t) || !pair) return;
-  for (const c of [pair.ksConn, pair.redisConn]) await c.call('FLUSHALL');
-  for (const seed of [1, 2, 3]) await runStream(pair, seed, 1500, gen);
-  await compareValues(pair, KEYS);
-});
-
-test('random bitmap command streams match redis-server (RESP3)', async (t) => {
-  if (!redisServerOrSkip(t) || !pair) return;
-  for (const c of [pair.ksConn, pair.redisConn]) {
-    await c.call('FLUSHALL');
-    await c.call('HELLO', '3');
-  }
-  await runStream(pair, 7, 1500, gen);
-  for (const c of [pair.ksConn, pair.redisConn]) await c.call('HELLO', '2');
-});
+streamTests('bitmap', () => pair, KEYS, gen, 7);
 
 test('BITFIELD overflow handling at every width matches redis-server', async (t) => {
   if (!redisServerOrSkip(t) || !pair) return;

@@ -4,10 +4,10 @@
  * non-numbers, out-of-range values, binary values with CR/LF and NUL, empty and large values.
  * Raw replies must match byte for byte, in RESP2 and RESP3.
  */
-import { test, before, after } from 'node:test';
+import { before, after } from 'node:test';
 import { redisServerOrSkip } from '../helpers/procs.js';
 import { startPair, pick, type Pair } from '../helpers/diff.js';
-import { compareValues, runStream } from './strings-stream.js';
+import { streamTests } from './strings-stream.js';
 
 let pair: Pair | null = null;
 
@@ -253,19 +253,4 @@ function gen(r: () => number): string[] {
   return argv;
 }
 
-test('random string command streams match redis-server (RESP2)', async (t) => {
-  if (!redisServerOrSkip(t) || !pair) return;
-  for (const c of [pair.ksConn, pair.redisConn]) await c.call('FLUSHALL');
-  for (const seed of [1, 2, 3]) await runStream(pair, seed, 1500, gen);
-  await compareValues(pair, KEYS);
-});
-
-test('random string command streams match redis-server (RESP3)', async (t) => {
-  if (!redisServerOrSkip(t) || !pair) return;
-  for (const c of [pair.ksConn, pair.redisConn]) {
-    await c.call('FLUSHALL');
-    await c.call('HELLO', '3');
-  }
-  await runStream(pair, 42, 1500, gen);
-  for (const c of [pair.ksConn, pair.redisConn]) await c.call('HELLO', '2');
-});
+streamTests('string', () => pair, KEYS, gen, 42);

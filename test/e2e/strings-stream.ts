@@ -4,7 +4,9 @@
  * the commands that led to it. A non-string key named 'wrong' is recreated every 50 commands
  * so that WRONGTYPE paths stay exercised even after a write turned it into a string.
  */
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { redisServerOrSkip } from '../helpers/procs.js';
 import { rng, type Pair } from '../helpers/diff.js';
 
 /** A command creating the non-string key 'wrong' (the first collection type keyshard has). */
@@ -69,4 +71,35 @@ export async function compareValues(p: Pair, keys: string[]): Promise<void> {
     const b = await p.redisConn.call('GET', k);
     assert.equal(JSON.stringify(a), JSON.stringify(b), `final value of ${k}`);
   }
+}
+
+/**
+ * Registers the two stream tests a family runs: seeds 1-3 in RESP2 (then the final values of
+ * `keys` compared) and one seed in RESP3. `pair()` is read when the tests run.
+ */
+export function streamTests(
+  family: string,
+  pair: () => Pair | null,
+  keys: string[],
+  gen: (r: () => number) => string[],
+  resp3Seed: number,
+): void {
+  test(`random ${family} command streams match redis-server (RESP2)`, async (t) => {
+    const p = pair();
+    if (!redisServerOrSkip(t) || !p) return;
+    for (const c of [p.ksConn, p.redisConn]) await c.call('FLUSHALL');
+    for (const seed of [1, 2, 3]) await runStream(p, seed, 1500, gen);
+    await compareValues(p, keys);
+  });
+
+  test(`random ${family} command streams match redis-server (RESP3)`, async (t) => {
+    const p = pair();
+    if (!redisServerOrSkip(t) || !p) return;
+    for (const c of [p.ksConn, p.redisConn]) {
+      await c.call('FLUSHALL');
+      await c.call('HELLO', '3');
+    }
+    await runStream(p, resp3Seed, 1500, gen);
+    for (const c of [p.ksConn, p.redisConn]) await c.call('HELLO', '2');
+  });
 }
