@@ -77,8 +77,13 @@ export class CommandDef {
 const require = createRequire(import.meta.url);
 const TABLE_JSON = require('./command-table.json') as CommandJson[];
 
+/** Names as clients spell them (any case) that lookupName has resolved, up to this many. */
+const SPELLINGS_MAX = 4096;
+
 export class CommandTable {
   readonly commands = new Map<string, CommandDef>();
+  /** Spelling as sent -> command: skips lowercasing on the hot path. */
+  private readonly spellings = new Map<string, CommandDef>();
 
   /** Builds the table from every command that has a handler in `families`. */
   constructor(families: Record<string, Handler>[]) {
@@ -107,6 +112,16 @@ export class CommandTable {
     for (const name of handlers.keys()) {
       if (!known.has(name)) throw new Error(`handler for unknown command ${name}`);
     }
+  }
+
+  /** The command named `name` in any letter case, or undefined. */
+  lookupName(name: string): CommandDef | undefined {
+    let def = this.spellings.get(name);
+    if (def !== undefined) return def;
+    def = this.commands.get(name.toLowerCase());
+    // Only real commands are remembered, so garbage names cannot grow the map.
+    if (def !== undefined && this.spellings.size < SPELLINGS_MAX) this.spellings.set(name, def);
+    return def;
   }
 
   /** Every command definition including subcommands. */

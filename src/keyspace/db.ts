@@ -104,8 +104,10 @@ export class Db {
    * Use replace() for in-place type updates that must keep the TTL.
    */
   set(key: string, value: Value, keepTtl = false): void {
-    const existed = this.dict.has(key);
+    // One hash lookup instead of has() + set(): the size grows only for a new key.
+    const before = this.dict.size;
     this.dict.set(key, value);
+    const existed = this.dict.size === before;
     if (this.access !== null) this.access.touch(key, !existed);
     if (!existed) this.owner.onKeyAdded(this, key);
     else if (!keepTtl && this.expires.size !== 0) this.expires.delete(key);

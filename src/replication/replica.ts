@@ -402,6 +402,7 @@ export class ReplicationReplica {
   private apply(c: Client, data: Buffer): void {
     const s = this.server;
     const m = s.master;
+    c.lastInteraction = Date.now();
     c.parser.feed(data);
     const limits = { maxBulkLen: Infinity, unauthenticated: false };
     for (;;) {

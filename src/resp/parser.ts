@@ -51,6 +51,27 @@ function slice(buf: Buffer, start: number, end: number): string {
   return (buf as unknown as Latin1Buffer).latin1Slice(start, end);
 }
 
+/**
+ * An argument as a string. Tiny ones are built in JS: a call into Buffer's native slicing costs
+ * several times more than the few bytes it copies.
+ */
+function arg(buf: Buffer, start: number, end: number): string {
+  switch (end - start) {
+    case 0:
+      return '';
+    case 1:
+      return String.fromCharCode(buf[start]);
+    case 2:
+      return String.fromCharCode(buf[start], buf[start + 1]);
+    case 3:
+      return String.fromCharCode(buf[start], buf[start + 1], buf[start + 2]);
+    case 4:
+      return String.fromCharCode(buf[start], buf[start + 1], buf[start + 2], buf[start + 3]);
+    default:
+      return slice(buf, start, end);
+  }
+}
+
 export class RequestParser {
   /**
    * Received bytes are buf[pos, len). `buf` is either a chunk as it came from the socket (not
@@ -73,6 +94,22 @@ export class RequestParser {
   /** Pieces of a large bulk argument collected without re-copying; joined once complete. */
   private bigChunks: Buffer[] = [];
   private bigHave = 0;
+
+  /**
+   * The previous command's name. Pipelines repeat names, and handing out the same string object
+   * lets the command lookup reuse its cached hash instead of hashing a fresh copy.
+   */
+  private lastName = '';
+
+  private commandName(buf: Buffer, start: number, stop: number): string {
+    const last = this.lastName;
+    if (last.length === stop - start) {
+      let i = 0;
+      while (i < last.length && last.charCodeAt(i) === buf[start + i]) i++;
+      if (i === last.length) return last;
+    }
+    return (this.lastName = arg(buf, start, stop));
+  }
 
   /** Bytes received but not yet consumed by a complete command. */
   get buffered(): number {
@@ -224,7 +261,9 @@ export class RequestParser {
       }
       const stop = this.pos + this.bulkLen;
       if (stop + 2 > end) return null;
-      this.args.push(slice(buf, this.pos, stop));
+      this.args.push(
+        this.args.length === 0 ? this.commandName(buf, this.pos, stop) : arg(buf, this.pos, stop),
+      );
       // Like Redis, the two bytes after the payload are skipped without checking them.
       this.pos = stop + 2;
       this.bulkLen = -1;

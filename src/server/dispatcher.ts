@@ -33,7 +33,7 @@ function unknownCommandError(argv: string[]): string {
 
 /** Resolves argv to a command (or a subcommand of a container command), or an error text. */
 export function lookupCommand(s: Server, argv: string[]): CommandDef | string {
-  const def = s.table.commands.get(argv[0].toLowerCase());
+  const def = s.table.lookupName(argv[0]);
   if (!def) return unknownCommandError(argv);
   if (def.subcommands.size === 0 || argv.length < 2) return def;
   const sub = def.subcommands.get(argv[1].toLowerCase());
@@ -53,7 +53,6 @@ function reject(c: Client, def: CommandDef | null, msg: string): void {
 
 /** Runs one parsed command for client `c`. */
 export function processCommand(s: Server, c: Client, argv: string[]): void {
-  c.lastInteraction = Date.now();
   const mode = c.replyMode;
   const mark = c.reply.out.length;
   dispatch(s, c, argv);
@@ -130,7 +129,9 @@ export function call(s: Server, c: Client, def: CommandDef, argv: string[]): voi
   // Snapshots in progress keep the old state of keys this command is about to change.
   if (def.write && s.snapshots.size > 0)
     forEachWrittenKey(def, argv, (key) => s.beforeWrite(db, key));
-  const t0 = performance.now();
+  // Inside a burst of pipelined commands the previous command's end is this one's start: one
+  // clock read per command instead of two.
+  const t0 = s.commandClock >= 0 ? s.commandClock : performance.now();
   try {
     def.handler!(c, argv);
   } catch (e) {
@@ -139,7 +140,9 @@ export function call(s: Server, c: Client, def: CommandDef, argv: string[]): voi
     s.log.warning(`Error in command '${def.name}': ${err.stack ?? String(err)}`);
     c.reply.err(`internal error in '${def.name}': ${err.message}`);
   }
-  const usec = Math.round((performance.now() - t0) * 1000);
+  const t1 = performance.now();
+  if (s.commandClock >= 0) s.commandClock = t1;
+  const usec = Math.round((t1 - t0) * 1000);
   def.calls++;
   def.usec += usec;
   if (s.stats.totalErrorReplies !== errorsBefore) def.failedCalls++;

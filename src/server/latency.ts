@@ -13,7 +13,9 @@ class Samples {
   readonly values = new Float64Array(RING);
   count = 0;
   /** Calls per power-of-two bucket: index k counts durations in (2^(k-1), 2^k] usec. */
-  readonly buckets: number[] = [];
+  readonly buckets = new Float64Array(64);
+  /** Highest bucket with a call, -1 before the first. */
+  top = -1;
   /** The command's call counter when last recorded: a smaller one means CONFIG RESETSTAT. */
   calls = 0;
 
@@ -22,7 +24,8 @@ class Samples {
     this.count++;
     // ceil(log2(usec)) for whole microseconds, without floating point.
     const k = usec <= 1 ? 0 : 32 - Math.clz32(Math.ceil(usec) - 1);
-    this.buckets[k] = (this.buckets[k] ?? 0) + 1;
+    this.buckets[k]++;
+    if (k > this.top) this.top = k;
   }
 
   sorted(): Float64Array {
@@ -36,8 +39,10 @@ const perServer = new WeakMap<Server, Map<CommandDef, Samples>>();
 export function trackLatency(s: Server): void {
   const map = new Map<CommandDef, Samples>();
   perServer.set(s, map);
+  let tracking = s.config.get('latency-tracking');
+  s.config.onChange('latency-tracking', (on) => (tracking = on));
   s.callObservers.push((_c, def, _argv, usec) => {
-    if (!s.config.get('latency-tracking')) return;
+    if (!tracking) return;
     let smp = map.get(def);
     if (!smp || def.calls <= smp.calls) map.set(def, (smp = new Samples()));
     smp.calls = def.calls;
@@ -64,8 +69,8 @@ export function latencyHistogram(s: Server, def: CommandDef): Histogram | null {
   if (!smp) return null;
   const cumulative: [number, number][] = [];
   let total = 0;
-  for (let k = 0; k < smp.buckets.length; k++) {
-    const n = smp.buckets[k] ?? 0;
+  for (let k = 0; k <= smp.top; k++) {
+    const n = smp.buckets[k];
     total += n;
     if (total > 0) cumulative.push([2 ** k, total]);
   }

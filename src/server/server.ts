@@ -9,7 +9,7 @@ import type { Logger } from '../util/logger.js';
 import { CommandTable, type CommandDef, type Handler } from '../commands/table.js';
 import { Keyspace } from '../keyspace/keyspace.js';
 import type { Db } from '../keyspace/db.js';
-import { ProtocolError } from '../resp/parser.js';
+import { ProtocolError, type ParserLimits } from '../resp/parser.js';
 import { Client, type BlockState } from './client.js';
 import { processCommand } from './dispatcher.js';
 import { Stats } from './stats.js';
@@ -27,6 +27,16 @@ export { REDIS_VERSION } from './version.js';
 
 const DENIED_PROTECTED =
   "-DENIED Redis is running in protected mode because protected mode is enabled and no password is set for the default user. In this mode connections are only accepted from the loopback interface. If you want to connect from external computers to Redis you may adopt one of the following solutions: 1) Just disable protected mode sending the command 'CONFIG SET protected-mode no' from the loopback interface by connecting to Redis from the same host the server is running, however MAKE SURE Redis is not publicly accessible from internet if you do so. Use CONFIG REWRITE to make this change permanent. 2) Alternatively you can just disable the protected mode by editing the Redis configuration file, and setting the protected mode option to 'no', and then restarting the server. 3) If you started the server manually just for testing, restart it with the '--protected-mode no' option. 4) Set up an authentication password for the default user. NOTE: You only need to do one of the above things in order for the server to start accepting connections from the outside.\r\n";
+
+/** A first word of POST or Host: means a browser is talking to us (cross-protocol attack). */
+function looksLikeHttp(first: string): boolean {
+  const n = first.length;
+  if (n !== 4 && n !== 5) return false;
+  const c0 = first.charCodeAt(0) | 0x20;
+  if (c0 !== 0x70 && c0 !== 0x68) return false;
+  const w = first.toLowerCase();
+  return w === 'post' || w === 'host:';
+}
 
 function isLoopback(addr: string | undefined): boolean {
   if (!addr) return true;
@@ -49,6 +59,11 @@ export class Server {
   readonly startTime = Date.now();
   /** Changes since the last save (Redis's server.dirty); commands bump it when they write. */
   dirty = 0;
+  /**
+   * While a client's pipelined commands run back to back: when the previous one ended
+   * (performance.now()), so the dispatcher reads the clock once per command; -1 otherwise.
+   */
+  commandClock = -1;
   lastSave = Math.floor(Date.now() / 1000);
   loading = false;
   /** Set once the data set is loaded at startup (cluster checks slots against keys then). */
@@ -341,6 +356,7 @@ export class Server {
 
   private onData(c: Client, buf: Buffer): void {
     if (c.closed) return;
+    c.lastInteraction = Date.now();
     this.stats.netInput += buf.length;
     this.stats.readsProcessed++;
     c.parser.feed(buf);
@@ -363,6 +379,15 @@ export class Server {
       maxBulkLen: c.kind === 'master' ? Infinity : this.config.get('proto-max-bulk-len'),
       unauthenticated: false,
     };
+    this.commandClock = performance.now();
+    try {
+      this.runParsed(c, limits);
+    } finally {
+      this.commandClock = -1;
+    }
+  }
+
+  private runParsed(c: Client, limits: ParserLimits): void {
     while (!c.blocked && !c.closed && !c.closeAfterReply) {
       limits.unauthenticated = !c.authenticated;
       const r = c.parser.next(limits);
@@ -374,8 +399,7 @@ export class Server {
         return;
       }
       if (r.length === 0) continue;
-      const first = r[0].toLowerCase();
-      if (first === 'post' || first === 'host:') {
+      if (looksLikeHttp(r[0])) {
         this.log.warning(
           'Possible SECURITY ATTACK detected. It looks like somebody is sending POST or Host: commands to Redis. This is likely due to an attacker attempting to use Cross Protocol Scripting to compromise your Redis instance. Connection aborted.',
         );

@@ -80,8 +80,9 @@ const logs = new WeakMap<Server, Slowlog>();
 export function installSlowlog(s: Server): Slowlog {
   const log = new Slowlog(s);
   logs.set(s, log);
+  let threshold = log.threshold;
+  s.config.onChange('slowlog-log-slower-than', (v) => (threshold = v));
   s.callObservers.push((c, def, argv, usec) => {
-    const threshold = log.threshold;
     if (threshold < 0 || usec < threshold) return;
     if (def.flags.has('skip_slowlog') || (def.parent?.flags.has('skip_slowlog') ?? false)) return;
     log.record(c, redactedArgv(def, argv), usec);
