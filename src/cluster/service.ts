@@ -110,6 +110,7 @@ export class ClusterService {
       nodeTimeout: cfg.get('cluster-node-timeout'),
       requireFullCoverage: cfg.get('cluster-require-full-coverage'),
       allowReplicaMigration: cfg.get('cluster-allow-replica-migration'),
+      migrationBarrier: cfg.get('cluster-migration-barrier'),
       announceIp: cfg.get('cluster-announce-ip'),
       announceHostname: cfg.get('cluster-announce-hostname'),
       port: announcePort || port,

@@ -59,6 +59,10 @@ export class SimNode {
   pending = new Map<number, Buffer[]>();
   /** Generation counter: events of a killed incarnation are ignored. */
   gen = 0;
+  /** This node's settings that differ from the cluster-wide ones (CONFIG SET on one node). */
+  overrides: Partial<CoreSettings> = {};
+  /** Replication offset this node reports in its bus headers. */
+  offset = 0;
 
   constructor(
     readonly index: number,
@@ -79,6 +83,8 @@ export class SimCluster {
   maxDelay: number;
   /** Called after every batch of effects of any node (invariant checks). */
   onStep: ((n: SimNode) => void) | null = null;
+  /** Applied to every core when it is created (start and restart). */
+  onNewCore: ((core: ClusterCore) => void) | null = null;
 
   constructor(readonly opts: SimOptions) {
     this.rng = new Rng(opts.seed);
@@ -88,7 +94,7 @@ export class SimCluster {
     for (let i = 0; i < opts.nodes; i++) {
       const n = new SimNode(i, `10.0.${i >> 8}.${(i & 255) + 1}`);
       this.nodes.push(n);
-      n.core = this.newCore();
+      n.core = this.newCore(n);
       this.scheduleTick(n, this.rng.int(0, 99));
     }
   }
@@ -98,6 +104,7 @@ export class SimCluster {
       nodeTimeout: this.opts.nodeTimeout,
       requireFullCoverage: true,
       allowReplicaMigration: true,
+      migrationBarrier: 1,
       announceIp: '',
       announceHostname: '',
       port: SIM_PORT,
@@ -109,16 +116,18 @@ export class SimCluster {
     };
   }
 
-  private newCore(): ClusterCore {
+  private newCore(n: SimNode): ClusterCore {
     const env = {
       now: () => this.now,
       random: () => this.rng.next(),
-      settings: () => this.settings(),
+      settings: () => ({ ...this.settings(), ...n.overrides }),
       keysInSlot: () => 0,
-      replOffset: () => 0,
+      replOffset: () => n.offset,
       masterDataAge: () => 0,
     };
-    return new ClusterCore(env);
+    const core = new ClusterCore(env);
+    this.onNewCore?.(core);
+    return core;
   }
 
   /** Runs `fn` against node n's core and applies the effects it produced. */
@@ -267,7 +276,7 @@ export class SimCluster {
     if (n.alive) return;
     n.alive = true;
     n.gen++;
-    const core = this.newCore();
+    const core = this.newCore(n);
     if (n.disk) loadNodesConf(core, n.disk);
     n.core = core;
     this.apply(n, core.takeEffects());

@@ -7,78 +7,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SimCluster, type SimNode } from '../../src/sim/cluster-sim.js';
-import { SLOT_BYTES } from '../../src/cluster/bus/codec.js';
 import { manualFailoverCommand } from '../../src/cluster/core/manual-failover.js';
+import { formWithReplicas, logged, oneMasterPerSlot, sameEpochClash } from './helpers.js';
 
 const ONLY = process.env.SIM_SEED;
-
-/** Nodes 0..masters-1 own slots; every other node replicates master (i % masters). */
-function formWithReplicas(sim: SimCluster, masters: number): void {
-  sim.form();
-  assert.ok(
-    sim.waitFor(() => sim.converged(), 30000),
-    'cluster formed',
-  );
-  for (let i = masters; i < sim.nodes.length; i++) {
-    const masterId = sim.nodes[i % masters].core.myself.id;
-    sim.input(sim.nodes[i], (c) => c.setMyMaster(c.lookup(masterId)!));
-  }
-  const attached = (): boolean =>
-    sim.nodes.every((n, i) =>
-      sim.nodes.every(
-        (o) =>
-          i < masters ||
-          o.core.lookup(n.core.myself.id)?.slaveof?.id === sim.nodes[i % masters].core.myself.id,
-      ),
-    );
-  assert.ok(sim.waitFor(attached, 20000), 'replicas known everywhere');
-}
-
-/** Two live masters claiming a common slot with the same configEpoch: the forbidden state. */
-function sameEpochClash(sim: SimCluster): string | null {
-  const masters = sim.nodes.filter(
-    (n) => n.alive && n.core.myself.isMaster && n.core.myself.numslots,
-  );
-  for (let a = 0; a < masters.length; a++) {
-    for (let b = a + 1; b < masters.length; b++) {
-      const x = masters[a].core.myself;
-      const y = masters[b].core.myself;
-      if (x.configEpoch !== y.configEpoch) continue;
-      for (let i = 0; i < SLOT_BYTES; i++) {
-        if (x.slots[i] & y.slots[i]) {
-          return `nodes ${masters[a].index} and ${masters[b].index} both claim slot byte ${i} with epoch ${x.configEpoch}`;
-        }
-      }
-    }
-  }
-  return null;
-}
-
-/** Every slot claimed by exactly one live master, and every live node agrees on the owner. */
-function oneMasterPerSlot(sim: SimCluster): boolean {
-  const live = sim.nodes.filter((n) => n.alive);
-  const claims = new Map<number, SimNode>();
-  for (const n of live) {
-    const me = n.core.myself;
-    if (!me.isMaster) continue;
-    for (let s = 0; s < 16384; s++) {
-      if (!me.ownsSlot(s)) continue;
-      if (claims.has(s)) return false;
-      claims.set(s, n);
-    }
-  }
-  if (claims.size !== 16384) return false;
-  for (const n of live) {
-    for (let s = 0; s < 16384; s += 97) {
-      if (n.core.slots[s]?.id !== claims.get(s)!.core.myself.id) return false;
-    }
-  }
-  return true;
-}
-
-function logged(sim: SimCluster, node: number, text: string, since: number): boolean {
-  return sim.logs.some((l) => l.node === node && l.at >= since && l.text.includes(text));
-}
 
 for (const [nodes, masters, count, base] of [
   [6, 3, 12, 100],

@@ -15,6 +15,7 @@ import {
 import { ClusterNode, NodeFlag, setBit, clearBit, testBit } from './node.js';
 import type { CoreEnv, Effect, LogLevel } from './types.js';
 import { ElectionState, handleReplicaFailover } from './election.js';
+import { replicaMigrationCron } from './replica-migration.js';
 import {
   ManualFailoverState,
   handleManualFailover,
@@ -286,6 +287,9 @@ export class ClusterCore {
     me.slaveof = n;
     n.addReplica(me);
     resetManualFailover(this);
+    // A new master means a new failover history: if it fails, elect at once rather than wait
+    // out the retry time of an election this node lost (or never needed) for the old one.
+    this.election.authTime = 0;
     this.emit({ kind: 'becomeReplica', master: n.id });
   }
 
@@ -602,6 +606,7 @@ export class ClusterCore {
     if (this.myself.isReplica) {
       handleManualFailover(this);
       handleReplicaFailover(this);
+      replicaMigrationCron(this);
     }
   }
 

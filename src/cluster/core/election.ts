@@ -29,6 +29,11 @@ export class ElectionState {
   authEpoch = 0;
   cantReason: string = CantFailover.NONE;
   lastCantLog = 0;
+  /**
+   * Valkey's ordering of simultaneous elections (failed-master rank × 500 ms). Only the
+   * simulator turns it off, to measure what it saves.
+   */
+  ordered = true;
 }
 
 /**
@@ -45,6 +50,29 @@ export function replicaRank(core: ClusterCore): number {
   for (const r of master.replicas) {
     if (r === me || r.has(NodeFlag.NOFAILOVER)) continue;
     if (r.replOffset > myOffset || (r.replOffset === myOffset && r.id < me.id)) rank++;
+  }
+  return rank;
+}
+
+/**
+ * The rank of my failed master among all failed masters that have slots and replicas, by node
+ * id (Valkey's failed-primary rank). When several masters fail together, each shard's election
+ * then starts in its own 500 ms window: a master grants one vote per epoch, so simultaneous
+ * elections would split the votes and all have to retry after auth_retry_time. Masters that
+ * failed longer ago than the data-validity window no longer take part.
+ */
+export function failedMasterRank(core: ClusterCore): number {
+  const master = core.myself.slaveof;
+  if (!master) return 0;
+  const s = core.env.settings();
+  const now = core.now();
+  const validity = core.nodeTimeout * s.replicaValidityFactor;
+  let rank = 0;
+  for (const n of core.nodes.values()) {
+    if (n === master || !n.isMaster || !n.has(NodeFlag.FAIL)) continue;
+    if (n.numslots === 0 || n.replicas.length === 0) continue;
+    if (s.replicaValidityFactor !== 0 && now - n.failTime > validity) continue;
+    if (n.id < master.id) rank++;
   }
   return rank;
 }
@@ -127,14 +155,22 @@ export function handleReplicaFailover(core: ClusterCore): void {
     e.authSent = false;
     e.authRank = replicaRank(core);
     e.authTime += e.authRank * 1000;
+    let masterRank = e.ordered ? failedMasterRank(core) : 0;
+    e.authTime += masterRank * 500;
     if (core.mf.end !== 0) {
       e.authTime = now;
       e.authRank = 0;
+      masterRank = 0;
       core.todoFailover = true;
     }
+    // Redis's exact line unless another failed master goes first (then Valkey's extra field).
+    const ranks =
+      masterRank > 0
+        ? `rank #${e.authRank}, failed master rank #${masterRank}`
+        : `rank #${e.authRank}`;
     core.log(
       'warning',
-      `Start of election delayed for ${e.authTime - now} milliseconds (rank #${e.authRank}, offset ${core.env.replOffset()}).`,
+      `Start of election delayed for ${e.authTime - now} milliseconds (${ranks}, offset ${core.env.replOffset()}).`,
     );
     pongSiblings(core);
     return;

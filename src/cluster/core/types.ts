@@ -9,6 +9,11 @@ export interface CoreSettings {
   nodeTimeout: number;
   requireFullCoverage: boolean;
   allowReplicaMigration: boolean;
+  /**
+   * cluster-migration-barrier: replicas my master keeps (counting me) before I may migrate;
+   * Redis's default 1 when the host leaves it out.
+   */
+  migrationBarrier?: number;
   /** cluster-announce-ip, '' when unset. */
   announceIp: string;
   /** cluster-announce-hostname, '' when unset. */
