@@ -1,0 +1,274 @@
+/**
+ * Big collections (issue 3): builds a 1M-member sorted set, a 1M-element list and a 1M-field
+ * hash in keyshard and in redis-server, one server at a time, while a probe client (a worker
+ * thread) sends PING every 10 ms and records the worst round trip of each phase: how long
+ * another client stalls. Then times the whole-collection reads, a small ZRANGEBYSCORE, COPY,
+ * DEL and UNLINK of each structure with the probe running, and the memory each structure added
+ * (INFO used_memory and the process RSS). Part of `npm run bench` (row id `bigcoll`); alone:
+ * `node dist/bench/bigcoll.js [--n 1000000] [--repeats 1]`.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import { Worker } from 'node:worker_threads';
+import { startKeyshard, startRedis, type ServerProc } from '../test/helpers/procs.js';
+import { sampleMemory, type MemorySample } from './memory.js';
+import { cmd, RespPipe } from './resp-pipe.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+
+export interface PhaseResult {
+  phase: string;
+  ms: number;
+  /** Worst PING round trip seen by the probe during the phase, in ms. */
+  stallMs: number;
+}
+
+export interface StructMemory {
+  structure: string;
+  usedMemory: number | null;
+  rss: number;
+}
+
+export interface ServerRun {
+  phases: PhaseResult[];
+  memory: StructMemory[];
+}
+
+export interface BigCollResult {
+  n: number;
+  repeats: number;
+  keyshard: ServerRun;
+  redis: ServerRun;
+}
+
+/** Commands per pipelined batch, and batches kept in flight while building. */
+const BATCH = 1000;
+const WINDOW = 4;
+
+class Probe {
+  private constructor(private readonly w: Worker) {}
+
+  static async start(port: number): Promise<Probe> {
+    const w = new Worker(join(here, 'bigcoll-probe.js'), { workerData: { port } });
+    await new Promise((resolve, reject) => {
+      w.once('message', resolve);
+      w.once('error', reject);
+    });
+    return new Probe(w);
+  }
+
+  /** Worst latency since the previous take. */
+  take(): Promise<number> {
+    return new Promise((resolve) => {
+      this.w.once('message', (v: number) => resolve(v));
+      this.w.postMessage('take');
+    });
+  }
+
+  async stop(): Promise<void> {
+    this.w.postMessage('stop');
+    await new Promise((r) => this.w.once('exit', r));
+  }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Sends `total` commands made by `make(i)` in pipelined batches. */
+async function build(pipe: RespPipe, total: number, make: (i: number) => string): Promise<void> {
+  const inFlight: Promise<void>[] = [];
+  for (let start = 0; start < total; start += BATCH) {
+    const end = Math.min(total, start + BATCH);
+    let data = '';
+    for (let i = start; i < end; i++) data += make(i);
+    inFlight.push(pipe.send(data, end - start));
+    if (inFlight.length >= WINDOW) await inFlight.shift();
+  }
+  await Promise.all(inFlight);
+}
+
+async function runOne(server: ServerProc, n: number): Promise<ServerRun> {
+  const pipe = await RespPipe.open(server.port);
+  const probe = await Probe.start(server.port);
+  const phases: PhaseResult[] = [];
+  const memory: StructMemory[] = [];
+  const phase = async (name: string, work: () => Promise<void>): Promise<void> => {
+    await sleep(50);
+    await probe.take();
+    const t0 = performance.now();
+    await work();
+    const ms = performance.now() - t0;
+    await sleep(30);
+    phases.push({ phase: name, ms, stallMs: await probe.take() });
+    if (pipe.firstError) throw new Error(`${name}: ${pipe.firstError}`);
+    process.stderr.write(`    ${name}: ${ms.toFixed(0)} ms\n`);
+  };
+  const one = (...args: string[]) => pipe.send(cmd(...args), 1);
+  // A Node server collects the garbage of a load over the next moments: sample after it.
+  const settled = async (): Promise<MemorySample> => {
+    await sleep(2000);
+    return sampleMemory(server.port, server.pid);
+  };
+  const builds: [string, string, (i: number) => string][] = [
+    // Scores are a permutation of 0..n-1, so inserts land all over the skiplist.
+    ['zset', 'ZADD', (i) => cmd('ZADD', 'z', String((i * 7919) % n), `member:${i}`)],
+    ['list', 'RPUSH', (i) => cmd('RPUSH', 'l', `element:${i}`)],
+    ['hash', 'HSET', (i) => cmd('HSET', 'h', `field:${i}`, `value:${i}`)],
+  ];
+  try {
+    let before = await settled();
+    for (const [structure, verb, make] of builds) {
+      await phase(`build ${structure} (${n} ${verb})`, () => build(pipe, n, make));
+      const after = await settled();
+      memory.push({
+        structure,
+        usedMemory:
+          after.usedMemory !== null && before.usedMemory !== null
+            ? after.usedMemory - before.usedMemory
+            : null,
+        rss: after.rssBytes - before.rssBytes,
+      });
+      before = after;
+    }
+    await phase('ZRANGE z 0 -1', () => one('ZRANGE', 'z', '0', '-1'));
+    await phase('ZRANGEBYSCORE 100 elements x1000', () => {
+      let data = '';
+      for (let k = 0; k < 1000; k++) {
+        const s = Math.floor(Math.random() * Math.max(1, n - 100));
+        data += cmd('ZRANGEBYSCORE', 'z', String(s), String(s + 99));
+      }
+      return pipe.send(data, 1000);
+    });
+    await phase('LRANGE l 0 -1', () => one('LRANGE', 'l', '0', '-1'));
+    await phase('HGETALL h', () => one('HGETALL', 'h'));
+    for (const key of ['z', 'l', 'h']) {
+      await phase(`COPY ${key}`, () => one('COPY', key, `${key}2`));
+      await phase(`DEL ${key}`, () => one('DEL', key));
+      await phase(`UNLINK ${key} (copy)`, () => one('UNLINK', `${key}2`));
+    }
+  } finally {
+    await probe.stop();
+    pipe.close();
+  }
+  return { phases, memory };
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+function medianRun(runs: ServerRun[]): ServerRun {
+  const first = runs[0];
+  return {
+    phases: first.phases.map((p, i) => ({
+      phase: p.phase,
+      ms: median(runs.map((r) => r.phases[i].ms)),
+      stallMs: median(runs.map((r) => r.phases[i].stallMs)),
+    })),
+    memory: first.memory.map((m, i) => ({
+      structure: m.structure,
+      usedMemory:
+        m.usedMemory === null ? null : median(runs.map((r) => r.memory[i].usedMemory ?? 0)),
+      rss: median(runs.map((r) => r.memory[i].rss)),
+    })),
+  };
+}
+
+/** Runs the whole sequence `repeats` times on a fresh server of each kind; medians. */
+export async function runBigColl(n: number, repeats: number): Promise<BigCollResult> {
+  const runs: Record<'keyshard' | 'redis', ServerRun[]> = { keyshard: [], redis: [] };
+  for (let rep = 0; rep < repeats; rep++) {
+    const order =
+      rep % 2 === 0 ? (['keyshard', 'redis'] as const) : (['redis', 'keyshard'] as const);
+    for (const name of order) {
+      process.stderr.write(`  bigcoll run ${rep + 1}/${repeats} ${name}\n`);
+      const server = name === 'keyshard' ? await startKeyshard() : await startRedis();
+      try {
+        runs[name].push(await runOne(server, n));
+      } finally {
+        await server.stop('SIGKILL');
+      }
+    }
+  }
+  return { n, repeats, keyshard: medianRun(runs.keyshard), redis: medianRun(runs.redis) };
+}
+
+function table(header: string[], rows: string[][]): void {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const fmt = (cells: string[]) =>
+    cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
+  console.log(fmt(header));
+  console.log(widths.map((w) => '-'.repeat(w)).join('  '));
+  for (const r of rows) console.log(fmt(r));
+}
+
+const ratio = (a: number | null, b: number | null) =>
+  a === null || b === null || b === 0 ? 'n/a' : (a / b).toFixed(2);
+const mb = (x: number | null) => (x === null ? 'n/a' : (x / 1048576).toFixed(1));
+
+export function printBigColl(r: BigCollResult): void {
+  console.log(`\nbig collections: ${r.n} elements each, medians of ${r.repeats}`);
+  table(
+    ['phase', 'ks ms', 'redis ms', 'ratio', 'ks stall', 'redis stall', 'stall ratio'],
+    r.keyshard.phases.map((p, i) => {
+      const q = r.redis.phases[i];
+      return [
+        p.phase,
+        p.ms.toFixed(0),
+        q.ms.toFixed(0),
+        ratio(p.ms, q.ms),
+        p.stallMs.toFixed(0),
+        q.stallMs.toFixed(0),
+        ratio(p.stallMs, q.stallMs),
+      ];
+    }),
+  );
+  console.log('');
+  table(
+    ['memory', 'ks used MB', 'redis used MB', 'ratio', 'ks RSS MB', 'redis RSS MB', 'ratio'],
+    r.keyshard.memory.map((m, i) => {
+      const q = r.redis.memory[i];
+      return [
+        m.structure,
+        mb(m.usedMemory),
+        mb(q.usedMemory),
+        ratio(m.usedMemory, q.usedMemory),
+        mb(m.rss),
+        mb(q.rss),
+        ratio(m.rss, q.rss),
+      ];
+    }),
+  );
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      n: { type: 'string', default: '1000000' },
+      repeats: { type: 'string', default: '1' },
+    },
+  });
+  const n = Number(values.n);
+  const repeats = Number(values.repeats);
+  if (!(n >= 100) || !(repeats > 0)) throw new Error('usage: bigcoll.js [--n N] [--repeats R]');
+  const result = await runBigColl(n, repeats);
+  printBigColl(result);
+  const dir = join(here, '..', '..', 'bench', 'results');
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, `bigcoll-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+  writeFileSync(
+    file,
+    JSON.stringify({ date: new Date().toISOString(), ...result }, null, 2) + '\n',
+  );
+  console.log(`\nsaved ${file}`);
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  main().catch((e: unknown) => {
+    console.error(e instanceof Error ? e.message : e);
+    process.exit(1);
+  });
+}
