@@ -16,6 +16,7 @@ import { ROWS, type MemoryRow, type ThroughputRow } from './rows.js';
 import { runRedisBenchmark, type TestResult } from './redis-benchmark.js';
 import { measureMemory, type MemoryResult } from './memory.js';
 import { printMemory, printThroughput, type Figures, type ThroughputLine } from './report.js';
+import { printBigColl, runBigColl } from './bigcoll.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const SERVERS = ['keyshard', 'redis'] as const;
@@ -24,7 +25,7 @@ type ServerName = (typeof SERVERS)[number];
 const USAGE = `usage: npm run bench -- [--requests N] [--repeats R] [--only id,id]
   --requests N  requests per test for unpipelined rows (pipelined rows scale it up); default 100000
   --repeats R   runs per throughput row and server; medians are reported; default 3
-  --only ids    run only these rows (${ROWS.map((r) => r.id).join(', ')})`;
+  --only ids    run only these rows (${ROWS.map((r) => r.id).join(', ')}, bigcoll)`;
 
 const CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
 
@@ -214,6 +215,9 @@ async function main(): Promise<void> {
   printThroughput(throughput);
   const memory = await runMemory(rows.filter((r): r is MemoryRow => r.kind === 'memory'));
   printMemory(memory);
+  // Big collections (bench/bigcoll.ts): 1M-element builds, reads and deletes, once per server.
+  const bigcoll = !only || only.includes('bigcoll') ? await runBigColl(1_000_000, 1) : null;
+  if (bigcoll) printBigColl(bigcoll);
 
   const dir = join(ROOT, 'bench', 'results');
   mkdirSync(dir, { recursive: true });
@@ -227,6 +231,7 @@ async function main(): Promise<void> {
     repeats,
     throughput,
     memory,
+    bigcoll,
   };
   writeFileSync(file, JSON.stringify(result, null, 2) + '\n');
   console.log(`\nsaved ${file}`);
