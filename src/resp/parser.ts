@@ -229,6 +229,7 @@ export class RequestParser {
     const end = this.len;
     while (this.pending > 0) {
       if (this.bulkLen < 0) {
+        if (this.quickBulk(buf, end, limits)) continue;
         const start = this.pos;
         const cr = this.findLineEnd(start, CR);
         if (cr < 0) {
@@ -272,6 +273,40 @@ export class RequestParser {
     const args = this.args;
     this.args = [];
     return args;
+  }
+
+  /**
+   * The common case in one pass: `$<len>\r\n<payload>\r\n` all received, len a plain decimal
+   * of up to 9 digits within the limits. Anything else (signs, leading zeros, NULs, partial
+   * input, big arguments) is left to the general path, which owns the errors.
+   */
+  private quickBulk(buf: Buffer, end: number, limits: ParserLimits): boolean {
+    const p = this.pos;
+    if (buf[p] !== DOLLAR) return false;
+    let i = p + 1;
+    let len = 0;
+    if (buf[i] === 0x30) {
+      i++;
+    } else {
+      for (; i < end && i <= p + 9; i++) {
+        const d = buf[i] - 0x30;
+        if (d < 0 || d > 9) break;
+        len = len * 10 + d;
+      }
+      if (i === p + 1) return false;
+    }
+    if (i >= end || buf[i] !== CR) return false;
+    const start = i + 2;
+    const stop = start + len;
+    if (stop + 2 > end || len >= BIG_ARG || len > limits.maxBulkLen) return false;
+    if (limits.unauthenticated && len > MAX_UNAUTH_BULK) return false;
+    this.args.push(
+      this.args.length === 0 ? this.commandName(buf, start, stop) : arg(buf, start, stop),
+    );
+    this.pos = stop + 2;
+    this.scanLine = -1;
+    this.pending--;
+    return true;
   }
 
   private inline(): ParseResult {
