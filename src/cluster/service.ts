@@ -20,6 +20,7 @@ import {
   saveNodesConf,
   unlockNodesConf,
 } from './nodes-conf.js';
+import { redirectBlockedClients } from './blocked-redirect.js';
 import { routeCommand } from './routing.js';
 import { verifyWithData } from './core/admin.js';
 import { setMaster, unsetMaster } from '../replication/replication.js';
@@ -173,6 +174,7 @@ export class ClusterService {
       if (db.id === 0) this.index.clear();
     });
     s.gates.push((c, def, argv) => routeCommand(this, c, def, argv));
+    s.cronHooks.push(() => redirectBlockedClients(this));
     s.shutdownHooks.push(() => {
       this.stop();
       return true;

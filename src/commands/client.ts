@@ -305,11 +305,7 @@ function clientUnblock(c: Client, argv: string[]): void {
     return;
   }
   if (asError) {
-    state.onCancel?.();
-    // The blocked command must not run again: it ends with this error.
-    target.pendingArgv = null;
-    target.reply.error('UNBLOCKED client unblocked via CLIENT UNBLOCK');
-    s.unblock(target);
+    s.failBlocked(target, 'UNBLOCKED client unblocked via CLIENT UNBLOCK');
   } else {
     state.onTimeout();
     // onTimeout replies and unblocks; make sure the client is released either way.

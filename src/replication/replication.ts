@@ -11,6 +11,8 @@ const READONLY = "READONLY You can't write against a read only replica.";
 const MASTERDOWN =
   "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.";
 const NOREPLICAS = 'NOREPLICAS Not enough good replicas to write.';
+const UNBLOCKED =
+  'UNBLOCKED force unblock from blocking operation, instance state changed (master -> replica?)';
 
 export function attachReplication(s: Server): void {
   const m = s.master;
@@ -114,7 +116,13 @@ export function setMaster(
     // A master turning into a replica offers its own history for a partial resync.
     cached = m.backlog ? { replid: m.replid, offset: m.offset } : null;
   }
-  for (const c of s.clients.values()) if (c.blocked?.unblockable) c.blocked.onTimeout();
+  // Blocked clients cannot be served by a replica: they get an error and are closed (Redis's
+  // disconnectAllBlockedClients). Clients held by a pause stay: their command runs later.
+  for (const c of s.clients.values()) {
+    if (!c.blocked?.unblockable) continue;
+    s.failBlocked(c, UNBLOCKED, true);
+    s.scheduleFlush(c);
+  }
   s.replica = new ReplicationReplica(s, host, port, cached);
   s.keyspace.expireAllowed = false;
   s.log.role = 'S';

@@ -43,6 +43,7 @@ class BlockedKeys {
   private readonly waiting = new Map<string, Set<Waiter>>();
   /** Keys written since the last pass that have waiters, in the order they were written. */
   private readonly ready = new Map<string, { db: Db; key: string }>();
+  readonly byClient = new Map<Client, Waiter>();
   private serving = false;
   private passScheduled = false;
 
@@ -55,6 +56,7 @@ class BlockedKeys {
   }
 
   add(w: Waiter): void {
+    this.byClient.set(w.c, w);
     for (const key of w.keys) {
       const k = `${w.db.id}\0${key}`;
       let set = this.waiting.get(k);
@@ -65,6 +67,7 @@ class BlockedKeys {
 
   remove(w: Waiter): void {
     w.done = true;
+    if (this.byClient.get(w.c) === w) this.byClient.delete(w.c);
     for (const key of w.keys) {
       const k = `${w.db.id}\0${key}`;
       const set = this.waiting.get(k);
@@ -133,6 +136,11 @@ function manager(server: Server): BlockedKeys {
   let m = managers.get(server);
   if (!m) managers.set(server, (m = new BlockedKeys(server)));
   return m;
+}
+
+/** The keys `c` waits on (in its database), or null when it is not blocked on keys. */
+export function blockedKeys(c: Client): readonly string[] | null {
+  return managers.get(c.server)?.byClient.get(c)?.keys ?? null;
 }
 
 /**

@@ -267,6 +267,21 @@ export class Server {
     }, delay);
   }
 
+  /**
+   * Ends a client's wait with an error instead of its reply (CLIENT UNBLOCK ERROR, a node turning
+   * into a replica, a cluster redirect); `close` drops the connection once the error is sent.
+   */
+  failBlocked(c: Client, error: string, close = false): void {
+    const state = c.blocked;
+    if (!state) return;
+    state.onCancel?.();
+    // The blocked command must not run again: it ends with this error.
+    c.pendingArgv = null;
+    c.reply.error(error);
+    if (close) c.closeAfterReply = true;
+    this.unblock(c);
+  }
+
   /** Resumes the client: a re-queued command runs first, then the rest of its pipeline. */
   unblock(c: Client): void {
     if (!c.blocked) return;
