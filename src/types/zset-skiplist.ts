@@ -8,52 +8,54 @@ const MAX_LEVEL = 32;
 const P = 0.25;
 
 /**
- * A skiplist node. Level 0 (every node has it; its span is always 1) is a plain field; the
- * higher levels of the quarter of nodes that have them live in small arrays. This keeps most
- * nodes to a single object, which matters for memory and GC with millions of members.
+ * A skiplist node. Levels 0 and 1 are plain fields (level 0's span is always 1); the higher
+ * levels of the sixteenth of nodes that have them live in one small array of (forward, span)
+ * pairs. A search into a million-member set spends its time on cache misses, mostly in the two
+ * bottom levels, so those cost one object each; most nodes are a single object.
  */
 export class ZNode {
   backward: ZNode | null = null;
   next0: ZNode | null = null;
-  /** Forward links of levels 1.. (index i - 1), or null for a level-1 node. */
-  readonly up: (ZNode | null)[] | null;
-  /** Spans of levels 1.. (index i - 1). */
-  readonly upSpan: number[] | null;
+  next1: ZNode | null = null;
+  span1 = 0;
+  /** Levels 2..: lv[2(i-2)] is the forward link of level i, lv[2(i-2)+1] its span. */
+  readonly lv: (ZNode | number | null)[] | null;
 
   constructor(
     readonly member: string,
     public score: number,
     level: number,
   ) {
-    if (level > 1) {
-      this.up = [];
-      this.upSpan = [];
-      for (let i = 1; i < level; i++) {
-        this.up.push(null);
-        this.upSpan.push(0);
+    if (level > 2) {
+      const lv = new Array<ZNode | number | null>(2 * (level - 2));
+      for (let i = 0; i < lv.length; i += 2) {
+        lv[i] = null;
+        lv[i + 1] = 0;
       }
+      this.lv = lv;
     } else {
-      this.up = null;
-      this.upSpan = null;
+      this.lv = null;
     }
   }
 }
 
 function fwd(x: ZNode, i: number): ZNode | null {
-  return i === 0 ? x.next0 : x.up![i - 1];
+  return i === 0 ? x.next0 : i === 1 ? x.next1 : (x.lv![2 * i - 4] as ZNode | null);
 }
 
 function setFwd(x: ZNode, i: number, n: ZNode | null): void {
   if (i === 0) x.next0 = n;
-  else x.up![i - 1] = n;
+  else if (i === 1) x.next1 = n;
+  else x.lv![2 * i - 4] = n;
 }
 
 function span(x: ZNode, i: number): number {
-  return i === 0 ? 1 : x.upSpan![i - 1];
+  return i === 0 ? 1 : i === 1 ? x.span1 : (x.lv![2 * i - 3] as number);
 }
 
 function setSpan(x: ZNode, i: number, v: number): void {
-  if (i !== 0) x.upSpan![i - 1] = v;
+  if (i === 1) x.span1 = v;
+  else if (i !== 0) x.lv![2 * i - 3] = v;
 }
 
 /** A score interval; `minex`/`maxex` make an end exclusive. */
