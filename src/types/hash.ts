@@ -16,7 +16,7 @@ export interface HashLimits {
 
 /** Fields in stable slots with holes reused; only trailing holes are trimmed. */
 class SlotTable {
-  readonly index = new Map<string, number>();
+  index = new Map<string, number>();
   fields: (string | undefined)[] = [];
   vals: (string | undefined)[] = [];
   private free: number[] = [];
@@ -66,6 +66,15 @@ class SlotTable {
       this.free.push(i);
     }
     return true;
+  }
+
+  clone(): SlotTable {
+    const t = new SlotTable();
+    t.index = new Map(this.index);
+    t.fields = this.fields.slice();
+    t.vals = this.vals.slice();
+    t.free = this.free.slice();
+    return t;
   }
 
   /** A uniformly chosen live slot when the table is dense enough, else a nearby one. */
@@ -132,6 +141,14 @@ export class HashValue implements DataValue {
 
   delete(f: string): boolean {
     return this.small ? this.small.delete(f) : this.big!.delete(f);
+  }
+
+  /** An independent copy (COPY) keeping the encoding, as Redis's dup does. */
+  clone(): HashValue {
+    const c = new HashValue();
+    c.small = this.small ? new Map(this.small) : null;
+    c.big = this.big ? this.big.clone() : null;
+    return c;
   }
 
   /** Every field and value, in listpack order for small hashes. */

@@ -106,6 +106,16 @@ export class ListValue implements DataValue {
     this.len = items.length;
   }
 
+  /** An independent copy (COPY): the same ring, so O(n) with no per-element work. */
+  clone(): ListValue {
+    const c = new ListValue();
+    c.buf = this.buf.slice();
+    c.mask = this.mask;
+    c.head = this.head;
+    c.len = this.len;
+    return c;
+  }
+
   *values(): IterableIterator<string> {
     for (let i = 0; i < this.len; i++) yield this.at(i);
   }

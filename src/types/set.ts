@@ -12,8 +12,8 @@ export const WRONGTYPE = 'WRONGTYPE Operation against a key holding the wrong ki
 
 export class SetValue implements DataValue {
   readonly kind = 'set';
-  private readonly pos = new Map<string, number>();
-  private readonly items: string[] = [];
+  private pos = new Map<string, number>();
+  private items: string[] = [];
   private intset = true;
   /** Members in intset order (ascending), rebuilt lazily after a change. */
   private sortedCache: string[] | null = null;
@@ -56,6 +56,15 @@ export class SetValue implements DataValue {
     this.pos.delete(m);
     this.sortedCache = null;
     return true;
+  }
+
+  /** An independent copy (COPY) keeping the encoding, as Redis's dup does. */
+  clone(): SetValue {
+    const c = new SetValue(this.maxIntsetEntries);
+    c.pos = new Map(this.pos);
+    c.items = this.items.slice();
+    c.intset = this.intset;
+    return c;
   }
 
   /** A uniformly random member (the set must not be empty). */

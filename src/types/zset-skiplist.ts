@@ -159,6 +159,35 @@ export class SkipList {
     return node;
   }
 
+  /** A copy with the same elements, built in order in O(n) (levels drawn afresh). */
+  clone(): SkipList {
+    const c = new SkipList();
+    const last: ZNode[] = new Array<ZNode>(MAX_LEVEL).fill(c.head);
+    const lastRank: number[] = new Array<number>(MAX_LEVEL).fill(0);
+    let rank = 0;
+    let prev: ZNode | null = null;
+    for (let n = this.head.next0; n !== null; n = n.next0) {
+      rank++;
+      const level = randomLevel();
+      if (level > c.level) c.level = level;
+      const node = new ZNode(n.member, n.score, level);
+      for (let i = 0; i < level; i++) {
+        setFwd(last[i], i, node);
+        setSpan(last[i], i, rank - lastRank[i]);
+        last[i] = node;
+        lastRank[i] = rank;
+      }
+      node.backward = prev;
+      prev = node;
+    }
+    // A link to the end spans the nodes after it, as insert() keeps it (last[i] is the head or
+    // a node with more than i levels).
+    for (let i = 0; i < MAX_LEVEL; i++) setSpan(last[i], i, rank - lastRank[i]);
+    c.tail = prev;
+    c.length = rank;
+    return c;
+  }
+
   private unlink(x: ZNode, update: ZNode[]): void {
     for (let i = 0; i < this.level; i++) {
       if (fwd(update[i], i) === x) {

@@ -18,8 +18,8 @@ export interface ZsetLimits {
 
 export class ZSetValue implements DataValue {
   readonly kind = 'zset';
-  readonly dict = new Map<string, number>();
-  readonly sl = new SkipList();
+  dict = new Map<string, number>();
+  sl = new SkipList();
   listpack: boolean;
   /** ZSCAN cursors over the skiplist encoding. */
   readonly scan = new LiveScan<[string, number]>();
@@ -90,6 +90,15 @@ export class ZSetValue implements DataValue {
   /** Deletes 0-based ranks start..end inclusive; returns how many went. */
   removeRanks(start: number, end: number): number {
     return this.sl.deleteRankRange(start + 1, end + 1, (n) => this.dict.delete(n.member));
+  }
+
+  /** An independent copy (COPY) keeping the encoding, as Redis's dup does; O(n). */
+  clone(): ZSetValue {
+    const c = new ZSetValue(this.limits);
+    c.listpack = this.listpack;
+    c.dict = new Map(this.dict);
+    c.sl = this.sl.clone();
+    return c;
   }
 
   /** Stored results go back to listpack when small enough (Redis's convert-if-needed). */
