@@ -386,6 +386,15 @@ export class Server {
     if (!c.blocked) this.processInput(c);
     this.flush(c);
     if (this.pendingFlush.size) this.flushPending();
+    // A read that filled libuv's 64 KB buffer makes it read the same socket again, up to 32
+    // times in one poll: a client pipelining a big load would hold everyone else off for that
+    // long (seconds of slow commands). Pausing until the next loop turn serves the other
+    // clients in between, as Redis serves each client once per event-loop iteration.
+    if (buf.length >= 65536 && c.socket) {
+      const sock = c.socket;
+      sock.pause();
+      setImmediate(() => sock.resume());
+    }
   }
 
   /** Parses and runs as many complete commands as the client has sent. */
