@@ -92,7 +92,10 @@ function writeCommandInfo(r: Reply, def: CommandDef): void {
   for (const sub of def.subcommands.values()) writeCommandInfo(r, sub);
 }
 
-/** Finds `name` or `container|sub` (case-insensitive) among the commands that have handlers. */
+/**
+ * Finds `name` or `container|sub` (case-insensitive, by the names clients call them) among the
+ * commands that have handlers.
+ */
 export function findByFullName(c: Client, name: string): CommandDef | undefined {
   const lower = name.toLowerCase();
   const bar = lower.indexOf('|');
@@ -256,9 +259,12 @@ function getKeysCommand(c: Client, argv: string[], withFlags: boolean): void {
   }
 }
 
-/** The command a GETKEYS argument list names: a container resolves to its subcommand. */
+/**
+ * The command a GETKEYS argument list names (as clients call it, after rename-command): a
+ * container resolves to its subcommand.
+ */
 function lookupTarget(c: Client, target: string[]): CommandDef | undefined {
-  const def = c.server.table.commands.get(target[0].toLowerCase());
+  const def = c.server.table.lookupName(target[0]);
   if (!def || def.subcommands.size === 0 || target.length < 2) return def;
   return def.subcommands.get(target[1].toLowerCase());
 }

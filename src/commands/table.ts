@@ -77,16 +77,28 @@ export class CommandDef {
 const require = createRequire(import.meta.url);
 const TABLE_JSON = require('./command-table.json') as CommandJson[];
 
+/** Every top-level command name of Redis 7.0 (what rename-command may name). */
+export function redisCommandNames(): string[] {
+  return TABLE_JSON.map((cj) => cj.name);
+}
+
 /** Names as clients spell them (any case) that lookupName has resolved, up to this many. */
 const SPELLINGS_MAX = 4096;
 
 export class CommandTable {
+  /**
+   * Commands by the name clients call them, after rename-command; each keeps its original
+   * `name`, which COMMAND and INFO report, as in Redis.
+   */
   readonly commands = new Map<string, CommandDef>();
   /** Spelling as sent -> command: skips lowercasing on the hot path. */
   private readonly spellings = new Map<string, CommandDef>();
 
-  /** Builds the table from every command that has a handler in `families`. */
-  constructor(families: Record<string, Handler>[]) {
+  /**
+   * Builds the table from every command that has a handler in `families`, then applies the
+   * rename-command directives (already validated by the config loader; lowercase).
+   */
+  constructor(families: Record<string, Handler>[], renames: readonly [string, string][] = []) {
     const handlers = new Map<string, Handler>();
     for (const fam of families) {
       for (const [name, h] of Object.entries(fam)) {
@@ -111,6 +123,11 @@ export class CommandTable {
     }
     for (const name of handlers.keys()) {
       if (!known.has(name)) throw new Error(`handler for unknown command ${name}`);
+    }
+    for (const [from, to] of renames) {
+      const def = this.commands.get(from);
+      this.commands.delete(from);
+      if (def && to !== '') this.commands.set(to, def);
     }
   }
 

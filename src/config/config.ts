@@ -233,7 +233,7 @@ export class Config {
   /** The exposed value of every option (what get() returns). */
   readonly values = {} as Options;
   configFile: string | null = null;
-  /** rename-command directives in file order: [command, new name ('' removes it)]. */
+  /** rename-command directives in file order, lowercased: [command, new name ('' removes it)]. */
   readonly renamedCommands: [string, string][] = [];
   /**
    * `user` directives as read. keyshard has only the default user, whose password is

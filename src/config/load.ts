@@ -136,7 +136,18 @@ class Loader {
   private readonly ctx: ParseContext = { loading: true, seen: new Set() };
   private moduleConfigs = 0;
 
-  constructor(private readonly cfg: Config) {}
+  /**
+   * Command names as dispatch sees them (lowercase) while rename-command lines apply, so a line
+   * naming a removed command or an existing target fails as in Redis. Null: not validated.
+   */
+  private readonly commandNames: Set<string> | null;
+
+  constructor(
+    private readonly cfg: Config,
+    commandNames: Iterable<string> | null,
+  ) {
+    this.commandNames = commandNames && new Set(commandNames);
+  }
 
   /** A file (or, with wildcards, every file matching it) as `include` and the main file read. */
   loadFile(path: string, shown = path): void {
@@ -181,7 +192,18 @@ class Loader {
       return null;
     }
     if (name === 'rename-command' && argv.length === 3) {
-      this.cfg.renamedCommands.push([argv[1], argv[2]]);
+      const names = this.commandNames;
+      const from = argv[1].toLowerCase();
+      const to = argv[2].toLowerCase();
+      if (names) {
+        if (!names.has(from)) return 'No such command in rename-command';
+        names.delete(from);
+        if (to !== '') {
+          if (names.has(to)) return 'Target command name already exists';
+          names.add(to);
+        }
+      }
+      this.cfg.renamedCommands.push([from, to]);
       return null;
     }
     if (name === 'user' && argv.length >= 2) {
@@ -241,7 +263,11 @@ class Loader {
  * Reads the configuration from `argv` (the process arguments after the script). Throws
  * ConfigError for anything redis-server would refuse to start with (or for --version / --help).
  */
-export function loadConfig(argv: string[]): Config {
+/**
+ * Reads the configuration. `commandNames` (every command's name) lets rename-command lines be
+ * checked as Redis checks them.
+ */
+export function loadConfig(argv: string[], commandNames: Iterable<string> | null = null): Config {
   if (argv[0] === '-v' || argv[0] === '--version') {
     throw new ConfigError(
       `Redis server v=${VERSION} sha=00000000:0 malloc=libc bits=64 build=0\n`,
@@ -261,7 +287,7 @@ export function loadConfig(argv: string[]): Config {
     text += readFileSync(0, 'latin1');
   }
   text += '\n' + inv.options;
-  const loader = new Loader(cfg);
+  const loader = new Loader(cfg, commandNames);
   loader.loadText(text);
   loader.finish();
   return cfg;

@@ -5,6 +5,7 @@
 import { loadConfig, ConfigError } from '../config/config.js';
 import { Logger } from '../util/logger.js';
 import { families } from '../commands/index.js';
+import { redisCommandNames } from '../commands/table.js';
 import { Server, REDIS_VERSION } from './server.js';
 import { attachReplication } from '../replication/replication.js';
 
@@ -27,7 +28,7 @@ export async function main(args: string[]): Promise<void> {
   log.role = 'C';
   let cfg;
   try {
-    cfg = loadConfig(args);
+    cfg = loadConfig(args, redisCommandNames());
   } catch (e) {
     if (e instanceof ConfigError) {
       // Reported where redis-server reports it; the text is bytes (latin1), like config lines.

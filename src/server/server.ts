@@ -99,7 +99,7 @@ export class Server {
     readonly log: Logger,
     families: Record<string, Handler>[],
   ) {
-    this.table = new CommandTable(families);
+    this.table = new CommandTable(families, config.renamedCommands);
     this.rdb = new RdbPersistence(this);
     this.master = new ReplicationMaster(this);
     this.keyspace = new Keyspace(config.get('databases'), {

@@ -95,6 +95,10 @@ const CASES: string[][] = [
   ['--some.module-option', '1', '--port', 'x'],
   ['-h'],
   ['--help'],
+  ['--rename-command', 'nosuchcmd', 'x'],
+  ['--rename-command', 'get', 'SET'],
+  ['--rename-command', 'get', '', '--rename-command', 'get', 'x'],
+  ['--rename-command', 'get'],
 ];
 
 test('bad configurations fail like redis-server: same text, same stream, exit code 1', async (t) => {
@@ -184,4 +188,42 @@ test('a valid file loads to the same configuration as in redis-server', async (t
   }
   assert.deepEqual(configs[1], configs[0]);
   assert.equal(configs[1].get('save'), '60 5');
+});
+
+test('rename-command: clients and COMMAND use the new names, replies show the original ones', async (t) => {
+  if (!redisServerOrSkip(t)) return;
+  const script: string[][] = [
+    ['GET', 'x'],
+    ['CONFIG', 'GET', 'hz'],
+    ['MyConfig', 'GET', 'hz'],
+    ['fetch', 'x'],
+    ['COMMAND', 'INFO', 'fetch', 'get', 'del'],
+    ['COMMAND', 'GETKEYS', 'myconfig', 'GET', 'hz'],
+    ['COMMAND', 'GETKEYS', 'get', 'x'],
+    ['COMMAND', 'GETKEYS', 'FETCH', 'x'],
+    ['COMMAND', 'DOCS', 'flushall'],
+    ['COMMAND', 'LIST', 'FILTERBY', 'PATTERN', 'get'],
+    ['COMMAND', 'LIST', 'FILTERBY', 'PATTERN', 'flush*'],
+    ['FLUSHALL'],
+  ];
+  const replies: string[][] = [];
+  for (const start of [startRedis, startKeyshard]) {
+    const dir = tempDir('keyshard-config-');
+    writeFileSync(
+      join(dir, 'redis.conf'),
+      'rename-command config MYCONFIG\nrename-command get fetch\nrename-command flushall ""\n',
+    );
+    const srv = await start({ configFile: join(dir, 'redis.conf') });
+    try {
+      const c = await RawConn.open(srv.port);
+      const out: string[] = [];
+      for (const cmd of script) out.push(await c.call(...cmd));
+      c.close();
+      replies.push(out);
+    } finally {
+      await srv.stop();
+    }
+  }
+  assert.deepEqual(replies[1], replies[0]);
+  assert.equal(replies[1][2], '*2\r\n$2\r\nhz\r\n$2\r\n10\r\n');
 });
