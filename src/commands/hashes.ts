@@ -4,6 +4,7 @@
  */
 import type { Handler } from './table.js';
 import type { Client } from '../server/client.js';
+import { BULK_WRITER_MIN, BulkWriter } from '../types/bulk-writer.js';
 import { HashValue, type HashLimits } from '../types/hash.js';
 import { globMatch } from '../util/glob.js';
 import { parseCursor } from '../keyspace/scan.js';
@@ -270,10 +271,12 @@ function replyAll(c: Client, key: string, fields: boolean, values: boolean): voi
     else c.reply.array(0);
     return;
   }
-  if (fields && values) c.reply.map(h.size);
-  else c.reply.array(h.size);
+  const r = h.size < BULK_WRITER_MIN ? c.reply : new BulkWriter(c.reply.resp, h.size * 32);
+  if (fields && values) r.map(h.size);
+  else r.array(h.size);
   for (const [f, v] of h.entries()) {
-    if (fields) c.reply.bulk(f);
-    if (values) c.reply.bulk(v);
+    if (fields) r.bulk(f);
+    if (values) r.bulk(v);
   }
+  if (r instanceof BulkWriter) c.reply.raw(r.finish());
 }

@@ -5,6 +5,7 @@
  */
 import type { Handler } from './table.js';
 import type { Client } from '../server/client.js';
+import { BULK_WRITER_MIN, BulkWriter } from '../types/bulk-writer.js';
 import { ListValue } from '../types/list.js';
 import {
   dropIfEmpty,
@@ -165,7 +166,15 @@ export const listCommands: Record<string, Handler> = {
       c.reply.array(0);
       return;
     }
-    c.reply.bulkArray(list.slice(range[0], range[1]));
+    const [start, end] = range;
+    if (end - start + 1 < BULK_WRITER_MIN) {
+      c.reply.bulkArray(list.slice(start, end));
+      return;
+    }
+    const w = new BulkWriter(c.reply.resp, (end - start + 1) * 16);
+    w.array(end - start + 1);
+    for (let i = start; i <= end; i++) w.bulk(list.at(i));
+    c.reply.raw(w.finish());
   },
 
   ltrim(c, argv) {

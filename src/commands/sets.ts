@@ -4,6 +4,7 @@
  */
 import type { Handler } from './table.js';
 import type { Client } from '../server/client.js';
+import { BULK_WRITER_MIN, BulkWriter } from '../types/bulk-writer.js';
 import { SetValue, WRONGTYPE } from '../types/set.js';
 import { parseCursor, parseScanOptions, stringMatch } from '../types/set-scan.js';
 import { parseLong } from '../util/parse.js';
@@ -39,10 +40,17 @@ function lookupSets(c: Client, keys: string[]): (SetValue | undefined)[] | null 
 }
 
 function replySet(c: Client, members: readonly string[]): void {
-  c.reply.set(members.length);
-  let o = '';
-  for (const m of members) o += `$${m.length}\r\n${m}\r\n`;
-  c.reply.raw(o);
+  if (members.length < BULK_WRITER_MIN) {
+    c.reply.set(members.length);
+    let o = '';
+    for (const m of members) o += `$${m.length}\r\n${m}\r\n`;
+    c.reply.raw(o);
+    return;
+  }
+  const w = new BulkWriter(c.reply.resp, members.length * 16);
+  w.set(members.length);
+  for (const m of members) w.bulk(m);
+  c.reply.raw(w.finish());
 }
 
 /** Stores `result` at `dst` (or deletes `dst` when empty) and replies its size. */

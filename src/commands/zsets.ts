@@ -16,6 +16,7 @@ import { union, inter, diff, type Aggregate, type Source } from '../types/zset-s
 import { parseCursor, parseScanOptions, stringMatch } from '../types/set-scan.js';
 import { parseDouble, parseLong } from '../util/parse.js';
 import { formatG17 } from '../util/numfmt.js';
+import { BULK_WRITER_MIN, BulkWriter } from '../types/bulk-writer.js';
 
 const NOT_INT = 'value is not an integer or out of range';
 const NOT_FLOAT = 'value is not a valid float';
@@ -25,10 +26,12 @@ const NAN_ERR = 'resulting score is not a number (NaN)';
 
 /** Replies members (and scores): flat in RESP2, pairs in RESP3. */
 function replyNodes(c: Client, items: readonly [string, number][], withscores: boolean): void {
-  const r = c.reply;
+  const r =
+    items.length < BULK_WRITER_MIN ? c.reply : new BulkWriter(c.reply.resp, items.length * 24);
   if (!withscores) {
     r.array(items.length);
     for (const [m] of items) r.bulk(m);
+    if (r instanceof BulkWriter) c.reply.raw(r.finish());
     return;
   }
   const nested = r.resp === 3;
@@ -38,6 +41,7 @@ function replyNodes(c: Client, items: readonly [string, number][], withscores: b
     r.bulk(m);
     r.double(s);
   }
+  if (r instanceof BulkWriter) c.reply.raw(r.finish());
 }
 
 /** Stores `z` at `dst` (or deletes `dst` when empty) and replies its size. */
