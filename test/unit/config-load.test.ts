@@ -146,9 +146,9 @@ test('include reads files relative to the working directory, wildcards expand', 
   assert.equal(c.get('timeout'), 5);
 });
 
-test('rename-command and user lines are kept for their owners', () => {
+test('rename-command lines are kept lowercased, user lines as written', () => {
   const c = withFile('rename-command FLUSHALL ""\nuser default on nopass ~* &* +@all\n');
-  assert.deepEqual(c.renamedCommands, [['FLUSHALL', '']]);
+  assert.deepEqual(c.renamedCommands, [['flushall', '']]);
   assert.deepEqual(c.users, [['default', 'on', 'nopass', '~*', '&*', '+@all']]);
   // The default user's password is requirepass.
   assert.equal(withFile('user default on >s3cret ~* +@all\n').get('requirepass'), 's3cret');
