@@ -17,15 +17,18 @@ import { runRedisBenchmark, type TestResult } from './redis-benchmark.js';
 import { measureMemory, type MemoryResult } from './memory.js';
 import { printMemory, printThroughput, type Figures, type ThroughputLine } from './report.js';
 import { printBigColl, runBigColl } from './bigcoll.js';
+import { runFailover } from './failover.js';
+import { printFailover } from './failover-report.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const SERVERS = ['keyshard', 'redis'] as const;
 type ServerName = (typeof SERVERS)[number];
 
-const USAGE = `usage: npm run bench -- [--requests N] [--repeats R] [--only id,id]
+const USAGE = `usage: npm run bench -- [--requests N] [--repeats R] [--only id,id] [--failover-repeats F]
   --requests N  requests per test for unpipelined rows (pipelined rows scale it up); default 100000
   --repeats R   runs per throughput row and server; medians are reported; default 3
-  --only ids    run only these rows (${ROWS.map((r) => r.id).join(', ')}, bigcoll)`;
+  --only ids    run only these rows (${ROWS.map((r) => r.id).join(', ')}, bigcoll, failover)
+  --failover-repeats F  kills and manual failovers per server and node timeout; default 3`;
 
 const CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
 
@@ -181,6 +184,7 @@ async function main(): Promise<void> {
       requests: { type: 'string', default: '100000' },
       repeats: { type: 'string', default: '3' },
       only: { type: 'string' },
+      'failover-repeats': { type: 'string', default: '3' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -190,7 +194,8 @@ async function main(): Promise<void> {
   }
   const requests = Number(values.requests);
   const repeats = Number(values.repeats);
-  if (!(requests > 0) || !(repeats > 0)) throw new Error(USAGE);
+  const failoverRepeats = Number(values['failover-repeats']);
+  if (!(requests > 0) || !(repeats > 0) || !(failoverRepeats > 0)) throw new Error(USAGE);
   const only = values.only?.split(',');
   const rows = ROWS.filter((r) => !only || only.includes(r.id));
 
@@ -218,6 +223,9 @@ async function main(): Promise<void> {
   // Big collections (bench/bigcoll.ts): 1M-element builds, reads and deletes, once per server.
   const bigcoll = !only || only.includes('bigcoll') ? await runBigColl(1_000_000, 1) : null;
   if (bigcoll) printBigColl(bigcoll);
+  // Failover (bench/failover.ts): kill -9 and CLUSTER FAILOVER in 3+3 clusters of each server.
+  const failover = !only || only.includes('failover') ? await runFailover(failoverRepeats) : null;
+  if (failover) printFailover(failover);
 
   const dir = join(ROOT, 'bench', 'results');
   mkdirSync(dir, { recursive: true });
@@ -232,6 +240,7 @@ async function main(): Promise<void> {
     throughput,
     memory,
     bigcoll,
+    failover,
   };
   writeFileSync(file, JSON.stringify(result, null, 2) + '\n');
   console.log(`\nsaved ${file}`);
