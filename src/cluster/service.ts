@@ -235,6 +235,8 @@ export class ClusterService {
   stop(): void {
     if (this.cronTimer) clearTimeout(this.cronTimer);
     this.cronTimer = null;
+    if (this.electionTimer) clearTimeout(this.electionTimer);
+    this.electionTimer = null;
     this.bus.closeAll();
     unlockNodesConf(this.confPath);
   }
@@ -247,7 +249,36 @@ export class ClusterService {
 
   flushEffects(): void {
     for (const e of this.core.takeEffects()) this.apply(e);
+    this.scheduleElectionStep();
   }
+
+  /**
+   * Election steps do not wait for the next packet or cron tick: a step that asked for another
+   * (Redis runs it in the next beforeSleep) runs on the next loop turn, and a scheduled election
+   * starts at its start time rather than at the first cron tick after it.
+   */
+  private scheduleElectionStep(): void {
+    const core = this.core;
+    if (core.todoFailover || core.todoManualFailover) {
+      this.flushSoon();
+      return;
+    }
+    const e = core.election;
+    const wait = e.authTime - Date.now();
+    if (!core.myself.isReplica || e.authSent || wait <= 0) return;
+    if (this.electionTimer && this.electionTimerAt === e.authTime) return;
+    if (this.electionTimer) clearTimeout(this.electionTimer);
+    this.electionTimerAt = e.authTime;
+    this.electionTimer = setTimeout(() => {
+      this.electionTimer = null;
+      this.input(() => {
+        core.todoFailover = true;
+      });
+    }, wait);
+  }
+
+  private electionTimer: NodeJS.Timeout | null = null;
+  private electionTimerAt = 0;
 
   /**
    * After a command: run the deferred work (state update, save, sends) once the current batch
