@@ -21,6 +21,7 @@ import {
   unlockNodesConf,
 } from './nodes-conf.js';
 import { redirectBlockedClients } from './blocked-redirect.js';
+import { defaultInfoSection, registerInfoSection } from '../server/info.js';
 import { routeCommand } from './routing.js';
 import { verifyWithData } from './core/admin.js';
 import { setMaster, unsetMaster } from '../replication/replication.js';
@@ -175,6 +176,14 @@ export class ClusterService {
     });
     s.gates.push((c, def, argv) => routeCommand(this, c, def, argv));
     s.cronHooks.push(() => redirectBlockedClients(this));
+    // Redis counts two bus links per other known node, whether connected or not.
+    registerInfoSection(s, 'clients', (srv) =>
+      defaultInfoSection('clients', srv).map((line) =>
+        line.startsWith('cluster_connections:')
+          ? `cluster_connections:${(this.core.nodes.size - 1) * 2}`
+          : line,
+      ),
+    );
     s.shutdownHooks.push(() => {
       this.stop();
       return true;

@@ -1,7 +1,8 @@
 /**
  * Clients blocked on keys when the cluster changes under them: once the slot moves they get
  * -MOVED, once the cluster goes down -CLUSTERDOWN, like redis-server 7.0's cron does. The same
- * script runs against two keyshard nodes and two redis-server nodes; the errors must match.
+ * script runs against two keyshard nodes and two redis-server nodes; the errors must match (and
+ * INFO's cluster_connections).
  */
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -43,7 +44,8 @@ async function scenario(kind: 'keyshard' | 'redis'): Promise<string[]> {
     const other = String(keyHashSlot('{x}other'));
     assert.equal(await cmd(a, 'CLUSTER', 'DELSLOTS', other), '+OK');
     const down = await waiterDown.readReply(5000);
-    return [moved.split(String(b.port)).join('<port-b>'), down];
+    const links = /cluster_connections:\d+/.exec(await cmd(a, 'INFO', 'clients'))?.[0] ?? '';
+    return [moved.split(String(b.port)).join('<port-b>'), down, links];
   } finally {
     waiterMoved.close();
     waiterDown.close();
@@ -57,6 +59,7 @@ test('blocked clients are redirected when their slot moves or the cluster goes d
   assert.deepEqual(ks, [
     `-MOVED ${slot} 127.0.0.1:<port-b>\r\n`,
     '-CLUSTERDOWN The cluster is down\r\n',
+    'cluster_connections:2',
   ]);
   if (!redisServerOrSkip(t)) return;
   assert.deepEqual(await scenario('redis'), ks);
