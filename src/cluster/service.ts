@@ -24,6 +24,7 @@ import { redirectBlockedClients } from './blocked-redirect.js';
 import { defaultInfoSection, registerInfoSection } from '../server/info.js';
 import { routeCommand } from './routing.js';
 import { verifyWithData } from './core/admin.js';
+import { NodeFlag } from './core/node.js';
 import { setMaster, unsetMaster } from '../replication/replication.js';
 
 const services = new WeakMap<Server, ClusterService>();
@@ -263,11 +264,17 @@ export class ClusterService {
 
   /**
    * Election steps do not wait for the next packet or cron tick: a step that asked for another
-   * (Redis runs it in the next beforeSleep) runs on the next loop turn, and a scheduled election
-   * starts at its start time rather than at the first cron tick after it.
+   * (Redis runs it in the next beforeSleep) runs on the next loop turn, so does the first step
+   * once my master is marked FAIL, and a scheduled election starts at its start time rather than
+   * at the first cron tick after it.
    */
   private scheduleElectionStep(): void {
     const core = this.core;
+    const master = core.myself.slaveof;
+    if (core.myself.isReplica && master?.has(NodeFlag.FAIL) && master.failTime !== this.failSeen) {
+      this.failSeen = master.failTime;
+      core.todoFailover = true;
+    }
     if (core.todoFailover || core.todoManualFailover) {
       this.flushSoon();
       return;
@@ -288,6 +295,8 @@ export class ClusterService {
 
   private electionTimer: NodeJS.Timeout | null = null;
   private electionTimerAt = 0;
+  /** The fail time of my master that already started an election step. */
+  private failSeen = 0;
 
   /**
    * After a command: run the deferred work (state update, save, sends) once the current batch
