@@ -108,17 +108,15 @@ async function runOne(server: ServerProc, n: number): Promise<ServerRun> {
   // A Node server's used_memory (V8's heap) counts garbage until the collector runs, which it
   // does over the next moments: the lowest of several samples is closest to the live data.
   const settled = async (): Promise<MemorySample> => {
-    let best: MemorySample | null = null;
+    let rss = Infinity;
+    let used: number | null = Infinity;
     for (let i = 0; i < 6; i++) {
       await sleep(500);
       const s = await sampleMemory(server.port, server.pid);
-      best = {
-        rssBytes: Math.min(best?.rssBytes ?? Infinity, s.rssBytes),
-        usedMemory:
-          s.usedMemory === null ? null : Math.min(best?.usedMemory ?? Infinity, s.usedMemory),
-      };
+      rss = Math.min(rss, s.rssBytes);
+      used = s.usedMemory === null || used === null ? null : Math.min(used, s.usedMemory);
     }
-    return best!;
+    return { rssBytes: rss, usedMemory: used };
   };
   const builds: [string, string, (i: number) => string][] = [
     // Scores are a permutation of 0..n-1, so inserts land all over the skiplist.
