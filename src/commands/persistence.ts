@@ -1,5 +1,6 @@
-/** SAVE and BGSAVE. */
+/** SAVE, BGSAVE and BGREWRITEAOF. */
 import type { Handler } from './table.js';
+import { aofOf } from '../persistence/aof/aof-persistence.js';
 
 export const persistenceCommands: Record<string, Handler> = {
   save(c) {
@@ -24,5 +25,24 @@ export const persistenceCommands: Record<string, Handler> = {
     }
     p.startBgsave();
     c.reply.simple('Background saving started');
+  },
+
+  bgrewriteaof(c) {
+    switch (aofOf(c.server).bgrewrite(c.server.inExec)) {
+      case 'in-progress':
+        c.reply.err('Background append only file rewriting already in progress');
+        break;
+      case 'scheduled':
+        c.reply.simple('Background append only file rewriting scheduled');
+        break;
+      case 'started':
+        c.reply.simple('Background append only file rewriting started');
+        break;
+      case 'failed':
+        c.reply.err(
+          "Can't execute an AOF background rewriting. Please check the server logs for more information.",
+        );
+        break;
+    }
   },
 };

@@ -43,6 +43,8 @@ export class RdbPersistence {
   saves = 0;
   lastLoad: LoadResult | null = null;
   replAux: ReplAuxProvider = () => null;
+  /** INFO's aof_* values and the appendonly-only lines, from the AOF when attached. */
+  aofInfo: (() => { values: Record<string, string | number>; extra: string[] }) | null = null;
 
   constructor(private readonly server: Server) {}
 
@@ -300,10 +302,13 @@ export class RdbPersistence {
       rdb_last_load_keys_expired: this.lastLoad?.keysExpired ?? 0,
       rdb_last_load_keys_loaded: this.lastLoad?.keysLoaded ?? 0,
     };
+    const aof = this.aofInfo?.();
+    if (aof) Object.assign(values, aof.values);
     const out = base.map((line) => {
       const k = line.slice(0, line.indexOf(':'));
       return k in values ? `${k}:${values[k]}` : line;
     });
+    if (aof) out.push(...aof.extra);
     const l = this.loading;
     if (l) {
       const done = l.loader.position;

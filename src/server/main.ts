@@ -8,6 +8,7 @@ import { families } from '../commands/index.js';
 import { redisCommandNames } from '../commands/table.js';
 import { Server, REDIS_VERSION } from './server.js';
 import { attachReplication } from '../replication/replication.js';
+import { AofPersistence } from '../persistence/aof/aof-persistence.js';
 
 function banner(port: number, mode: string): string {
   return [
@@ -77,6 +78,8 @@ export async function main(args: string[]): Promise<void> {
 
   log.warning('Server initialized');
   server.rdb.attach();
+  const aof = new AofPersistence(server);
+  aof.attach();
   try {
     await server.listen();
   } catch (e) {
@@ -85,7 +88,13 @@ export async function main(args: string[]): Promise<void> {
   }
   // Clients that connect while the data loads get -LOADING. A node that starts as a replica
   // keeps keys past their TTL: its master will delete them.
-  await server.rdb.loadAtStartup(cfg.get('replicaof') === null);
+  // With appendonly yes only the AOF is loaded (the RDB file is ignored), as in Redis.
+  if (cfg.get('appendonly')) {
+    await aof.loadAtStartup();
+    aof.openOnStartup();
+  } else {
+    await server.rdb.loadAtStartup(cfg.get('replicaof') === null);
+  }
   server.ready = true;
   attachReplication(server);
   server.startCron();

@@ -1,0 +1,703 @@
+/**
+ * The append-only file of a running server (Redis 7.0 multi-part AOF): every propagated write is
+ * buffered and written to the current INCR file before that turn's replies go out, fsynced per
+ * `appendfsync`; the manifest names the BASE and INCR files; BGREWRITEAOF (and the automatic
+ * rewrite) writes a point-in-time snapshot as a new BASE while new writes go to a new INCR; the
+ * AOF is loaded at startup instead of the RDB when `appendonly yes`.
+ */
+import {
+  closeSync,
+  existsSync,
+  fdatasync,
+  fdatasyncSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  statSync,
+  unlinkSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
+import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Server } from '../../server/server.js';
+import { Keyspace } from '../../keyspace/keyspace.js';
+import { RdbSnapshot, loadRdb } from '../rdb/file.js';
+import { limitsFromConfig } from '../rdb/values.js';
+import { encodeArgv } from '../../replication/backlog.js';
+import {
+  Manifest,
+  ManifestError,
+  baseName,
+  incrName,
+  manifestName,
+  tempIncrName,
+  tempManifestName,
+} from './manifest.js';
+import { AofLoader, AofLoadFailed } from './loader.js';
+import { commandBase } from './command-base.js';
+
+type AofState = 'off' | 'on' | 'wait_rewrite';
+
+interface Rewrite {
+  snap: RdbSnapshot;
+  startedAt: number;
+  /** Set when the rewrite is abandoned (appendonly no, shutdown): it stops at its next slice. */
+  killed: boolean;
+  tmp: string;
+}
+
+const instances = new WeakMap<Server, AofPersistence>();
+
+/** The AOF of a server (attached at startup). */
+export function aofOf(s: Server): AofPersistence {
+  const a = instances.get(s);
+  if (!a) throw new Error('AOF not attached');
+  return a;
+}
+
+export class AofPersistence {
+  state: AofState = 'off';
+  manifest = new Manifest();
+  private fd: number | null = null;
+  /** Propagated commands not written yet (latin1 bytes). */
+  private buf = '';
+  private flushQueued = false;
+  private selectedDb = -1;
+  currentSize = 0;
+  /** Size at the end of the last rewrite (or of the BASE at startup): auto-rewrite growth base. */
+  baseSize = 0;
+  private lastWriteOk = true;
+  private lastWriteError = '';
+  private unsynced = false;
+  private lastFsync = 0;
+  private fsyncInFlight = false;
+  rewrite: Rewrite | null = null;
+  scheduled = false;
+  lastRewriteSec = -1;
+  lastBgrewriteOk = true;
+  rewrites = 0;
+  consecutiveFailures = 0;
+  private loader: AofLoader | null = null;
+  /** A replica's full sync replaced the data set: the AOF restarts with a rewrite afterwards. */
+  private resyncPending = false;
+
+  constructor(private readonly s: Server) {
+    instances.set(s, this);
+  }
+
+  private get dir(): string {
+    return this.s.config.get('dir');
+  }
+
+  private get aofDir(): string {
+    return join(this.dir, this.s.config.get('appenddirname'));
+  }
+
+  private get fname(): string {
+    return this.s.config.get('appendfilename');
+  }
+
+  // --- wiring ---------------------------------------------------------------------------------
+
+  attach(): void {
+    const s = this.s;
+    s.propagators.push((db, cmds) => this.feed(db, cmds));
+    s.beforeReply = () => {
+      if (this.buf.length > 0) this.flush();
+    };
+    s.cronHooks.push((now) => this.cron(now));
+    s.shutdownHooks.push(() => this.onShutdown());
+    s.gates.push((c, def) => {
+      if (this.lastWriteOk || this.state === 'off' || c.kind === 'master') return null;
+      return def.write || def.name === 'ping'
+        ? `MISCONF Errors writing to the AOF file: ${this.lastWriteError}`
+        : null;
+    });
+    s.dbClearedHooks.push(() => {
+      // A replica's full sync empties every database before loading the master's RDB.
+      if (this.state === 'off' || !s.replica?.syncInProgress) return;
+      // The master's data set replaces ours: the AOF stops and is rebuilt by a rewrite once
+      // the sync is done (the snapshot then includes whatever the stream applied meanwhile).
+      this.syncAndClose();
+      this.buf = '';
+      this.killRewrite();
+      this.state = 'wait_rewrite';
+      this.resyncPending = true;
+    });
+    s.config.onChange('appendonly', (on) => {
+      if (on && this.state === 'off') this.startAppendOnly();
+      else if (!on && this.state !== 'off') this.stopAppendOnly();
+    });
+    s.rdb.aofInfo = () => this.info();
+  }
+
+  // --- writing --------------------------------------------------------------------------------
+
+  private feed(dbId: number, cmds: string[][]): void {
+    if (this.state === 'off' || this.fd === null) return;
+    let out = '';
+    for (const argv of cmds) {
+      if (dbId !== this.selectedDb) {
+        out += encodeArgv(['SELECT', String(dbId)]);
+        this.selectedDb = dbId;
+      }
+      out += encodeArgv(argv);
+    }
+    this.buf += out;
+    if (!this.flushQueued) {
+      // Writes that no client reply follows (expiries, a replica's stream) still go out this turn.
+      this.flushQueued = true;
+      setImmediate(() => {
+        this.flushQueued = false;
+        if (this.buf.length > 0) this.flush();
+      });
+    }
+  }
+
+  /** Writes the buffer (before replies are sent); fsyncs at once under `appendfsync always`. */
+  flush(): void {
+    if (this.fd === null || this.buf.length === 0) return;
+    const data = Buffer.from(this.buf, 'latin1');
+    const always = this.s.config.get('appendfsync') === 'always';
+    let off = 0;
+    try {
+      while (off < data.length) off += writeSync(this.fd, data, off, data.length - off);
+      if (always) fdatasyncSync(this.fd);
+    } catch (e) {
+      this.writeFailed(e as Error, off, always);
+      return;
+    }
+    this.buf = '';
+    this.currentSize += data.length;
+    if (!always) this.unsynced = true;
+    if (!this.lastWriteOk) {
+      this.s.log.warning('AOF write error looks solved, Redis can write again.');
+      this.lastWriteOk = true;
+    }
+  }
+
+  private writeFailed(e: Error, written: number, always: boolean): void {
+    const s = this.s;
+    s.log.warning(`Error writing to the AOF file: ${e.message}`);
+    if (always) {
+      s.log.warning(
+        "Can't recover from AOF write error when the AOF fsync policy is 'always'. Exiting...",
+      );
+      process.exit(1);
+    }
+    // The part that reached the file stays; the rest is retried from the cron.
+    this.buf = Buffer.from(this.buf, 'latin1').subarray(written).toString('latin1');
+    this.currentSize += written;
+    this.lastWriteOk = false;
+    this.lastWriteError = e.message;
+  }
+
+  /** Everysec: at most one background fdatasync per second, also when no new writes come. */
+  private maybeFsync(now: number): void {
+    if (!this.unsynced || this.fsyncInFlight || this.fd === null) return;
+    if (this.s.config.get('appendfsync') !== 'everysec') return;
+    if (now - this.lastFsync < 1000) return;
+    if (this.s.config.get('no-appendfsync-on-rewrite') && (this.rewrite || this.s.rdb.inProgress))
+      return;
+    this.unsynced = false;
+    this.fsyncInFlight = true;
+    this.lastFsync = now;
+    fdatasync(this.fd, () => {
+      this.fsyncInFlight = false;
+    });
+  }
+
+  private syncAndClose(): void {
+    if (this.fd === null) return;
+    this.flush();
+    try {
+      fsyncSync(this.fd);
+    } catch {
+      // Nothing more can be done for this file.
+    }
+    closeSync(this.fd);
+    this.fd = null;
+    this.unsynced = false;
+  }
+
+  private openAppend(name: string): void {
+    this.fd = openSync(join(this.aofDir, name), 'a');
+    this.selectedDb = -1;
+  }
+
+  // --- manifest -------------------------------------------------------------------------------
+
+  /** Writes the manifest through a temp file, fsync, rename and a directory fsync. */
+  private persistManifest(m: Manifest = this.manifest): void {
+    const tmp = join(this.aofDir, tempManifestName(this.fname));
+    const fd = openSync(tmp, 'w');
+    try {
+      writeSync(fd, m.format());
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, join(this.aofDir, manifestName(this.fname)));
+    fsyncDir(this.aofDir);
+    this.manifest = m;
+  }
+
+  private ensureDir(): void {
+    if (!existsSync(this.aofDir)) mkdirSync(this.aofDir, { recursive: true });
+  }
+
+  private fileSize(name: string): number {
+    try {
+      return statSync(join(this.aofDir, name)).size;
+    } catch {
+      return 0;
+    }
+  }
+
+  private deleteHistory(): void {
+    if (this.s.config.get('aof-disable-auto-gc') || this.manifest.history.length === 0) return;
+    const m = this.manifest.clone();
+    for (const h of m.history) {
+      this.s.log.notice(`Removing the history file ${h.name} in the background`);
+      void unlink(join(this.aofDir, h.name)).catch(() => undefined);
+    }
+    m.history = [];
+    this.persistManifest(m);
+  }
+
+  // --- startup --------------------------------------------------------------------------------
+
+  /** Loads the AOF (appendonly yes); any failure is fatal, as in Redis. */
+  async loadAtStartup(): Promise<void> {
+    const s = this.s;
+    try {
+      this.upgradeLegacy();
+      const mpath = join(this.aofDir, manifestName(this.fname));
+      if (existsSync(mpath)) this.manifest = Manifest.parse(readFileSync(mpath, 'latin1'));
+    } catch (e) {
+      s.log.warning((e as Error).message);
+      if (!(e instanceof ManifestError)) s.log.warning('Fatal error: failed to load the AOF');
+      process.exit(1);
+    }
+    const m = this.manifest;
+    if (!m.base && m.incrs.length === 0) return;
+    const loader = new AofLoader(s, this.aofDir, m);
+    this.loader = loader;
+    const dirty = s.dirty;
+    const ks = s.keyspace;
+    const expireAllowed = ks.expireAllowed;
+    // Nothing expires while loading: the file's own DELs and PEXPIREATs decide.
+    ks.expireAllowed = false;
+    ks.applyingMasterStream = true;
+    s.loading = true;
+    try {
+      const { baseSize, totalSize } = await loader.load();
+      this.baseSize = baseSize;
+      this.currentSize = totalSize;
+    } catch (e) {
+      if (!(e instanceof AofLoadFailed)) {
+        s.log.warning(`Fatal error loading the AOF: ${(e as Error).message}`);
+      }
+      process.exit(1);
+    } finally {
+      s.loading = false;
+      ks.expireAllowed = expireAllowed;
+      ks.applyingMasterStream = false;
+      this.loader = null;
+    }
+    s.dirty = dirty;
+  }
+
+  /** A pre-7.0 single appendonly.aof in `dir` moves into the AOF directory as its BASE. */
+  private upgradeLegacy(): void {
+    const legacy = join(this.dir, this.fname);
+    if (!existsSync(legacy)) return;
+    const mpath = join(this.aofDir, manifestName(this.fname));
+    if (existsSync(mpath)) {
+      const m = Manifest.parse(readFileSync(mpath, 'latin1'));
+      const onlyLegacyBase = m.base?.name === this.fname && m.incrs.length === 0;
+      if (!onlyLegacyBase || existsSync(join(this.aofDir, this.fname))) return;
+    }
+    this.ensureDir();
+    const m = new Manifest();
+    m.base = { name: this.fname, seq: 1, type: 'b' };
+    m.baseSeq = 1;
+    this.persistManifest(m);
+    renameSync(legacy, join(this.aofDir, this.fname));
+    fsyncDir(this.dir);
+    this.s.log.notice(
+      `Successfully migrated an old-style AOF file (${this.fname}) into the AOF directory (${this.s.config.get('appenddirname')}).`,
+    );
+  }
+
+  /** After loading (appendonly yes): creates a BASE if there is none, opens the last INCR. */
+  openOnStartup(): void {
+    const s = this.s;
+    try {
+      this.ensureDir();
+      const m = this.manifest.clone();
+      let dirty = false;
+      if (!m.base && m.incrs.length === 0) {
+        const rdb = s.config.get('aof-use-rdb-preamble');
+        m.baseSeq++;
+        const name = baseName(this.fname, m.baseSeq, rdb);
+        writeSynced(join(this.aofDir, name), this.snapshotBytes(rdb));
+        m.base = { name, seq: m.baseSeq, type: 'b' };
+        s.log.notice(`Creating AOF base file ${name} on server start`);
+        this.baseSize = this.fileSize(name);
+        this.currentSize = this.baseSize;
+        dirty = true;
+      }
+      const lastIncr = m.incrs[m.incrs.length - 1];
+      if (lastIncr) {
+        this.openAppend(lastIncr.name);
+        s.log.notice(`Opening AOF incr file ${lastIncr.name} on server start`);
+      } else {
+        m.incrSeq++;
+        const name = incrName(this.fname, m.incrSeq);
+        m.incrs.push({ name, seq: m.incrSeq, type: 'i' });
+        this.openAppend(name);
+        s.log.notice(`Creating AOF incr file ${name} on server start`);
+        dirty = true;
+      }
+      if (dirty) this.persistManifest(m);
+      else this.manifest = m;
+      this.state = 'on';
+      this.deleteHistory();
+    } catch (e) {
+      s.log.warning(`Can't open the append-only file: ${(e as Error).message}`);
+      process.exit(1);
+    }
+  }
+
+  /** The data set now as a BASE file's bytes (RDB image or command log). */
+  private snapshotBytes(rdb: boolean): Buffer {
+    return this.toBase(this.newSnapshot().all(), rdb);
+  }
+
+  private newSnapshot(): RdbSnapshot {
+    return new RdbSnapshot(this.s.keyspace, {
+      compress: this.s.config.get('rdbcompression'),
+      checksum: this.s.config.get('rdbchecksum'),
+      repl: null,
+      aofBase: true,
+    });
+  }
+
+  /**
+   * The snapshot is always taken as RDB (that is what has copy-on-write); a command-log BASE is
+   * produced from it by loading it into a scratch keyspace.
+   */
+  private toBase(image: Buffer, rdb: boolean): Buffer {
+    if (rdb) return image;
+    const scratch = new Keyspace(this.s.keyspace.dbs.length, { expired: () => undefined });
+    loadRdb(image, scratch, {
+      dropExpired: false,
+      now: Date.now(),
+      limits: limitsFromConfig(this.s.config),
+    });
+    return commandBase(scratch);
+  }
+
+  // --- rewrite --------------------------------------------------------------------------------
+
+  /** BGREWRITEAOF's outcome. */
+  bgrewrite(inTransaction: boolean): 'started' | 'scheduled' | 'in-progress' | 'failed' {
+    if (this.rewrite) return 'in-progress';
+    if (inTransaction || this.s.rdb.inProgress) {
+      this.scheduled = true;
+      this.consecutiveFailures = 0;
+      return 'scheduled';
+    }
+    this.consecutiveFailures = 0;
+    return this.startRewrite() ? 'started' : 'failed';
+  }
+
+  /** Starts a rewrite: new writes go to a new INCR (or the temp INCR while switching on). */
+  startRewrite(): boolean {
+    const s = this.s;
+    if (this.rewrite) return false;
+    this.scheduled = false;
+    try {
+      this.ensureDir();
+      if (this.state === 'on') {
+        this.syncAndClose();
+        const m = this.manifest.clone();
+        m.incrSeq++;
+        const name = incrName(this.fname, m.incrSeq);
+        m.incrs.push({ name, seq: m.incrSeq, type: 'i' });
+        this.openAppend(name);
+        this.persistManifest(m);
+        s.log.notice(`Creating AOF incr file ${name} on background rewrite`);
+      } else if (this.state === 'wait_rewrite') {
+        const name = tempIncrName(this.fname);
+        this.fd = openSync(join(this.aofDir, name), 'w');
+        this.selectedDb = -1;
+        s.log.notice(`Creating AOF incr file ${name} on background rewrite`);
+      }
+    } catch (e) {
+      s.log.warning(`Can't open new incr AOF file for background rewrite: ${(e as Error).message}`);
+      this.lastBgrewriteOk = false;
+      return false;
+    }
+    const rw: Rewrite = {
+      snap: this.newSnapshot(),
+      startedAt: Date.now(),
+      killed: false,
+      tmp: join(this.dir, `temp-rewriteaof-bg-${process.pid}.aof`),
+    };
+    this.rewrite = rw;
+    s.snapshots.add(rw.snap);
+    s.log.notice(`Background append only file rewriting started by pid ${process.pid}`);
+    void this.runRewrite(rw);
+    return true;
+  }
+
+  private async runRewrite(rw: Rewrite): Promise<void> {
+    const s = this.s;
+    const rdb = s.config.get('aof-use-rdb-preamble');
+    let fh: FileHandle | null = null;
+    let ok = false;
+    try {
+      fh = await open(rw.tmp, 'w');
+      const parts: Buffer[] = [];
+      for (let chunk = rw.snap.next(); chunk; chunk = rw.snap.next()) {
+        if (rdb) await fh.write(chunk);
+        else parts.push(chunk);
+        // Clients run between slices; the snapshot keeps its point in time by itself.
+        await new Promise<void>((r) => setImmediate(r));
+        if (rw.killed) throw new Error('killed');
+      }
+      s.snapshots.delete(rw.snap);
+      if (!rdb) await fh.write(this.toBase(Buffer.concat(parts), false));
+      await fh.sync();
+      await fh.close();
+      fh = null;
+      if (rw.killed) throw new Error('killed');
+      ok = true;
+    } catch (e) {
+      if (!rw.killed) s.log.warning(`Error writing the AOF rewrite: ${(e as Error).message}`);
+      await fh?.close().catch(() => undefined);
+      await unlink(rw.tmp).catch(() => undefined);
+    }
+    s.snapshots.delete(rw.snap);
+    if (rw.killed) return;
+    this.rewrite = null;
+    if (ok) ok = await this.rewriteDone(rw);
+    this.lastRewriteSec = Math.round((Date.now() - rw.startedAt) / 1000);
+    this.lastBgrewriteOk = ok;
+    if (ok) {
+      this.rewrites++;
+      this.consecutiveFailures = 0;
+      s.log.notice('Background AOF rewrite finished successfully');
+    } else {
+      this.consecutiveFailures++;
+      s.log.warning('Background AOF rewrite terminated with error');
+    }
+  }
+
+  /** Installs the new BASE: renames, switches the manifest, drops the history. */
+  private async rewriteDone(rw: Rewrite): Promise<boolean> {
+    const s = this.s;
+    const rdb = s.config.get('aof-use-rdb-preamble');
+    s.log.notice('Background AOF rewrite terminated with success');
+    try {
+      const m = this.manifest.clone();
+      m.baseSeq++;
+      const newBase = baseName(this.fname, m.baseSeq, rdb);
+      const tmpName = rw.tmp.slice(this.dir.length).replace(/^\/+/, '');
+      await rename(rw.tmp, join(this.aofDir, newBase));
+      s.log.notice(`Successfully renamed the temporary AOF base file ${tmpName} into ${newBase}`);
+      if (this.state === 'wait_rewrite' && this.fd !== null) {
+        this.flush();
+        m.incrSeq++;
+        const name = incrName(this.fname, m.incrSeq);
+        // The temp INCR keeps its descriptor: renaming does not disturb appends.
+        renameSync(join(this.aofDir, tempIncrName(this.fname)), join(this.aofDir, name));
+        m.incrs.push({ name, seq: m.incrSeq, type: 'i' });
+        s.log.notice(
+          `Successfully renamed the temporary AOF incr file ${tempIncrName(this.fname)} into ${name}`,
+        );
+        this.state = 'on';
+      }
+      // History entries go to the front, in Redis's order (the manifest lists them so).
+      if (m.base) m.history.unshift({ ...m.base, type: 'h' });
+      m.base = { name: newBase, seq: m.baseSeq, type: 'b' };
+      // Every INCR but the one being written now is covered by the new BASE.
+      const keep = this.state === 'on' ? m.incrs.slice(-1) : [];
+      for (const i of m.incrs) if (!keep.includes(i)) m.history.unshift({ ...i, type: 'h' });
+      m.incrs = keep;
+      this.persistManifest(m);
+      this.currentSize =
+        this.fileSize(newBase) + (keep[0] ? this.fileSize(keep[0].name) + this.buf.length : 0);
+      this.baseSize = this.currentSize;
+      this.deleteHistory();
+      return true;
+    } catch (e) {
+      s.log.warning(`Error trying to install the rewritten AOF: ${(e as Error).message}`);
+      await unlink(rw.tmp).catch(() => undefined);
+      return false;
+    }
+  }
+
+  private killRewrite(): void {
+    const rw = this.rewrite;
+    if (!rw) return;
+    this.s.log.notice(`Killing running AOF rewrite child: ${process.pid}`);
+    rw.killed = true;
+    this.rewrite = null;
+    this.s.snapshots.delete(rw.snap);
+    try {
+      unlinkSync(rw.tmp);
+    } catch {
+      // The writer removes it itself if it had not been created yet.
+    }
+  }
+
+  // --- switching on and off -------------------------------------------------------------------
+
+  /** CONFIG SET appendonly yes: a rewrite creates the AOF; writes wait in the temp INCR. */
+  private startAppendOnly(): void {
+    this.state = 'wait_rewrite';
+    if (this.rewrite) this.killRewrite();
+    if (this.s.rdb.inProgress) {
+      this.scheduled = true;
+      this.s.log.warning(
+        'AOF was enabled but there is already another background operation. An AOF background was scheduled to start when possible.',
+      );
+      return;
+    }
+    if (!this.startRewrite()) {
+      this.state = 'off';
+      this.s.log.warning(
+        "Redis needs to enable the AOF but can't trigger a background AOF rewrite operation. Check the above logs for more info about the error.",
+      );
+      throw new Error('Failed to enable AOF');
+    }
+  }
+
+  /** CONFIG SET appendonly no: flush, fsync, close; a running rewrite is abandoned. */
+  private stopAppendOnly(): void {
+    const wasWaiting = this.state === 'wait_rewrite';
+    this.syncAndClose();
+    this.buf = '';
+    this.killRewrite();
+    if (wasWaiting) {
+      try {
+        unlinkSync(join(this.aofDir, tempIncrName(this.fname)));
+      } catch {
+        // Not created yet.
+      }
+    }
+    this.scheduled = false;
+    this.state = 'off';
+  }
+
+  private cron(now: number): void {
+    const s = this.s;
+    if (this.buf.length > 0) this.flush();
+    this.maybeFsync(now);
+    if (this.resyncPending && !s.loading && !s.replica?.syncInProgress) {
+      this.resyncPending = false;
+      this.scheduled = true;
+    }
+    if (this.rewrite || s.rdb.inProgress) return;
+    if (this.scheduled) {
+      this.startRewrite();
+      return;
+    }
+    const pct = s.config.get('auto-aof-rewrite-percentage');
+    if (this.state !== 'on' || pct <= 0) return;
+    if (this.currentSize <= s.config.get('auto-aof-rewrite-min-size')) return;
+    const base = this.baseSize > 0 ? this.baseSize : 1;
+    const growth = Math.floor((this.currentSize * 100) / base) - 100;
+    if (growth >= pct) {
+      s.log.notice(`Starting automatic rewriting of AOF on ${growth}% growth`);
+      this.startRewrite();
+    }
+  }
+
+  private onShutdown(): boolean {
+    if (this.rewrite) this.killRewrite();
+    if (this.state !== 'off' && this.fd !== null) {
+      this.s.log.notice('Calling fsync() on the AOF file.');
+      this.flush();
+      try {
+        fsyncSync(this.fd);
+      } catch {
+        // Exiting anyway.
+      }
+    }
+    return true;
+  }
+
+  // --- INFO -----------------------------------------------------------------------------------
+
+  private info(): { values: Record<string, string | number>; extra: string[] } {
+    const now = Date.now();
+    const rw = this.rewrite;
+    const values: Record<string, string | number> = {
+      aof_enabled: this.state !== 'off' ? 1 : 0,
+      aof_rewrite_in_progress: rw ? 1 : 0,
+      aof_rewrite_scheduled: this.scheduled ? 1 : 0,
+      aof_last_rewrite_time_sec: this.lastRewriteSec,
+      aof_current_rewrite_time_sec: rw ? Math.floor((now - rw.startedAt) / 1000) : -1,
+      aof_last_bgrewrite_status: this.lastBgrewriteOk ? 'ok' : 'err',
+      aof_rewrites: this.rewrites,
+      aof_rewrites_consecutive_failures: this.consecutiveFailures,
+      aof_last_write_status: this.lastWriteOk ? 'ok' : 'err',
+    };
+    const extra: string[] = [];
+    if (this.state !== 'off') {
+      extra.push(
+        `aof_current_size:${this.currentSize}`,
+        `aof_base_size:${this.baseSize}`,
+        `aof_pending_rewrite:${this.scheduled ? 1 : 0}`,
+        `aof_buffer_length:${this.buf.length}`,
+        `aof_pending_bio_fsync:${this.fsyncInFlight ? 1 : 0}`,
+        'aof_delayed_fsync:0',
+      );
+    }
+    const l = this.loader;
+    if (l) {
+      const p = l.progress;
+      const secs = (now - p.startedAt) / 1000;
+      const eta = p.loaded > 0 ? Math.round(((p.total - p.loaded) * secs) / p.loaded) : 1;
+      extra.push(
+        `loading_start_time:${Math.floor(p.startedAt / 1000)}`,
+        `loading_total_bytes:${p.total}`,
+        'loading_rdb_used_mem:0',
+        `loading_loaded_bytes:${p.loaded}`,
+        `loading_loaded_perc:${p.total > 0 ? ((p.loaded * 100) / p.total).toFixed(2) : '0.00'}`,
+        `loading_eta_seconds:${eta}`,
+      );
+    }
+    return { values, extra };
+  }
+}
+
+function writeSynced(path: string, data: Buffer): void {
+  writeFileSync(path, data);
+  const fd = openSync(path, 'r+');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function fsyncDir(dir: string): void {
+  try {
+    const fd = openSync(dir, 'r');
+    try {
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    // Some filesystems refuse fsync on directories; the rename is already done.
+  }
+}
