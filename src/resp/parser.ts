@@ -116,9 +116,13 @@ export class RequestParser {
     return this.len - this.pos + this.bigHave;
   }
 
-  feed(chunk: Buffer): void {
+  /**
+   * Adds received bytes. A `borrowed` chunk belongs to the caller, who reuses it after the
+   * commands in it ran: parsing happens in place, and detach() then copies what is left.
+   */
+  feed(chunk: Buffer, borrowed = false): void {
     if (this.bigChunks.length > 0) {
-      this.bigChunks.push(chunk);
+      this.bigChunks.push(borrowed ? Buffer.from(chunk) : chunk);
       this.bigHave += chunk.length;
       if (this.bigHave >= this.bulkLen + 2) {
         this.buf = Buffer.concat(this.bigChunks, this.bigHave);
@@ -141,6 +145,29 @@ export class RequestParser {
       return;
     }
     this.append(chunk);
+  }
+
+  /** Copies unconsumed input out of a borrowed chunk before its owner reuses it. */
+  detach(): void {
+    if (this.owned) return;
+    const rest = this.len - this.pos;
+    if (rest <= 0) {
+      this.buf = EMPTY;
+      this.len = 0;
+      this.pos = 0;
+      this.scanLine = -1;
+      return;
+    }
+    const copy = Buffer.allocUnsafe(Math.max(1024, rest * 2));
+    this.buf.copy(copy, 0, this.pos, this.len);
+    if (this.scanLine >= 0) {
+      this.scanLine -= this.pos;
+      this.scanned -= this.pos;
+    }
+    this.buf = copy;
+    this.owned = true;
+    this.len = rest;
+    this.pos = 0;
   }
 
   /** Appends to the pending bytes with amortized growth, so a slow trickle stays linear. */
@@ -251,7 +278,8 @@ export class RequestParser {
         this.bulkLen = len;
         if (len >= BIG_ARG && this.len - this.pos < len + 2) {
           // Collect a huge argument as chunks so it is copied once, not once per read.
-          this.bigChunks.push(buf.subarray(this.pos, this.len));
+          // A copy: the chunk may be borrowed (see feed).
+          this.bigChunks.push(Buffer.from(buf.subarray(this.pos, this.len)));
           this.bigHave = this.len - this.pos;
           this.buf = EMPTY;
           this.owned = false;

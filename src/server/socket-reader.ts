@@ -1,0 +1,46 @@
+/**
+ * Reads client sockets into one shared buffer instead of a fresh Buffer per read.
+ *
+ * Node's stream path allocates (and later garbage-collects) a 64 KB backing store for every
+ * read and routes it through the Readable machinery; its `onread` mode reads into a buffer the
+ * caller owns and hands it straight to a callback. Measured on this project's 2-core machine a
+ * minimal server spends about 20% less CPU per request that way, unpipelined and pipelined.
+ * Node documents `onread` for sockets it constructs for the caller (`new net.Socket`), not for
+ * accepted ones, so this switches an accepted, still paused socket into the same mode through
+ * the fields that option sets. Where they are missing (another Node line) it falls back to
+ * 'data' events; the caller sees the same calls either way.
+ */
+import type { Socket } from 'node:net';
+
+/** Big enough for the reads Redis itself does (it grows its query buffer by 16 KB). */
+const SHARED = Buffer.allocUnsafe(64 * 1024);
+
+interface UserBufferHandle {
+  useUserBuffer(buf: Uint8Array): void;
+}
+
+function symbolNamed(o: object, name: string): symbol | undefined {
+  return Object.getOwnPropertySymbols(o).find((s) => s.description === name);
+}
+
+/**
+ * Starts reading a socket accepted with `pauseOnConnect`. `onChunk(chunk, borrowed)` gets each
+ * read; a borrowed chunk is only valid during the call (the next read overwrites it).
+ */
+export function startReading(
+  sock: Socket,
+  onChunk: (chunk: Buffer, borrowed: boolean) => void,
+): void {
+  const kBuffer = symbolNamed(sock, 'kBuffer');
+  const kBufferCb = symbolNamed(sock, 'kBufferCb');
+  const handle = (sock as unknown as { _handle?: Partial<UserBufferHandle> | null })._handle;
+  if (kBuffer && kBufferCb && typeof handle?.useUserBuffer === 'function') {
+    const fields = sock as unknown as Record<symbol, unknown>;
+    fields[kBuffer] = SHARED;
+    fields[kBufferCb] = (n: number): void => onChunk(SHARED.subarray(0, n), true);
+    handle.useUserBuffer(SHARED);
+  } else {
+    sock.on('data', (chunk: Buffer) => onChunk(chunk, false));
+  }
+  sock.resume();
+}
