@@ -119,11 +119,11 @@ function zadd(c: Client, argv: string[], incrCmd: boolean): void {
         last = score;
         processed++;
         if (score !== cur) {
-          z.set(m, score);
+          z.update(m, cur, score);
           updated++;
         }
       } else if (!xx) {
-        z.set(m, score);
+        z.add(m, score);
         added++;
         processed++;
         last = score;

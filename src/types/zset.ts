@@ -48,24 +48,32 @@ export class ZSetValue implements DataValue {
   set(m: string, score: number): boolean {
     const cur = this.dict.get(m);
     if (cur === undefined) {
-      if (
-        this.listpack &&
-        (this.dict.size + 1 > this.limits.maxEntries || m.length > this.limits.maxValue)
-      ) {
-        this.listpack = false;
-      }
-      // A listpack stores scores as printed integers, so -0 comes back as 0.
-      if (this.listpack && score === 0) score = 0;
-      this.dict.set(m, score);
-      this.sl.insert(score, m);
+      this.add(m, score);
       return true;
     }
-    if (cur !== score) {
-      if (this.listpack && score === 0) score = 0;
-      this.sl.updateScore(cur, m, score);
-      this.dict.set(m, score);
-    }
+    if (cur !== score) this.update(m, cur, score);
     return false;
+  }
+
+  /** Adds `m`, which the caller found absent (saves a second lookup in a big dict). */
+  add(m: string, score: number): void {
+    if (
+      this.listpack &&
+      (this.dict.size + 1 > this.limits.maxEntries || m.length > this.limits.maxValue)
+    ) {
+      this.listpack = false;
+    }
+    // A listpack stores scores as printed integers, so -0 comes back as 0.
+    if (this.listpack && score === 0) score = 0;
+    this.dict.set(m, score);
+    this.sl.insert(score, m);
+  }
+
+  /** Moves member `m` from its current score `cur` to `score` (different). */
+  update(m: string, cur: number, score: number): void {
+    if (this.listpack && score === 0) score = 0;
+    this.sl.updateScore(cur, m, score);
+    this.dict.set(m, score);
   }
 
   remove(m: string): boolean {
