@@ -12,6 +12,7 @@ import type { Db } from '../keyspace/db.js';
 import { ProtocolError, type ParserLimits } from '../resp/parser.js';
 import { Client, type BlockState } from './client.js';
 import { processCommand } from './dispatcher.js';
+import { startReading } from './socket-reader.js';
 import { Stats } from './stats.js';
 import { RdbPersistence } from '../persistence/rdb-persistence.js';
 import type { RdbSnapshot } from '../persistence/rdb/file.js';
@@ -307,7 +308,10 @@ export class Server {
       const optional = raw.startsWith('-');
       const addr = optional ? raw.slice(1) : raw;
       const host = addr === '*' ? '0.0.0.0' : addr === '::*' ? '::' : addr;
-      const srv = createServer({ noDelay: true }, (sock) => this.accept(sock));
+      // Paused until accept() has chosen how to read it (socket-reader.ts).
+      const srv = createServer({ noDelay: true, pauseOnConnect: true }, (sock) =>
+        this.accept(sock),
+      );
       try {
         await new Promise<void>((resolve, reject) => {
           srv.once('error', reject);
@@ -351,9 +355,9 @@ export class Server {
     sock.setNoDelay(true);
     const c = this.createClient(sock);
     this.stats.totalConnections++;
-    sock.on('data', (buf: Buffer) => this.onData(c, buf));
     sock.on('error', () => undefined);
     sock.on('close', () => this.freeClient(c));
+    startReading(sock, (buf, borrowed) => this.onData(c, buf, borrowed));
   }
 
   createClient(sock: Socket | null): Client {
@@ -369,12 +373,12 @@ export class Server {
     return c;
   }
 
-  private onData(c: Client, buf: Buffer): void {
+  private onData(c: Client, buf: Buffer, borrowed: boolean): void {
     if (c.closed) return;
     c.lastInteraction = Date.now();
     this.stats.netInput += buf.length;
     this.stats.readsProcessed++;
-    c.parser.feed(buf);
+    c.parser.feed(buf, borrowed);
     const limit = this.config.get('client-query-buffer-limit');
     if (c.kind !== 'master' && c.parser.buffered > limit) {
       this.log.warning(
@@ -384,6 +388,7 @@ export class Server {
       return;
     }
     if (!c.blocked) this.processInput(c);
+    if (borrowed) c.parser.detach();
     this.flush(c);
     if (this.pendingFlush.size) this.flushPending();
     // A read that filled libuv's 64 KB buffer makes it read the same socket again, up to 32
