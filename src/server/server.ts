@@ -375,7 +375,9 @@ export class Server {
 
   private onData(c: Client, buf: Buffer, borrowed: boolean): void {
     if (c.closed) return;
-    c.lastInteraction = Date.now();
+    // One clock read per read event: the interaction time and the first command's start.
+    const clock = performance.now();
+    c.lastInteraction = Math.floor(performance.timeOrigin + clock);
     this.stats.netInput += buf.length;
     this.stats.readsProcessed++;
     c.parser.feed(buf, borrowed);
@@ -387,7 +389,7 @@ export class Server {
       this.closeClient(c);
       return;
     }
-    if (!c.blocked) this.processInput(c);
+    if (!c.blocked) this.processInput(c, clock);
     if (borrowed) c.parser.detach();
     this.flush(c);
     if (this.pendingFlush.size) this.flushPending();
@@ -403,12 +405,12 @@ export class Server {
   }
 
   /** Parses and runs as many complete commands as the client has sent. */
-  processInput(c: Client): void {
+  processInput(c: Client, clock = performance.now()): void {
     const limits = {
       maxBulkLen: c.kind === 'master' ? Infinity : this.config.get('proto-max-bulk-len'),
       unauthenticated: false,
     };
-    this.commandClock = performance.now();
+    this.commandClock = clock;
     try {
       this.runParsed(c, limits);
     } finally {
