@@ -24,22 +24,28 @@ const SCORE_RANGE_ERR = 'min or max is not a float';
 const LEX_RANGE_ERR = 'min or max not valid string range item';
 const NAN_ERR = 'resulting score is not a number (NaN)';
 
+/** A member with its score: a skiplist node, or a result computed on the side. */
+interface Scored {
+  readonly member: string;
+  readonly score: number;
+}
+
 /** Replies members (and scores): flat in RESP2, pairs in RESP3. */
-function replyNodes(c: Client, items: readonly [string, number][], withscores: boolean): void {
+function replyNodes(c: Client, items: readonly Scored[], withscores: boolean): void {
   const r =
     items.length < BULK_WRITER_MIN ? c.reply : new BulkWriter(c.reply.resp, items.length * 24);
   if (!withscores) {
     r.array(items.length);
-    for (const [m] of items) r.bulk(m);
+    for (const n of items) r.bulk(n.member);
     if (r instanceof BulkWriter) c.reply.raw(r.finish());
     return;
   }
   const nested = r.resp === 3;
   r.array(nested ? items.length : items.length * 2);
-  for (const [m, s] of items) {
+  for (const n of items) {
     if (nested) r.array(2);
-    r.bulk(m);
-    r.double(s);
+    r.bulk(n.member);
+    r.double(n.score);
   }
   if (r instanceof BulkWriter) c.reply.raw(r.finish());
 }
@@ -144,23 +150,26 @@ function zadd(c: Client, argv: string[], incrCmd: boolean): void {
 type RangeType = 'auto' | 'rank' | 'score' | 'lex';
 type Direction = 'auto' | 'fwd' | 'rev';
 
-/** Collects the elements of a rank range (after Redis's index sanitizing). */
-function rankRange(z: ZSetValue, start: number, end: number, rev: boolean): [string, number][] {
+/**
+ * The nodes of a rank range (after Redis's index sanitizing). Nodes, not copies: a million-member
+ * range then costs one array rather than a million small ones.
+ */
+function rankRange(z: ZSetValue, start: number, end: number, rev: boolean): ZNode[] {
   const len = z.size;
   if (start < 0) start += len;
   if (end < 0) end += len;
   if (start < 0) start = 0;
   if (start > end || start >= len) return [];
   if (end >= len) end = len - 1;
-  const out: [string, number][] = [];
+  const out: ZNode[] = [];
   if (!rev) {
     for (let n: ZNode | null = z.at(start), k = start; n !== null && k <= end; k++) {
-      out.push([n.member, n.score]);
+      out.push(n);
       n = n.next0;
     }
   } else {
     for (let n: ZNode | null = z.at(len - 1 - start), k = start; n !== null && k <= end; k++) {
-      out.push([n.member, n.score]);
+      out.push(n);
       n = n.backward;
     }
   }
@@ -179,8 +188,8 @@ function walk(
   offset: number,
   limit: number,
   inRange: (n: ZNode) => boolean,
-): [string, number][] {
-  const out: [string, number][] = [];
+): ZNode[] {
+  const out: ZNode[] = [];
   if (first === null || offset < 0 || (offset > 0 && offset >= z.size)) return out;
   let n: ZNode | null = first;
   if (offset > 0) {
@@ -188,7 +197,7 @@ function walk(
     n = z.sl.byRank(r);
   }
   while (n !== null && limit !== 0 && inRange(n)) {
-    out.push([n.member, n.score]);
+    out.push(n);
     n = rev ? n.backward : n.next0;
     limit--;
   }
@@ -239,7 +248,7 @@ function zrangeGeneric(
   let minArg = argv[argStart + 1];
   let maxArg = argv[argStart + 2];
   if (rev && type !== 'rank') [minArg, maxArg] = [maxArg, minArg];
-  let collect: (z: ZSetValue) => [string, number][];
+  let collect: (z: ZSetValue) => ZNode[];
   if (type === 'rank') {
     const start = parseLong(minArg);
     if (start === null) return c.reply.err(NOT_INT);
@@ -269,7 +278,7 @@ function zrangeGeneric(
     return;
   }
   const dst = newZset(c);
-  for (const [m, s] of items) dst.set(m, s);
+  for (const n of items) dst.set(n.member, n.score);
   storeZset(c, store, dst);
 }
 
@@ -374,22 +383,19 @@ function zrandmember(c: Client, argv: string[]): void {
   if (z === null) return;
   if (z === undefined || l === 0) return c.reply.array(0);
   const count = Math.abs(l);
-  let items: [string, number][];
+  let items: ZNode[];
   if (l < 0 || count === 1) {
     items = [];
-    for (let i = 0; i < count; i++) {
-      const n = randomNode(z);
-      items.push([n.member, n.score]);
-    }
+    for (let i = 0; i < count; i++) items.push(randomNode(z));
   } else if (count >= z.size) {
     items = rankRange(z, 0, -1, false);
   } else {
-    const picked = new Map<string, number>();
+    const picked = new Map<string, ZNode>();
     while (picked.size < count) {
       const n = randomNode(z);
-      picked.set(n.member, n.score);
+      picked.set(n.member, n);
     }
-    items = [...picked];
+    items = [...picked.values()];
   }
   replyNodes(c, items, withscores);
 }
@@ -586,7 +592,7 @@ export const zsetCommands: Record<string, Handler> = {
     if (!opts) return;
     let next = 0;
     let items: [string, number][];
-    if (z.listpack) items = rankRange(z, 0, -1, false);
+    if (z.listpack) items = rankRange(z, 0, -1, false).map((n) => [n.member, n.score]);
     else {
       const r = z.scan.step(
         cursor,
