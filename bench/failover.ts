@@ -79,9 +79,10 @@ function logTime(log: string, re: RegExp, since: number): number | null {
 type Elections = Map<string, number>;
 
 /**
- * A replica starts a new election only once its previous one is older than the retry time,
- * 2 x max(2 x nt, 2000) ms (Redis's rule, kept by keyshard): a manual failover asked sooner
- * times out on both servers. Waits out that time for a replica that won recently.
+ * redis-server starts a replica's new election only once its previous one is older than the
+ * retry time, 2 x max(2 x nt, 2000) ms: a manual failover asked sooner times out. Both servers
+ * get the same wait before a replica that won recently is asked again (with more repeats than
+ * shards), so neither side's figures include it.
  */
 async function electionSpacing(c: BenchCluster, id: string, elections: Elections): Promise<void> {
   const last = elections.get(id);
