@@ -108,7 +108,7 @@ for (const [name, damage, extra] of [
   ['a garbage line', (f: string) => appendFileSync(f, 'garbage\r\n'), []],
   ['an unknown command', (f: string) => appendFileSync(f, '*1\r\n$3\r\nfoo\r\n'), []],
 ] as [string, (f: string) => void, string[]][]) {
-  test(`${name}: refused with exit 1 and redis-server's log line`, async () => {
+  test(`${name}: refused with exit 1 and redis-server's log line`, async (t) => {
     const k = await refused('keyshard', damaged(damage), extra);
     assert.equal(k.code, 1, k.out);
     if (!redisServerOrSkip(t)) return;
