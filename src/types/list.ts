@@ -1,18 +1,104 @@
 /**
  * The list value. Redis 7.0 always stores lists as a quicklist (a linked list of listpack
  * nodes) and OBJECT ENCODING reports `quicklist` for every list, whatever its size, so the
- * encoding is constant here. The elements live in a growable ring buffer: O(1) push and pop at
- * both ends, O(1) access by index, and inserts/removes in the middle shift the shorter side.
+ * encoding is constant here.
+ *
+ * The elements live in blocks of up to BLOCK elements, like the quicklist's nodes. The blocks at
+ * both ends are loose arrays, so pushes and pops there are O(1). A block that stops being an end
+ * is packed: its elements concatenated into one string plus a string of offsets. A V8 string
+ * costs 16 bytes of header and an array slot 8 more, so a million short elements take about a
+ * third of the memory packed. Reading a packed element slices it out again. A block touched in
+ * the middle (LSET, LINSERT) is unpacked, changed and packed again. Blocks are found by index
+ * with a binary search over each block's position, so LINDEX and LSET are O(log n).
  */
 import type { DataValue } from '../keyspace/db.js';
 
-const MIN_CAPACITY = 8;
+/** Elements per block (a new block starts when the end block has this many). */
+const BLOCK = 128;
+/** Longest element packed; a block holding a longer one stays loose (no big copies). */
+const PACK_MAX = 64;
+
+class Block {
+  /** Loose elements in items[lo..hi), or null when packed. */
+  items: (string | undefined)[] | null;
+  /** Packed elements: element j (lo <= j < hi) is data[offs(j) .. offs(j + 1)). */
+  data = '';
+  offs = '';
+  lo: number;
+  hi: number;
+
+  constructor(
+    /** Position of the first live element; only differences between blocks matter. */
+    public pos: number,
+    items: (string | undefined)[],
+    lo: number,
+    hi: number,
+  ) {
+    this.items = items;
+    this.lo = lo;
+    this.hi = hi;
+  }
+
+  get size(): number {
+    return this.hi - this.lo;
+  }
+
+  get(k: number): string {
+    const j = this.lo + k;
+    if (this.items) return this.items[j]!;
+    return this.data.slice(this.offs.charCodeAt(j), this.offs.charCodeAt(j + 1));
+  }
+
+  unpack(): (string | undefined)[] {
+    if (this.items) return this.items;
+    const n = this.size;
+    const items = new Array<string | undefined>(n);
+    for (let k = 0; k < n; k++) items[k] = this.get(k);
+    this.items = items;
+    this.lo = 0;
+    this.hi = n;
+    this.data = '';
+    this.offs = '';
+    return items;
+  }
+
+  /** Packs a loose block whose elements are all short. */
+  pack(): void {
+    const items = this.items;
+    if (!items) return;
+    for (let j = this.lo; j < this.hi; j++) if (items[j]!.length > PACK_MAX) return;
+    // Offsets go up to 2 * BLOCK * PACK_MAX (16 KB), within one UTF-16 code unit each.
+    const offs = new Array<number>(this.size + 1);
+    let at = 0;
+    for (let j = this.lo; j < this.hi; j++) {
+      offs[j - this.lo] = at;
+      at += items[j]!.length;
+    }
+    offs[this.size] = at;
+    // join() builds one flat string, where += would leave a rope to flatten on the first read.
+    this.data = (
+      this.lo === 0 && this.hi === items.length ? items : items.slice(this.lo, this.hi)
+    ).join('');
+    this.offs = String.fromCharCode(...offs);
+    this.hi = this.size;
+    this.lo = 0;
+    this.items = null;
+  }
+
+  clone(): Block {
+    const b = new Block(this.pos, this.items ? this.items.slice() : [], this.lo, this.hi);
+    if (!this.items) {
+      b.items = null;
+      b.data = this.data;
+      b.offs = this.offs;
+    }
+    return b;
+  }
+}
 
 export class ListValue implements DataValue {
   readonly kind = 'list';
-  private buf: (string | undefined)[] = new Array<string | undefined>(MIN_CAPACITY);
-  private mask = MIN_CAPACITY - 1;
-  private head = 0;
+  private blocks: Block[] = [];
   private len = 0;
 
   encoding(): string {
@@ -25,43 +111,67 @@ export class ListValue implements DataValue {
 
   /** Element `i` (0 <= i < length). */
   at(i: number): string {
-    return this.buf[(this.head + i) & this.mask]!;
+    const b = this.blocks[this.find(i)];
+    return b.get(i - (b.pos - this.blocks[0].pos));
   }
 
   setAt(i: number, v: string): void {
-    this.buf[(this.head + i) & this.mask] = v;
+    const b = this.blocks[this.find(i)];
+    const packed = b.items === null;
+    const items = b.unpack();
+    items[b.lo + i - (b.pos - this.blocks[0].pos)] = v;
+    if (packed) b.pack();
   }
 
   pushBack(v: string): void {
-    if (this.len === this.buf.length) this.resize(this.buf.length * 2);
-    this.buf[(this.head + this.len) & this.mask] = v;
+    const blocks = this.blocks;
+    const tail = blocks[blocks.length - 1];
+    if (tail && tail.items && tail.hi === tail.items.length && tail.size < BLOCK) {
+      tail.items.push(v);
+      tail.hi++;
+    } else {
+      if (tail && blocks.length > 1) tail.pack();
+      blocks.push(new Block(tail ? tail.pos + tail.size : 0, [v], 0, 1));
+    }
     this.len++;
   }
 
   pushFront(v: string): void {
-    if (this.len === this.buf.length) this.resize(this.buf.length * 2);
-    this.head = (this.head - 1) & this.mask;
-    this.buf[this.head] = v;
+    const blocks = this.blocks;
+    const head = blocks[0];
+    if (head && head.items && head.lo > 0 && head.size < BLOCK) {
+      head.items[--head.lo] = v;
+      head.pos--;
+    } else {
+      if (head && blocks.length > 1) head.pack();
+      const items = new Array<string | undefined>(BLOCK);
+      items[BLOCK - 1] = v;
+      blocks.unshift(new Block(head ? head.pos - 1 : 0, items, BLOCK - 1, BLOCK));
+    }
     this.len++;
   }
 
   popFront(): string | undefined {
-    if (this.len === 0) return undefined;
-    const v = this.buf[this.head];
-    this.buf[this.head] = undefined;
-    this.head = (this.head + 1) & this.mask;
+    const head = this.blocks[0];
+    if (!head) return undefined;
+    const v = head.get(0);
+    if (head.items) head.items[head.lo] = undefined;
+    head.lo++;
+    head.pos++;
     this.len--;
-    this.maybeShrink();
+    if (head.size === 0) this.blocks.shift();
     return v;
   }
 
   popBack(): string | undefined {
-    if (this.len === 0) return undefined;
-    const i = (this.head + this.len - 1) & this.mask;
-    const v = this.buf[i];
-    this.buf[i] = undefined;
+    const blocks = this.blocks;
+    const tail = blocks[blocks.length - 1];
+    if (!tail) return undefined;
+    const v = tail.get(tail.size - 1);
+    tail.hi--;
+    if (tail.items) tail.items.length = tail.hi;
     this.len--;
-    this.maybeShrink();
+    if (tail.size === 0) blocks.pop();
     return v;
   }
 
@@ -69,23 +179,38 @@ export class ListValue implements DataValue {
   insertAt(i: number, v: string): void {
     if (i === 0) return this.pushFront(v);
     if (i === this.len) return this.pushBack(v);
-    if (this.len === this.buf.length) this.resize(this.buf.length * 2);
-    if (i < this.len / 2) {
-      // Shift the first i elements one step to the left.
-      this.head = (this.head - 1) & this.mask;
-      for (let k = 0; k < i; k++) this.setAt(k, this.at(k + 1));
-    } else {
-      for (let k = this.len; k > i; k--) this.setAt(k, this.at(k - 1));
-    }
-    this.setAt(i, v);
+    const bi = this.find(i);
+    const b = this.blocks[bi];
+    const packed = b.items === null;
+    const items = b.unpack();
+    items.splice(b.lo + i - (b.pos - this.blocks[0].pos), 0, v);
+    b.hi++;
+    for (let k = bi + 1; k < this.blocks.length; k++) this.blocks[k].pos++;
     this.len++;
+    if (b.size > 2 * BLOCK) this.split(bi);
+    else if (packed) b.pack();
   }
 
   /** Elements start..end inclusive (already clamped to the list). */
   slice(start: number, end: number): string[] {
     const out = new Array<string>(end - start + 1);
-    for (let i = start; i <= end; i++) out[i - start] = this.at(i);
+    let k = 0;
+    this.forRange(start, end, (v) => (out[k++] = v));
     return out;
+  }
+
+  /** Calls `fn` for elements start..end inclusive (clamped), in order, block by block. */
+  forRange(start: number, end: number, fn: (v: string) => void): void {
+    if (start > end) return;
+    const base = this.blocks[0].pos;
+    for (let bi = this.find(start); bi < this.blocks.length; bi++) {
+      const b = this.blocks[bi];
+      const first = b.pos - base;
+      for (let k = Math.max(0, start - first); k < b.size; k++) {
+        if (first + k > end) return;
+        fn(b.get(k));
+      }
+    }
   }
 
   /** Keeps only elements start..end inclusive (clamped, start <= end). */
@@ -97,39 +222,48 @@ export class ListValue implements DataValue {
 
   /** Replaces the content with `items` (used after filtering in LREM). */
   replaceAll(items: string[]): void {
-    let cap = MIN_CAPACITY;
-    while (cap < items.length) cap *= 2;
-    this.buf = new Array<string | undefined>(cap);
-    for (let i = 0; i < items.length; i++) this.buf[i] = items[i];
-    this.mask = cap - 1;
-    this.head = 0;
-    this.len = items.length;
+    this.blocks = [];
+    this.len = 0;
+    for (const v of items) this.pushBack(v);
   }
 
-  /** An independent copy (COPY): the same ring, so O(n) with no per-element work. */
+  /** An independent copy (COPY): packed blocks are immutable and shared. */
   clone(): ListValue {
     const c = new ListValue();
-    c.buf = this.buf.slice();
-    c.mask = this.mask;
-    c.head = this.head;
+    c.blocks = this.blocks.map((b) => b.clone());
     c.len = this.len;
     return c;
   }
 
   *values(): IterableIterator<string> {
-    for (let i = 0; i < this.len; i++) yield this.at(i);
+    for (const b of this.blocks) for (let k = 0; k < b.size; k++) yield b.get(k);
   }
 
-  private maybeShrink(): void {
-    const cap = this.buf.length;
-    if (cap > MIN_CAPACITY * 4 && this.len < cap / 4) this.resize(cap / 2);
+  /** Index in `blocks` of the block holding element i (0 <= i < length). */
+  private find(i: number): number {
+    const blocks = this.blocks;
+    const target = blocks[0].pos + i;
+    let lo = 0;
+    let hi = blocks.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (blocks[mid].pos <= target) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo;
   }
 
-  private resize(cap: number): void {
-    const next = new Array<string | undefined>(cap);
-    for (let i = 0; i < this.len; i++) next[i] = this.at(i);
-    this.buf = next;
-    this.mask = cap - 1;
-    this.head = 0;
+  /** Splits an oversized block (after inserts) in two, packing both halves. */
+  private split(bi: number): void {
+    const b = this.blocks[bi];
+    const items = b.unpack();
+    const half = b.size >> 1;
+    const right = new Block(b.pos + half, items.slice(b.lo + half, b.hi), 0, b.size - half);
+    b.items = items.slice(b.lo, b.lo + half);
+    b.lo = 0;
+    b.hi = half;
+    this.blocks.splice(bi + 1, 0, right);
+    if (bi > 0) b.pack();
+    if (bi + 1 < this.blocks.length - 1) right.pack();
   }
 }

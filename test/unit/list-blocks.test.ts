@@ -1,0 +1,125 @@
+/**
+ * The block-packed ListValue against a plain array model: seeded random pushes and pops at both
+ * ends, inserts and sets in the middle (which unpack, split and repack blocks), trims, clones,
+ * with empty, binary and longer-than-packable elements, checked element by element.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ListValue } from '../../src/types/list.js';
+import { rng } from '../helpers/diff.js';
+
+function check(list: ListValue, model: string[], what: string): void {
+  assert.equal(list.length, model.length, `${what}: length`);
+  assert.deepEqual([...list.values()], model, `${what}: values`);
+  if (model.length > 0) {
+    for (let k = 0; k < 20; k++) {
+      const i = (k * 7919) % model.length;
+      assert.equal(list.at(i), model[i], `${what}: at(${i})`);
+    }
+    const a = Math.floor(model.length / 3);
+    const b = model.length - 1 - Math.floor(model.length / 4);
+    if (a <= b) assert.deepEqual(list.slice(a, b), model.slice(a, b + 1), `${what}: slice`);
+  }
+}
+
+for (const seed of [1, 2, 3, 4]) {
+  test(`random operations match an array model (seed ${seed})`, () => {
+    const r = rng(seed);
+    const list = new ListValue();
+    let model: string[] = [];
+    let copy: { list: ListValue; model: string[] } | null = null;
+    const value = (i: number) => {
+      const x = r();
+      if (x < 0.05) return '';
+      if (x < 0.1) return 'L'.repeat(60 + Math.floor(r() * 20)) + i;
+      if (x < 0.15) return `\0\r\n\xff${i}`;
+      return `e${i}`;
+    };
+    for (let step = 0; step < 6000; step++) {
+      const x = r();
+      const v = value(step);
+      if (x < 0.3) {
+        const n = 1 + Math.floor(r() * 300);
+        for (let k = 0; k < n; k++) {
+          list.pushBack(v + k);
+          model.push(v + k);
+        }
+      } else if (x < 0.5) {
+        const n = 1 + Math.floor(r() * 300);
+        for (let k = 0; k < n; k++) {
+          list.pushFront(v + k);
+          model.unshift(v + k);
+        }
+      } else if (x < 0.6) {
+        const n = Math.floor(r() * 200);
+        for (let k = 0; k < n; k++) assert.equal(list.popFront(), model.shift());
+      } else if (x < 0.7) {
+        const n = Math.floor(r() * 200);
+        for (let k = 0; k < n; k++) assert.equal(list.popBack(), model.pop());
+      } else if (x < 0.82) {
+        const i = Math.floor(r() * (model.length + 1));
+        list.insertAt(i, v);
+        model.splice(i, 0, v);
+      } else if (x < 0.92) {
+        if (model.length === 0) continue;
+        const i = Math.floor(r() * model.length);
+        list.setAt(i, v);
+        model[i] = v;
+      } else if (x < 0.94) {
+        if (model.length === 0) continue;
+        const a = Math.floor(r() * model.length);
+        const b = a + Math.floor(r() * (model.length - a));
+        list.trim(a, b);
+        model = model.slice(a, b + 1);
+      } else if (x < 0.96) {
+        const keep = model.filter(() => r() < 0.7);
+        list.replaceAll(keep);
+        model = keep;
+      } else if (x < 0.98) {
+        copy = { list: list.clone(), model: [...model] };
+      } else {
+        check(list, model, `step ${step}`);
+        if (copy) {
+          // A clone is independent of later changes to its source.
+          check(copy.list, copy.model, `clone at step ${step}`);
+          copy.list.pushFront('c');
+          copy.model.unshift('c');
+          if (copy.model.length > 1) {
+            copy.list.setAt(1, 'd');
+            copy.model[1] = 'd';
+          }
+        }
+      }
+      if (model.length > 20000) {
+        list.trim(0, 999);
+        model = model.slice(0, 1000);
+      }
+    }
+    check(list, model, 'end');
+    assert.equal(list.popFront(), model.shift());
+    while (model.length > 0) assert.equal(list.popBack(), model.pop());
+    assert.equal(list.length, 0);
+    assert.equal(list.popFront(), undefined);
+    assert.equal(list.popBack(), undefined);
+  });
+}
+
+test('inserts at one spot split the block they land in', () => {
+  const list = new ListValue();
+  const model: string[] = [];
+  for (let i = 0; i < 1000; i++) {
+    list.pushBack(`x${i}`);
+    model.push(`x${i}`);
+  }
+  for (let i = 0; i < 1500; i++) {
+    const at = 500 + (i % 7);
+    list.insertAt(at, `i${i}`);
+    model.splice(at, 0, `i${i}`);
+    if (i % 100 === 0) {
+      list.setAt(at + 1, `s${i}`);
+      model[at + 1] = `s${i}`;
+    }
+  }
+  check(list, model, 'after inserts');
+  for (let i = 0; i < model.length; i++) assert.equal(list.at(i), model[i]);
+});
