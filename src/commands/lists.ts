@@ -173,7 +173,7 @@ export const listCommands: Record<string, Handler> = {
     }
     const w = new BulkWriter(c.reply.resp, (end - start + 1) * 16);
     w.array(end - start + 1);
-    for (let i = start; i <= end; i++) w.bulk(list.at(i));
+    list.forRange(start, end, (v) => w.bulk(v));
     c.reply.raw(w.finish());
   },
 
@@ -247,12 +247,15 @@ export const listCommands: Record<string, Handler> = {
       return;
     }
     const pivot = argv[3];
-    for (let i = 0; i < list.length; i++) {
-      if (list.at(i) !== pivot) continue;
-      list.insertAt(where === 'before' ? i : i + 1, argv[4]);
-      c.server.dirty++;
-      c.reply.integer(list.length);
-      return;
+    let i = 0;
+    for (const v of list.values()) {
+      if (v === pivot) {
+        list.insertAt(where === 'before' ? i : i + 1, argv[4]);
+        c.server.dirty++;
+        c.reply.integer(list.length);
+        return;
+      }
+      i++;
     }
     c.reply.integer(-1);
   },
@@ -312,9 +315,12 @@ export const listCommands: Record<string, Handler> = {
     const found: number[] = [];
     const len = list.length;
     let matches = 0;
-    for (let k = 0; k < len && (maxlen === 0 || k < maxlen); k++) {
+    let k = 0;
+    for (const v of fromTail ? list.reversed() : list.values()) {
+      if (maxlen !== 0 && k >= maxlen) break;
       const i = fromTail ? len - 1 - k : k;
-      if (list.at(i) !== argv[2]) continue;
+      k++;
+      if (v !== argv[2]) continue;
       matches++;
       if (matches < skip) continue;
       found.push(i);

@@ -239,6 +239,13 @@ export class ListValue implements DataValue {
     for (const b of this.blocks) for (let k = 0; k < b.size; k++) yield b.get(k);
   }
 
+  *reversed(): IterableIterator<string> {
+    for (let bi = this.blocks.length - 1; bi >= 0; bi--) {
+      const b = this.blocks[bi];
+      for (let k = b.size - 1; k >= 0; k--) yield b.get(k);
+    }
+  }
+
   /** Index in `blocks` of the block holding element i (0 <= i < length). */
   private find(i: number): number {
     const blocks = this.blocks;

@@ -78,8 +78,7 @@ function writeList(w: RdbWriter, v: ListValue): void {
   const nodes: string[][] = [];
   let cur: string[] = [];
   let bytes = 0;
-  for (let i = 0; i < v.length; i++) {
-    const e = v.at(i);
+  for (const e of v.values()) {
     if (cur.length > 0 && bytes + e.length > LIST_NODE_BYTES) {
       nodes.push(cur);
       cur = [];
@@ -128,8 +127,7 @@ function writeZset(w: RdbWriter, v: ZSetValue): void {
   }
   // Redis writes skiplist zsets from the highest score down, so loading inserts at the head.
   w.length(v.size);
-  for (let i = v.size - 1; i >= 0; i--) {
-    const n = v.at(i);
+  for (let n = v.sl.tail; n !== null; n = n.backward) {
     w.string(n.member);
     w.binaryDouble(n.score);
   }
