@@ -24,9 +24,10 @@ export class BulkWriter {
 
   constructor(
     readonly resp: 2 | 3,
-    sizeHint = 4096,
+    sizeHint = 1024,
   ) {
-    this.buf = Buffer.allocUnsafe(Math.max(4096, sizeHint));
+    // Under 4 KB, allocUnsafe carves the buffer out of Node's shared pool.
+    this.buf = Buffer.allocUnsafe(Math.max(1024, sizeHint));
   }
 
   /** An aggregate header: `*n` (array), `%n` / `~n` for RESP3 maps and sets. */
