@@ -9,6 +9,7 @@ import type { Client, ClientKind } from '../server/client.js';
 import type { Server } from '../server/server.js';
 import type { Handler } from './table.js';
 import { listedClients } from '../server/info.js';
+import { pubsubOf } from '../server/pubsub.js';
 import { validClientName } from './connection.js';
 import { replyHelp, subcommandSyntaxError } from './introspection.js';
 
@@ -85,12 +86,13 @@ function clientLine(c: Client, current: string[] | null): string {
   const qbufFree = Math.max(0, QUERY_BUF_ALLOC - qbuf);
   // The argv array itself: one pointer per argument.
   const argvArray = current ? 8 * current.length : 0;
+  const subs = pubsubOf(c.server).subsOf(c);
   const totMem =
     CLIENT_BASE_MEM + Math.max(0, qbuf - QUERY_BUF_ALLOC) + argvMem + argvArray + multiMem + omem;
   return (
     `id=${c.id} addr=${c.addr} laddr=${c.laddr} fd=${fd(c)} name=${c.name} ` +
     `age=${Math.floor((now - c.createdAt) / 1000)} idle=${Math.floor((now - c.lastInteraction) / 1000)} ` +
-    `flags=${flags(c)} db=${c.db.id} sub=0 psub=0 ssub=0 multi=${c.multi ? c.multi.queue.length : -1} ` +
+    `flags=${flags(c)} db=${c.db.id} sub=${subs?.channel.size ?? 0} psub=${subs?.pattern.size ?? 0} ssub=${subs?.shard.size ?? 0} multi=${c.multi ? c.multi.queue.length : -1} ` +
     `qbuf=${qbuf} qbuf-free=${qbufFree} argv-mem=${argvMem} multi-mem=${multiMem} ` +
     `rbs=16384 rbp=16384 obl=${obl} oll=0 omem=${omem} tot-mem=${totMem} ` +
     `events=${pendingWrite ? 'rw' : 'r'} cmd=${c.lastCommand} ` +

@@ -19,6 +19,7 @@ import { clusterCommands } from './cluster.js';
 import { persistenceCommands } from './persistence.js';
 import { replicationCommands } from './replication.js';
 import { dumpCommands } from './dump.js';
+import { pubsubCommands } from './pubsub.js';
 
 export const families: Record<string, Handler>[] = [
   connectionCommands,
@@ -40,4 +41,5 @@ export const families: Record<string, Handler>[] = [
   persistenceCommands,
   replicationCommands,
   dumpCommands,
+  pubsubCommands,
 ];

@@ -12,6 +12,19 @@ import type { Server } from './server.js';
 /** Commands that run immediately even inside MULTI. */
 const MULTI_CONTROL = new Set(['exec', 'discard', 'multi', 'watch', 'quit', 'reset']);
 
+/** What a RESP2 connection may run while subscribed. */
+const SUBSCRIBED_ALLOWED = new Set([
+  'subscribe',
+  'ssubscribe',
+  'psubscribe',
+  'unsubscribe',
+  'sunsubscribe',
+  'punsubscribe',
+  'ping',
+  'quit',
+  'reset',
+]);
+
 /** An argument as Redis's `%s` prints it: a C string ends at the first NUL byte. */
 function cstr(s: string, max: number): string {
   const nul = s.indexOf('\0');
@@ -102,6 +115,15 @@ function dispatch(s: Server, c: Client, argv: string[]): void {
       reject(c, def, msg);
       return;
     }
+  }
+  // RESP2 subscribed context (kind 'pubsub' is the cheap test; RESP3 has no restriction).
+  if (c.kind === 'pubsub' && c.reply.resp === 2 && !SUBSCRIBED_ALLOWED.has(def.name)) {
+    reject(
+      c,
+      def,
+      `ERR Can't execute '${def.name}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context`,
+    );
+    return;
   }
   if (s.loading && !def.loading) {
     reject(c, def, 'LOADING Redis is loading the dataset in memory');

@@ -10,6 +10,7 @@
  * errorstats latencystats cluster keyspace). A provider that only changes a few fields can start
  * from the default: `defaultInfoSection('clients', s)` and map its lines.
  */
+import { pubsubOf } from './pubsub.js';
 import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import type { Server } from './server.js';
@@ -282,6 +283,7 @@ function persistenceSection(s: Server): string[] {
 function statsSection(s: Server): string[] {
   const st = s.stats;
   const ks = s.keyspace;
+  const ps = pubsubOf(s);
   const kbps = (col: 2 | 3): string => (st.rate(col) / 1024).toFixed(2);
   return [
     `total_connections_received:${st.totalConnections}`,
@@ -309,9 +311,9 @@ function statsSection(s: Server): string[] {
     'current_eviction_exceeded_time:0',
     `keyspace_hits:${ks.hits}`,
     `keyspace_misses:${ks.misses}`,
-    'pubsub_channels:0',
-    'pubsub_patterns:0',
-    'pubsubshard_channels:0',
+    `pubsub_channels:${ps.registry.channel.size}`,
+    `pubsub_patterns:${ps.registry.pattern.size}`,
+    `pubsubshard_channels:${ps.registry.shard.size}`,
     'latest_fork_usec:0',
     'total_forks:0',
     'migrate_cached_sockets:0',
