@@ -89,6 +89,7 @@ export async function main(args: string[]): Promise<void> {
   // Clients that connect while the data loads get -LOADING. A node that starts as a replica
   // keeps keys past their TTL: its master will delete them.
   // With appendonly yes only the AOF is loaded (the RDB file is ignored), as in Redis.
+  aof.loadManifest();
   if (cfg.get('appendonly')) {
     await aof.loadAtStartup();
     aof.openOnStartup();

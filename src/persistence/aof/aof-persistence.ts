@@ -29,7 +29,6 @@ import { limitsFromConfig } from '../rdb/values.js';
 import { encodeArgv } from '../../replication/backlog.js';
 import {
   Manifest,
-  ManifestError,
   baseName,
   incrName,
   manifestName,
@@ -270,16 +269,27 @@ export class AofPersistence {
 
   // --- startup --------------------------------------------------------------------------------
 
+  /**
+   * Reads the manifest if there is one, whatever `appendonly` says (so a later CONFIG SET
+   * appendonly yes continues its sequence numbers); a malformed manifest is fatal, as in Redis.
+   */
+  loadManifest(): void {
+    try {
+      const mpath = join(this.aofDir, manifestName(this.fname));
+      if (existsSync(mpath)) this.manifest = Manifest.parse(readFileSync(mpath, 'latin1'));
+    } catch (e) {
+      this.s.log.warning((e as Error).message);
+      process.exit(1);
+    }
+  }
+
   /** Loads the AOF (appendonly yes); any failure is fatal, as in Redis. */
   async loadAtStartup(): Promise<void> {
     const s = this.s;
     try {
       this.upgradeLegacy();
-      const mpath = join(this.aofDir, manifestName(this.fname));
-      if (existsSync(mpath)) this.manifest = Manifest.parse(readFileSync(mpath, 'latin1'));
     } catch (e) {
-      s.log.warning((e as Error).message);
-      if (!(e instanceof ManifestError)) s.log.warning('Fatal error: failed to load the AOF');
+      s.log.warning(`Failed to migrate the old-style AOF file: ${(e as Error).message}`);
       process.exit(1);
     }
     const m = this.manifest;
@@ -315,9 +325,8 @@ export class AofPersistence {
   private upgradeLegacy(): void {
     const legacy = join(this.dir, this.fname);
     if (!existsSync(legacy)) return;
-    const mpath = join(this.aofDir, manifestName(this.fname));
-    if (existsSync(mpath)) {
-      const m = Manifest.parse(readFileSync(mpath, 'latin1'));
+    if (existsSync(join(this.aofDir, manifestName(this.fname)))) {
+      const m = this.manifest;
       const onlyLegacyBase = m.base?.name === this.fname && m.incrs.length === 0;
       if (!onlyLegacyBase || existsSync(join(this.aofDir, this.fname))) return;
     }

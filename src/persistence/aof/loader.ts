@@ -70,7 +70,9 @@ export class AofLoader {
     const files = this.files();
     for (const f of files) {
       if (!existsSync(join(this.dir, f.info.name))) {
-        s.log.warning(`The AOF file ${f.info.name} doesn't exist`);
+        s.log.warning(
+          `Unable to obtain the AOF file ${f.info.name} length. stat: No such file or directory`,
+        );
         throw new AofLoadFailed();
       }
     }

@@ -89,7 +89,7 @@ export class Manifest {
         m.incrSeq = seq;
         maxIncr = seq;
       } else {
-        throw new ManifestError(`Unknown AOF file type: ${type}`);
+        throw new ManifestError('Unknown AOF file type');
       }
     }
     return m;
