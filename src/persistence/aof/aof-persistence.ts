@@ -65,6 +65,8 @@ export class AofPersistence {
   private buf = '';
   private flushQueued = false;
   private selectedDb = -1;
+  /** The second of the last `#TS:` annotation (aof-timestamp-enabled). */
+  private lastTimestamp = 0;
   currentSize = 0;
   /** Size at the end of the last rewrite (or of the BASE at startup): auto-rewrite growth base. */
   baseSize = 0;
@@ -138,6 +140,14 @@ export class AofPersistence {
   private feed(dbId: number, cmds: string[][]): void {
     if (this.state === 'off' || this.fd === null) return;
     let out = '';
+    if (this.s.config.get('aof-timestamp-enabled')) {
+      // `#TS:<unix seconds>` before the first command of each new second (loaders skip it).
+      const sec = Math.floor(Date.now() / 1000);
+      if (sec > this.lastTimestamp) {
+        out += `#TS:${sec}\r\n`;
+        this.lastTimestamp = sec;
+      }
+    }
     for (const argv of cmds) {
       if (dbId !== this.selectedDb) {
         out += encodeArgv(['SELECT', String(dbId)]);
@@ -408,7 +418,8 @@ export class AofPersistence {
       now: Date.now(),
       limits: limitsFromConfig(this.s.config),
     });
-    return commandBase(scratch);
+    const ts = this.s.config.get('aof-timestamp-enabled');
+    return commandBase(scratch, ts ? Math.floor(Date.now() / 1000) : null);
   }
 
   // --- rewrite --------------------------------------------------------------------------------

@@ -73,9 +73,10 @@ function* map<T>(it: Iterable<T>, fn: (x: T) => string[]): Iterable<string[]> {
   for (const x of it) yield fn(x);
 }
 
-/** The whole command-log base of `ks` (latin1 bytes). */
-export function commandBase(ks: Keyspace): Buffer {
+/** The whole command-log base of `ks` (latin1 bytes), after a `#TS:` line if `ts` is given. */
+export function commandBase(ks: Keyspace, ts: number | null): Buffer {
   const out: string[] = [];
+  if (ts !== null) out.push(`#TS:${ts}\r\n`);
   for (const db of ks.dbs) {
     if (db.size === 0) continue;
     out.push(encodeArgv(['SELECT', String(db.id)]));
