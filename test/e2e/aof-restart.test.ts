@@ -200,3 +200,40 @@ test('CONFIG SET appendonly yes creates the AOF by a rewrite; appendonly no stop
     await a.stop('SIGKILL');
   }
 });
+
+test('a replica with appendonly yes rebuilds its AOF after a full sync (its own old data is gone)', async () => {
+  const args = ['--appendonly', 'yes', '--save', '', '--repl-diskless-sync-delay', '0'];
+  const m = await startKeyshard({ args });
+  const r = await startKeyshard({ args });
+  const cm = await RawConn.open(m.port);
+  const cr = await RawConn.open(r.port);
+  try {
+    await workload(m.port, 51, 200);
+    assert.equal(await call(cr, 'SET', 'replica-only', '1'), 'OK');
+    assert.equal(await call(cr, 'REPLICAOF', '127.0.0.1', String(m.port)), 'OK');
+    await waitRewrite(r.port, 1);
+    // Stream writes after the sync land in the replica's new INCR.
+    await call(cm, 'SET', 'after-sync', 'x');
+    await call(cm, 'RPUSH', 'after-list', 'a', 'b');
+    const deadline = Date.now() + 5000;
+    while ((await call(cr, 'EXISTS', 'after-list')) !== '1') {
+      assert.ok(Date.now() < deadline, 'the replica did not catch up');
+      await new Promise((res) => setTimeout(res, 20));
+    }
+    const expected = await dumpAll(m.port);
+    assert.deepEqual(await dumpAll(r.port), expected);
+    cr.close();
+    await r.stop('SIGKILL');
+    const r2 = await startKeyshard({ dir: r.dir, args });
+    try {
+      assert.deepEqual(await dumpAll(r2.port), expected);
+    } finally {
+      await r2.stop('SIGKILL');
+    }
+  } finally {
+    cm.close();
+    cr.close();
+    await r.stop('SIGKILL');
+    await m.stop('SIGKILL');
+  }
+});
