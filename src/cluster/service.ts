@@ -25,6 +25,8 @@ import { defaultInfoSection, registerInfoSection } from '../server/info.js';
 import { routeCommand } from './routing.js';
 import { verifyWithData } from './core/admin.js';
 import { NodeFlag } from './core/node.js';
+import { markFailingIfNeeded } from './core/failure.js';
+import { MsgType } from './bus/codec.js';
 import { setMaster, unsetMaster } from '../replication/replication.js';
 
 const services = new WeakMap<Server, ClusterService>();
@@ -208,12 +210,49 @@ export class ClusterService {
         first = false;
         this.verifyWithData();
       }
-      this.input(() => this.core.tick());
+      const suspected = this.suspected();
+      this.input(() => {
+        this.core.tick();
+        this.spreadSuspicions(suspected);
+      });
       this.followMyMaster();
       if (this.saveRetry !== null) this.save(this.saveRetry, false);
       this.cronTimer = setTimeout(tick, 100);
     };
     this.cronTimer = setTimeout(tick, 100);
+  }
+
+  /** Ids of the nodes I flag PFAIL now. */
+  private suspected(): Set<string> {
+    const out = new Set<string>();
+    for (const n of this.core.nodes.values()) if (n.has(NodeFlag.PFAIL)) out.add(n.id);
+    return out;
+  }
+
+  /**
+   * For each node the cron just flagged PFAIL: check the failure reports already gathered at once
+   * (Redis checks them only when the next report arrives), and as a master ping every other
+   * master now, so my report reaches them without waiting for their next scheduled ping. The
+   * quorum rule is unchanged; the PFAIL -> FAIL agreement comes up to a few hundred ms sooner.
+   */
+  private spreadSuspicions(before: Set<string>): void {
+    const core = this.core;
+    const now = this.suspected();
+    if ([...now].every((id) => before.has(id))) return;
+    // The PFAIL count PINGs size their gossip by (taken at the start of the tick, like Redis's
+    // stats_pfail_nodes) would leave out the nodes flagged during it.
+    core.statsPfailNodes = now.size;
+    for (const n of core.nodes.values()) {
+      if (!now.has(n.id) || before.has(n.id)) continue;
+      markFailingIfNeeded(core, n);
+      if (!core.myself.isMaster) continue;
+      for (const m of core.nodes.values()) {
+        if (m === core.myself || m === n || !m.isMaster || m.link === null) continue;
+        if (m.has(NodeFlag.PFAIL | NodeFlag.FAIL | NodeFlag.HANDSHAKE)) continue;
+        const link = core.links.get(m.link);
+        if (link) core.sendPing(link, MsgType.PING);
+      }
+    }
   }
 
   private verifyWithData(): void {
