@@ -23,6 +23,19 @@ export const persistenceCommands: Record<string, Handler> = {
       c.reply.err('Background save already in progress');
       return;
     }
+    const aof = aofOf(c.server);
+    if (aof.rewrite) {
+      // One background job at a time, as Redis's single child: SCHEDULE runs it afterwards.
+      if (argv.length === 2) {
+        aof.bgsaveScheduled = true;
+        c.reply.simple('Background saving scheduled');
+      } else {
+        c.reply.err(
+          "Another child process is active (AOF?): can't BGSAVE right now. Use BGSAVE SCHEDULE in order to schedule a BGSAVE whenever possible.",
+        );
+      }
+      return;
+    }
     p.startBgsave();
     c.reply.simple('Background saving started');
   },

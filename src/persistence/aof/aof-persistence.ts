@@ -77,6 +77,8 @@ export class AofPersistence {
   private fsyncInFlight = false;
   rewrite: Rewrite | null = null;
   scheduled = false;
+  /** BGSAVE SCHEDULE during a rewrite: the save starts once the rewrite is over. */
+  bgsaveScheduled = false;
   lastRewriteSec = -1;
   lastBgrewriteOk = true;
   rewrites = 0;
@@ -625,6 +627,11 @@ export class AofPersistence {
       this.scheduled = true;
     }
     if (this.rewrite || s.rdb.inProgress) return;
+    if (this.bgsaveScheduled) {
+      this.bgsaveScheduled = false;
+      s.rdb.startBgsave();
+      return;
+    }
     if (this.scheduled) {
       this.startRewrite();
       return;
