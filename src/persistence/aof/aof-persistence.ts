@@ -308,7 +308,6 @@ export class AofPersistence {
     if (!m.base && m.incrs.length === 0) return;
     const loader = new AofLoader(s, this.aofDir, m);
     this.loader = loader;
-    const dirty = s.dirty;
     const ks = s.keyspace;
     const expireAllowed = ks.expireAllowed;
     // Nothing expires while loading: the file's own DELs and PEXPIREATs decide.
@@ -330,7 +329,7 @@ export class AofPersistence {
       ks.applyingMasterStream = false;
       this.loader = null;
     }
-    s.dirty = dirty;
+    // The replayed commands stay counted in rdb_changes_since_last_save, as in Redis.
   }
 
   /** A pre-7.0 single appendonly.aof in `dir` moves into the AOF directory as its BASE. */
