@@ -15,6 +15,7 @@ import { Worker } from 'node:worker_threads';
 import { startKeyshard, startRedis, type ServerProc } from '../test/helpers/procs.js';
 import { sampleMemory, type MemorySample } from './memory.js';
 import { cmd, RespPipe } from './resp-pipe.js';
+import { structureHeap } from './bigcoll-heap.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -41,6 +42,8 @@ export interface BigCollResult {
   repeats: number;
   keyshard: ServerRun;
   redis: ServerRun;
+  /** Live heap of each keyshard structure alone (bench/bigcoll-heap.ts), in bytes. */
+  keyshardHeap: Record<string, number>;
 }
 
 /** Commands per pipelined batch, and batches kept in flight while building. */
@@ -201,7 +204,13 @@ export async function runBigColl(n: number, repeats: number): Promise<BigCollRes
       }
     }
   }
-  return { n, repeats, keyshard: medianRun(runs.keyshard), redis: medianRun(runs.redis) };
+  return {
+    n,
+    repeats,
+    keyshard: medianRun(runs.keyshard),
+    redis: medianRun(runs.redis),
+    keyshardHeap: structureHeap(n),
+  };
 }
 
 function table(header: string[], rows: string[][]): void {
@@ -236,9 +245,20 @@ export function printBigColl(r: BigCollResult): void {
   );
   console.log('');
   table(
-    ['memory', 'ks used MB', 'redis used MB', 'ratio', 'ks RSS MB', 'redis RSS MB', 'ratio'],
+    [
+      'memory',
+      'ks used MB',
+      'redis used MB',
+      'ratio',
+      'ks RSS MB',
+      'redis RSS MB',
+      'ratio',
+      'ks live heap MB',
+      'ratio',
+    ],
     r.keyshard.memory.map((m, i) => {
       const q = r.redis.memory[i];
+      const live = r.keyshardHeap[m.structure] ?? null;
       return [
         m.structure,
         mb(m.usedMemory),
@@ -247,6 +267,8 @@ export function printBigColl(r: BigCollResult): void {
         mb(m.rss),
         mb(q.rss),
         ratio(m.rss, q.rss),
+        mb(live),
+        ratio(live, q.usedMemory),
       ];
     }),
   );
