@@ -129,6 +129,7 @@ test('failover under load: kill -9 masters round after round, no write acknowled
   });
   cluster.on('error', () => {});
   cluster.on('node error', () => {});
+  t.after(() => cluster.disconnect());
 
   const outcome: Outcome = { waitAcked: [], setOnly: [], failed: 0 };
   /** Time of the last successful SET per shard, for the recovery check. */
@@ -227,16 +228,12 @@ test('failover under load: kill -9 masters round after round, no write acknowled
     }
     return lost;
   };
-  try {
-    const lostWait = await missing(outcome.waitAcked);
-    const lostSet = await missing(outcome.setOnly);
-    t.diagnostic(
-      `writes acknowledged by WAIT 1: ${outcome.waitAcked.length}, lost ${lostWait}; ` +
-        `acknowledged by SET only: ${outcome.setOnly.length}, lost ${lostSet}; failed: ${outcome.failed}`,
-    );
-    assert.ok(outcome.waitAcked.length > 100, 'enough acknowledged writes to mean something');
-    assert.equal(lostWait, 0, 'writes acknowledged by WAIT 1 lost');
-  } finally {
-    cluster.disconnect();
-  }
+  const lostWait = await missing(outcome.waitAcked);
+  const lostSet = await missing(outcome.setOnly);
+  t.diagnostic(
+    `writes acknowledged by WAIT 1: ${outcome.waitAcked.length}, lost ${lostWait}; ` +
+      `acknowledged by SET only: ${outcome.setOnly.length}, lost ${lostSet}; failed: ${outcome.failed}`,
+  );
+  assert.ok(outcome.waitAcked.length > 100, 'enough acknowledged writes to mean something');
+  assert.equal(lostWait, 0, 'writes acknowledged by WAIT 1 lost');
 });
