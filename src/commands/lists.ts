@@ -173,7 +173,7 @@ export const listCommands: Record<string, Handler> = {
     }
     const w = new BulkWriter(c.reply.resp, (end - start + 1) * 16);
     w.array(end - start + 1);
-    list.forRange(start, end, (v) => w.bulk(v));
+    list.forRangeIn(start, end, (s, a, b) => w.bulkOf(s, a, b));
     c.reply.raw(w.finish());
   },
 

@@ -45,16 +45,22 @@ export class BulkWriter {
   }
 
   bulk(s: string): void {
-    const len = s.length;
+    this.bulkOf(s, 0, s.length);
+  }
+
+  /** A bulk string of s[start, end), without slicing it out first (packed list blocks). */
+  bulkOf(s: string, start: number, end: number): void {
+    const len = end - start;
     this.ensure(len + 24);
     this.header(36 /* $ */, len);
     const b = this.buf;
     let p = this.pos;
     // Short strings are copied in JS: a native call per element costs more than the bytes.
     if (len <= 32) {
-      for (let i = 0; i < len; i++) b[p++] = s.charCodeAt(i);
+      for (let i = start; i < end; i++) b[p++] = s.charCodeAt(i);
     } else {
-      p += (b as unknown as Latin1Buffer).latin1Write(s, p, len);
+      const part = start === 0 && end === s.length ? s : s.slice(start, end);
+      p += (b as unknown as Latin1Buffer).latin1Write(part, p, len);
     }
     b[p++] = CR;
     b[p++] = LF;

@@ -201,6 +201,14 @@ export class ListValue implements DataValue {
 
   /** Calls `fn` for elements start..end inclusive (clamped), in order, block by block. */
   forRange(start: number, end: number, fn: (v: string) => void): void {
+    this.forRangeIn(start, end, (s, a, b) => fn(a === 0 && b === s.length ? s : s.slice(a, b)));
+  }
+
+  /**
+   * Like forRange, but each element comes as s[a, b) of a string that may hold more (a packed
+   * block), so a reply writer can copy it without a substring per element.
+   */
+  forRangeIn(start: number, end: number, fn: (s: string, a: number, b: number) => void): void {
     if (start > end) return;
     const base = this.blocks[0].pos;
     for (let bi = this.find(start); bi < this.blocks.length; bi++) {
@@ -208,7 +216,13 @@ export class ListValue implements DataValue {
       const first = b.pos - base;
       for (let k = Math.max(0, start - first); k < b.size; k++) {
         if (first + k > end) return;
-        fn(b.get(k));
+        const j = b.lo + k;
+        if (b.items) {
+          const v = b.items[j]!;
+          fn(v, 0, v.length);
+        } else {
+          fn(b.data, b.offs.charCodeAt(j), b.offs.charCodeAt(j + 1));
+        }
       }
     }
   }
