@@ -72,6 +72,7 @@ export class AofPersistence {
   baseSize = 0;
   private lastWriteOk = true;
   private lastWriteError = '';
+  private lastWriteErrorLog = 0;
   private unsynced = false;
   private lastFsync = 0;
   private fsyncInFlight = false;
@@ -178,7 +179,7 @@ export class AofPersistence {
       while (off < data.length) off += writeSync(this.fd, data, off, data.length - off);
       if (always) fdatasyncSync(this.fd);
     } catch (e) {
-      this.writeFailed(e as Error, off, always);
+      this.writeFailed(e as NodeJS.ErrnoException, off, always);
       return;
     }
     this.buf = '';
@@ -190,9 +191,15 @@ export class AofPersistence {
     }
   }
 
-  private writeFailed(e: Error, written: number, always: boolean): void {
+  private writeFailed(e: NodeJS.ErrnoException, written: number, always: boolean): void {
     const s = this.s;
-    s.log.warning(`Error writing to the AOF file: ${e.message}`);
+    const reason = strerror(e);
+    // Retried every turn: logged at most every 30 seconds, as Redis does.
+    const now = Date.now();
+    if (always || now - this.lastWriteErrorLog > 30000) {
+      this.lastWriteErrorLog = now;
+      s.log.warning(`Error writing to the AOF file: ${reason}`);
+    }
     if (always) {
       s.log.warning(
         "Can't recover from AOF write error when the AOF fsync policy is 'always'. Exiting...",
@@ -203,7 +210,7 @@ export class AofPersistence {
     this.buf = Buffer.from(this.buf, 'latin1').subarray(written).toString('latin1');
     this.currentSize += written;
     this.lastWriteOk = false;
-    this.lastWriteError = e.message;
+    this.lastWriteError = reason;
   }
 
   /** Everysec: at most one background fdatasync per second, also when no new writes come. */
@@ -703,6 +710,21 @@ export class AofPersistence {
     }
     return { values, extra };
   }
+}
+
+/** The C library's text for the usual write errors (Redis prints strerror()). */
+const STRERROR: Record<string, string> = {
+  ENOSPC: 'No space left on device',
+  EDQUOT: 'Disk quota exceeded',
+  EIO: 'Input/output error',
+  EFBIG: 'File too large',
+  EROFS: 'Read-only file system',
+  EBADF: 'Bad file descriptor',
+  EACCES: 'Permission denied',
+};
+
+function strerror(e: NodeJS.ErrnoException): string {
+  return (e.code && STRERROR[e.code]) ?? e.message;
 }
 
 function writeSynced(path: string, data: Buffer): void {

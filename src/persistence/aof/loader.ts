@@ -106,8 +106,9 @@ export class AofLoader {
   private async loadFile(name: string): Promise<FileOutcome> {
     const s = this.s;
     const path = join(this.dir, name);
+    // By its size, as Redis does: a zero-length file is not even read.
+    if (statSync(path).size === 0) return 'empty';
     const buf = readFileSync(path);
-    if (buf.length === 0) return 'empty';
     const legacy = name === s.config.get('appendfilename');
     let pos = 0;
     if (buf.length >= 5 && buf.toString('latin1', 0, 5) === 'REDIS') {
