@@ -5,10 +5,11 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { startKeyshard } from '../helpers/procs.js';
+import { KEYSHARD_BIN, freePort, startKeyshard, tempDir } from '../helpers/procs.js';
 import { RawConn } from '../helpers/raw.js';
 import { aofFiles, call, dumpAll, manifestOf, waitRewrite, workload } from './aof-data.js';
 
@@ -235,5 +236,66 @@ test('a replica with appendonly yes rebuilds its AOF after a full sync (its own 
     cr.close();
     await r.stop('SIGKILL');
     await m.stop('SIGKILL');
+  }
+});
+
+test('automatic rewrite once the AOF outgrows auto-aof-rewrite-min-size by the percentage', async () => {
+  const args = ['--appendonly', 'yes', '--save', '', '--auto-aof-rewrite-min-size', '4kb'];
+  const a = await startKeyshard({ args });
+  const c = await RawConn.open(a.port);
+  try {
+    for (let i = 0; i < 200; i++) c.send('SET', `k${i}`, 'v'.repeat(40));
+    for (let i = 0; i < 200; i++) await c.readReply();
+    await waitRewrite(a.port, 1);
+    assert.match(a.output(), /Starting automatic rewriting of AOF on \d+% growth/);
+    const info = (await call(c, 'INFO', 'persistence')) as string;
+    assert.match(info, /aof_rewrites:1\r\n/);
+    const cur = Number(/aof_current_size:(\d+)/.exec(info)![1]);
+    assert.equal(Number(/aof_base_size:(\d+)/.exec(info)![1]), cur);
+  } finally {
+    c.close();
+    await a.stop('SIGKILL');
+  }
+});
+
+test('clients get -LOADING while a large AOF loads; INFO shows the progress', async () => {
+  const dir = tempDir();
+  const ad = join(dir, 'appendonlydir');
+  mkdirSync(ad);
+  const parts: string[] = ['*2\r\n$6\r\nSELECT\r\n$1\r\n0\r\n'];
+  for (let i = 0; i < 300000; i++) {
+    const k = `key:${i}`;
+    parts.push(`*3\r\n$3\r\nSET\r\n$${k.length}\r\n${k}\r\n$1\r\nv\r\n`);
+  }
+  writeFileSync(join(ad, 'appendonly.aof.1.incr.aof'), parts.join(''));
+  writeFileSync(
+    join(ad, 'appendonly.aof.manifest'),
+    'file appendonly.aof.1.incr.aof seq 1 type i\n',
+  );
+  const port = await freePort();
+  const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', ''];
+  const p = spawn(process.execPath, [KEYSHARD_BIN, ...args, '--appendonly', 'yes'], {
+    stdio: 'ignore',
+  });
+  try {
+    let c: RawConn | null = null;
+    for (let i = 0; i < 200 && !c; i++) {
+      c = await RawConn.open(port).catch(() => null);
+      if (!c) await new Promise((r) => setTimeout(r, 10));
+    }
+    assert.ok(c, 'no connection');
+    assert.equal(await c.call('PING'), '-LOADING Redis is loading the dataset in memory\r\n');
+    const info = (await call(c, 'INFO', 'persistence')) as string;
+    assert.match(info, /loading:1\r\n/);
+    assert.match(info, /loading_total_bytes:\d+\r\n/);
+    const deadline = Date.now() + 20000;
+    while ((await c.call('PING')) !== '+PONG\r\n') {
+      assert.ok(Date.now() < deadline, 'still loading');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.equal(await call(c, 'DBSIZE'), '300000');
+    c.close();
+  } finally {
+    p.kill('SIGKILL');
   }
 });

@@ -84,6 +84,10 @@ export class AofPersistence {
   lastBgrewriteOk = true;
   rewrites = 0;
   consecutiveFailures = 0;
+  /** Automatic rewrites after repeated failures: the current delay and the next attempt. */
+  private retryDelayMin = 0;
+  private retryAt = 0;
+  private limitLogged = 0;
   private loader: AofLoader | null = null;
   /** A replica's full sync replaced the data set: the AOF restarts with a rewrite afterwards. */
   private resyncPending = false;
@@ -639,7 +643,7 @@ export class AofPersistence {
       return;
     }
     if (this.scheduled) {
-      this.startRewrite();
+      if (!this.rewriteLimited(now)) this.startRewrite();
       return;
     }
     const pct = s.config.get('auto-aof-rewrite-percentage');
@@ -647,10 +651,33 @@ export class AofPersistence {
     if (this.currentSize <= s.config.get('auto-aof-rewrite-min-size')) return;
     const base = this.baseSize > 0 ? this.baseSize : 1;
     const growth = Math.floor((this.currentSize * 100) / base) - 100;
-    if (growth >= pct) {
+    if (growth >= pct && !this.rewriteLimited(now)) {
       s.log.notice(`Starting automatic rewriting of AOF on ${growth}% growth`);
       this.startRewrite();
     }
+  }
+
+  /**
+   * After 3 failed rewrites in a row, automatic ones wait 1, 2, 4 ... up to 60 minutes between
+   * attempts (a manual BGREWRITEAOF resets the count and runs at once).
+   */
+  private rewriteLimited(now: number): boolean {
+    if (this.consecutiveFailures < 3) {
+      this.retryDelayMin = 0;
+      return false;
+    }
+    if (this.retryDelayMin === 0 || now > this.retryAt) {
+      this.retryDelayMin = this.retryDelayMin === 0 ? 1 : Math.min(this.retryDelayMin * 2, 60);
+      this.retryAt = now + this.retryDelayMin * 60000;
+      return false;
+    }
+    if (now - this.limitLogged > 60000) {
+      this.limitLogged = now;
+      this.s.log.warning(
+        `Background AOF rewrite has repeatedly failed and triggered the limit, will retry in ${this.retryDelayMin} minutes`,
+      );
+    }
+    return true;
   }
 
   private onShutdown(): boolean {

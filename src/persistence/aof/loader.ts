@@ -34,6 +34,8 @@ export interface LoadProgress {
 export class AofLoader {
   readonly progress: LoadProgress;
   private readonly client: Client;
+  /** Bytes of the files already loaded (progress is over all of them). */
+  private before = 0;
 
   constructor(
     private readonly s: Server,
@@ -87,6 +89,8 @@ export class AofLoader {
       const size = statSync(join(this.dir, info.name)).size;
       if (kind === 'base') baseSize = size;
       totalSize += size;
+      this.before = totalSize;
+      this.progress.loaded = totalSize;
       if (outcome === 'truncated' && !last) {
         s.log.warning('Fatal error: the truncated file is not the last file');
         throw new AofLoadFailed();
@@ -152,7 +156,7 @@ export class AofLoader {
       }
       reader.commit();
       if (++n % SLICE === 0) {
-        this.progress.loaded = reader.pos;
+        this.progress.loaded = this.before + reader.pos;
         await new Promise<void>((r2) => setImmediate(r2));
       }
     }
@@ -220,7 +224,7 @@ export class AofLoader {
         limits: limitsFromConfig(s.config),
       });
       while (!loader.step(10000)) {
-        this.progress.loaded = loader.position;
+        this.progress.loaded = this.before + loader.position;
         await new Promise<void>((r) => setImmediate(r));
       }
     } catch (e) {
