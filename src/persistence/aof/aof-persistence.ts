@@ -24,7 +24,7 @@ import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Server } from '../../server/server.js';
 import { Keyspace } from '../../keyspace/keyspace.js';
-import { RdbSnapshot, loadRdb } from '../rdb/file.js';
+import { RdbLoader, RdbSnapshot, loadRdb, type LoadOptions } from '../rdb/file.js';
 import { limitsFromConfig } from '../rdb/values.js';
 import { encodeArgv } from '../../replication/backlog.js';
 import {
@@ -36,7 +36,7 @@ import {
   tempManifestName,
 } from './manifest.js';
 import { AofLoader, AofLoadFailed } from './loader.js';
-import { commandBase } from './command-base.js';
+import { commandBase, commandBaseChunks } from './command-base.js';
 
 type AofState = 'off' | 'on' | 'wait_rewrite';
 
@@ -424,14 +424,22 @@ export class AofPersistence {
    */
   private toBase(image: Buffer, rdb: boolean): Buffer {
     if (rdb) return image;
-    const scratch = new Keyspace(this.s.keyspace.dbs.length, { expired: () => undefined });
-    loadRdb(image, scratch, {
-      dropExpired: false,
-      now: Date.now(),
-      limits: limitsFromConfig(this.s.config),
-    });
-    const ts = this.s.config.get('aof-timestamp-enabled');
-    return commandBase(scratch, ts ? Math.floor(Date.now() / 1000) : null);
+    const scratch = this.scratch();
+    loadRdb(image, scratch, this.scratchLoad());
+    return commandBase(scratch, this.timestamp());
+  }
+
+  private scratch(): Keyspace {
+    return new Keyspace(this.s.keyspace.dbs.length, { expired: () => undefined });
+  }
+
+  private scratchLoad(): LoadOptions {
+    return { dropExpired: false, now: Date.now(), limits: limitsFromConfig(this.s.config) };
+  }
+
+  /** The `#TS:` second heading a command-log BASE (aof-timestamp-enabled), or null. */
+  private timestamp(): number | null {
+    return this.s.config.get('aof-timestamp-enabled') ? Math.floor(Date.now() / 1000) : null;
   }
 
   // --- rewrite --------------------------------------------------------------------------------
@@ -504,7 +512,17 @@ export class AofPersistence {
         if (rw.killed) throw new Error('killed');
       }
       s.snapshots.delete(rw.snap);
-      if (!rdb) await fh.write(this.toBase(Buffer.concat(parts), false));
+      if (!rdb) {
+        // The command-log BASE: the image replayed into a scratch keyspace, both in slices.
+        const scratch = this.scratch();
+        const loader = new RdbLoader(Buffer.concat(parts), scratch, this.scratchLoad());
+        while (!loader.step(10000)) await new Promise<void>((r) => setImmediate(r));
+        for (const chunk of commandBaseChunks(scratch, this.timestamp())) {
+          await fh.write(Buffer.from(chunk, 'latin1'));
+          await new Promise<void>((r) => setImmediate(r));
+          if (rw.killed) throw new Error('killed');
+        }
+      }
       await fh.sync();
       await fh.close();
       fh = null;

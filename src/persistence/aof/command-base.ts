@@ -73,18 +73,39 @@ function* map<T>(it: Iterable<T>, fn: (x: T) => string[]): Iterable<string[]> {
   for (const x of it) yield fn(x);
 }
 
-/** The whole command-log base of `ks` (latin1 bytes), after a `#TS:` line if `ts` is given. */
-export function commandBase(ks: Keyspace, ts: number | null): Buffer {
-  const out: string[] = [];
-  if (ts !== null) out.push(`#TS:${ts}\r\n`);
+/** The command-log base of `ks` in pieces of about `budget` bytes (latin1 strings). */
+export function* commandBaseChunks(
+  ks: Keyspace,
+  ts: number | null,
+  budget = 1 << 20,
+): Generator<string> {
+  let out: string[] = [];
+  let size = 0;
+  const push = (s: string): void => {
+    out.push(s);
+    size += s.length;
+  };
+  if (ts !== null) push(`#TS:${ts}\r\n`);
   for (const db of ks.dbs) {
     if (db.size === 0) continue;
-    out.push(encodeArgv(['SELECT', String(db.id)]));
+    push(encodeArgv(['SELECT', String(db.id)]));
     for (const [key, v] of db.dict) {
-      keyCommands(out, key, v);
+      const cmds: string[] = [];
+      keyCommands(cmds, key, v);
+      for (const c of cmds) push(c);
       const exp = db.expires.get(key);
-      if (exp !== undefined) out.push(encodeArgv(['PEXPIREAT', key, String(exp)]));
+      if (exp !== undefined) push(encodeArgv(['PEXPIREAT', key, String(exp)]));
+      if (size >= budget) {
+        yield out.join('');
+        out = [];
+        size = 0;
+      }
     }
   }
-  return Buffer.from(out.join(''), 'latin1');
+  if (out.length > 0) yield out.join('');
+}
+
+/** The whole command-log base of `ks` (latin1 bytes), after a `#TS:` line if `ts` is given. */
+export function commandBase(ks: Keyspace, ts: number | null): Buffer {
+  return Buffer.from([...commandBaseChunks(ks, ts)].join(''), 'latin1');
 }
