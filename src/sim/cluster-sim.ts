@@ -4,10 +4,10 @@
  * seed, so a failing schedule replays exactly.
  */
 import { ClusterCore } from '../cluster/core/cluster.js';
-import { processPacket } from '../cluster/core/process.js';
+import { processMessage, processPacket } from '../cluster/core/process.js';
 import { changeSlots, setConfigEpoch, startHandshake } from '../cluster/core/admin.js';
 import type { CoreSettings, Effect } from '../cluster/core/types.js';
-import { FrameReader } from '../cluster/bus/codec.js';
+import { FrameReader, type BusMessage } from '../cluster/bus/codec.js';
 import { nodesConfText } from '../cluster/describe.js';
 import { loadNodesConf } from '../cluster/nodes-conf.js';
 import { EventQueue } from './events.js';
@@ -21,9 +21,24 @@ export interface SimOptions {
   nodes: number;
   masters: number;
   nodeTimeout: number;
+  /**
+   * Pass messages between cores as objects, skipping encode/decode: for runs with hundreds of
+   * nodes, where the codec (covered by every other run) would dominate the time.
+   */
+  decoded?: boolean;
+  /** false: nodes.conf is never written (runs that restart no node skip its cost). */
+  persist?: boolean;
+  /** Applied to every core when it is created (start and restart). */
+  configureCore?: (core: ClusterCore) => void;
   /** One-way message delay range in ms. */
   minDelay?: number;
   maxDelay?: number;
+}
+
+/** What one send carries: bytes, or the message itself in decoded mode. */
+interface Wire {
+  data: Buffer;
+  msg?: BusMessage;
 }
 
 /** One endpoint of a virtual TCP connection. */
@@ -56,7 +71,7 @@ export class SimNode {
   /** core link id -> connection. */
   conns = new Map<number, Conn>();
   /** Sends queued on an outbound link that is still connecting. */
-  pending = new Map<number, Buffer[]>();
+  pending = new Map<number, Wire[]>();
   /** Generation counter: events of a killed incarnation are ignored. */
   gen = 0;
   /** This node's settings that differ from the cluster-wide ones (CONFIG SET on one node). */
@@ -83,11 +98,10 @@ export class SimCluster {
   maxDelay: number;
   /** Called after every batch of effects of any node (invariant checks). */
   onStep: ((n: SimNode) => void) | null = null;
-  /** Applied to every core when it is created (start and restart). */
-  onNewCore: ((core: ClusterCore) => void) | null = null;
 
   constructor(readonly opts: SimOptions) {
     this.rng = new Rng(opts.seed);
+    this.base = Object.freeze(this.defaults());
     this.minDelay = opts.minDelay ?? 1;
     this.maxDelay = opts.maxDelay ?? 5;
     this.group = new Array<number>(opts.nodes).fill(0);
@@ -99,7 +113,14 @@ export class SimCluster {
     }
   }
 
+  private readonly base: CoreSettings;
+
+  /** The cluster-wide settings (a node's `overrides` apply on top). */
   settings(): CoreSettings {
+    return this.base;
+  }
+
+  private defaults(): CoreSettings {
     return {
       nodeTimeout: this.opts.nodeTimeout,
       requireFullCoverage: true,
@@ -120,13 +141,14 @@ export class SimCluster {
     const env = {
       now: () => this.now,
       random: () => this.rng.next(),
-      settings: () => ({ ...this.settings(), ...n.overrides }),
+      settings: () => (hasKeys(n.overrides) ? { ...this.base, ...n.overrides } : this.base),
       keysInSlot: () => 0,
       replOffset: () => n.offset,
       masterDataAge: () => 0,
     };
     const core = new ClusterCore(env);
-    this.onNewCore?.(core);
+    core.decodedSends = this.opts.decoded ?? false;
+    this.opts.configureCore?.(core);
     return core;
   }
 
@@ -167,13 +189,13 @@ export class SimCluster {
           this.connect(n, e.link, e.ip, e.port);
           break;
         case 'send':
-          this.send(n, e.link, e.data);
+          this.send(n, e.link, { data: e.data, msg: e.msg });
           break;
         case 'close':
           this.closeLink(n, e.link, true);
           break;
         case 'save':
-          n.disk = nodesConfText(n.core);
+          if (this.opts.persist !== false) n.disk = nodesConfText(n.core);
           break;
         case 'log':
           this.logs.push({ at: this.now, node: n.index, level: e.level, text: e.text });
@@ -212,14 +234,14 @@ export class SimCluster {
       const queued = n.pending.get(link) ?? [];
       n.pending.delete(link);
       this.input(n, (c) => c.linkConnected(link, n.ip));
-      for (const data of queued) this.send(n, link, data);
+      for (const w of queued) this.send(n, link, w);
     });
   }
 
-  private send(n: SimNode, link: number, data: Buffer): void {
+  private send(n: SimNode, link: number, w: Wire): void {
     const queued = n.pending.get(link);
     if (queued) {
-      queued.push(data);
+      queued.push(w);
       return;
     }
     const conn = n.conns.get(link);
@@ -232,7 +254,12 @@ export class SimCluster {
     const gen = to.node.gen;
     this.queue.push(at, () => {
       if (!conn.open || !to.node.alive || to.node.gen !== gen) return;
-      const packets = to.reader.feed(data);
+      const msg = w.msg;
+      if (msg) {
+        this.input(to.node, (c) => processMessage(c, to.link, msg));
+        return;
+      }
+      const packets = to.reader.feed(w.data);
       if (packets === null) {
         this.closeLink(to.node, to.link, false);
         this.input(to.node, (c) => c.linkClosed(to.link));
@@ -274,6 +301,7 @@ export class SimCluster {
   restart(i: number): void {
     const n = this.nodes[i];
     if (n.alive) return;
+    if (this.opts.persist === false) throw new Error('restart needs persist');
     n.alive = true;
     n.gen++;
     const core = this.newCore(n);
@@ -335,6 +363,36 @@ export class SimCluster {
     }
   }
 
+  /**
+   * Starts from a formed cluster, as if every node had loaded a nodes.conf written by a
+   * previous run: slots spread evenly over the first `masters` nodes (configEpoch i + 1), node
+   * i a replica of masterOf(i) when that is not null. Skips the MEET handshakes, which with
+   * hundreds of nodes would cost more than the scenario itself.
+   */
+  formFromConfig(masterOf: (i: number) => number | null): void {
+    const m = this.opts.masters;
+    const ids = this.nodes.map((n) => n.core.myself.id);
+    const lines = this.nodes.map((n, i) => {
+      const master = i < m ? null : masterOf(i);
+      const epoch = master === null ? i + 1 : master + 1;
+      let slots = '';
+      if (i < m) slots = ` ${Math.floor((16384 * i) / m)}-${Math.floor((16384 * (i + 1)) / m) - 1}`;
+      const role = master === null ? 'master' : 'slave';
+      return (mine: boolean): string =>
+        `${ids[i]} ${n.ip}:${SIM_PORT}@${SIM_CPORT} ${mine ? 'myself,' : ''}${role} ` +
+        `${master === null ? '-' : ids[master]} 0 0 ${epoch} connected${slots}\n`;
+    });
+    for (const [i, n] of this.nodes.entries()) {
+      const text =
+        lines.map((line, j) => line(i === j)).join('') + `vars currentEpoch ${m} lastVoteEpoch 0\n`;
+      const core = this.newCore(n);
+      loadNodesConf(core, text);
+      n.core = core;
+      if (this.opts.persist !== false) n.disk = text;
+      this.apply(n, core.takeEffects());
+    }
+  }
+
   /** Every live node knows every other live node (no handshakes) and reports ok. */
   converged(): boolean {
     const live = this.nodes.filter((n) => n.alive);
@@ -347,4 +405,9 @@ export class SimCluster {
     }
     return true;
   }
+}
+
+function hasKeys(o: object): boolean {
+  for (const _k in o) return true;
+  return false;
 }

@@ -25,6 +25,7 @@ import {
 } from './manual-failover.js';
 
 export const SLOTS = 16384;
+const NO_BYTES = Buffer.alloc(0);
 const WRITABLE_DELAY = 2000;
 const BLACKLIST_TTL = 60;
 
@@ -67,6 +68,11 @@ export class ClusterCore {
   private firstStateCall = 0;
   private amongMinorityTime = 0;
   private effects: Effect[] = [];
+  /** Bumped by every slot assignment change: decoded sends reuse one bitmap snapshot. */
+  private slotsVersion = 0;
+  private slotsSnapshot: { node: ClusterNode; version: number; bytes: Uint8Array } | null = null;
+  /** The node table as an array for random picks, rebuilt when the table changes. */
+  private nodeArray: ClusterNode[] | null = null;
   private todoSave = false;
   private todoFsync = false;
   private todoUpdateState = false;
@@ -75,6 +81,11 @@ export class ClusterCore {
   readonly mf = new ManualFailoverState();
   todoFailover = false;
   todoManualFailover = false;
+  /**
+   * Hand messages to the host as objects instead of encoded bytes. Only the simulator's large
+   * runs use it (the codec is exercised by every other run); a real server never does.
+   */
+  decodedSends = false;
 
   constructor(
     readonly env: CoreEnv,
@@ -170,7 +181,16 @@ export class ClusterCore {
 
   // --- node table ------------------------------------------------------------------------------
 
+  /** The nodes as an array (do not keep it: it is replaced when the table changes). */
+  nodeList(): ClusterNode[] {
+    if (!this.nodeArray || this.nodeArray.length !== this.nodes.size) {
+      this.nodeArray = [...this.nodes.values()];
+    }
+    return this.nodeArray;
+  }
+
   addNode(n: ClusterNode): void {
+    this.nodeArray = null;
     this.nodes.set(n.id, n);
   }
 
@@ -186,10 +206,12 @@ export class ClusterCore {
     }
     if (n.slaveof) n.slaveof.removeReplica(n);
     this.freeNodeLinks(n);
+    this.nodeArray = null;
     this.nodes.delete(n.id);
   }
 
   renameNode(n: ClusterNode, id: string): void {
+    this.nodeArray = null;
     this.nodes.delete(n.id);
     n.id = id;
     this.nodes.set(id, n);
@@ -219,6 +241,7 @@ export class ClusterCore {
 
   addSlot(n: ClusterNode, slot: number): boolean {
     if (this.slots[slot]) return false;
+    this.slotsVersion++;
     if (!testBit(n.slots, slot)) {
       setBit(n.slots, slot);
       n.numslots++;
@@ -235,6 +258,7 @@ export class ClusterCore {
   delSlot(slot: number): boolean {
     const n = this.slots[slot];
     if (!n) return false;
+    this.slotsVersion++;
     if (testBit(n.slots, slot)) {
       clearBit(n.slots, slot);
       n.numslots--;
@@ -412,7 +436,29 @@ export class ClusterCore {
 
   send(link: Link, m: BusMessage): void {
     if (m.type < MSG_TYPE_COUNT) this.statsSent[m.type]++;
+    if (this.decodedSends) {
+      this.emit({
+        kind: 'send',
+        link: link.id,
+        data: NO_BYTES,
+        msg: { ...m, myslots: this.frozenSlots(m.myslots) },
+      });
+      return;
+    }
     this.emit({ kind: 'send', link: link.id, data: encode(m) });
+  }
+
+  /**
+   * A header refers to the live bitmap of myself or my master: a decoded send carries a copy,
+   * as the bytes would, shared by all sends until the slots change.
+   */
+  private frozenSlots(live: Uint8Array): Uint8Array {
+    const master = this.curMaster ?? this.myself;
+    const snap = this.slotsSnapshot;
+    if (master.slots !== live) return new Uint8Array(live);
+    if (snap && snap.node === master && snap.version === this.slotsVersion) return snap.bytes;
+    this.slotsSnapshot = { node: master, version: this.slotsVersion, bytes: new Uint8Array(live) };
+    return this.slotsSnapshot.bytes;
   }
 
   header(type: number): BusMessage {
@@ -452,7 +498,7 @@ export class ClusterCore {
 
   /** clusterSendPing: PING, PONG or MEET with random gossip plus every PFAIL node. */
   sendPing(link: Link, type: number): void {
-    const all = [...this.nodes.values()];
+    const all = this.nodeList();
     let freshnodes = all.length - 2;
     let wanted = Math.max(3, Math.floor(all.length / 10));
     wanted = Math.min(wanted, freshnodes);
@@ -552,9 +598,10 @@ export class ClusterCore {
     const nt = this.nodeTimeout;
     const handshakeTimeout = Math.max(nt, 1000);
     this.cronIteration++;
+    this.nodeArray = null;
     this.syncMyself();
     this.statsPfailNodes = 0;
-    for (const n of [...this.nodes.values()]) {
+    for (const n of this.nodeList()) {
       if (n === this.myself || n.has(NodeFlag.NOADDR)) continue;
       if (n.has(NodeFlag.PFAIL)) this.statsPfailNodes++;
       if (n.has(NodeFlag.HANDSHAKE) && now - n.ctime > handshakeTimeout) {
@@ -564,7 +611,7 @@ export class ClusterCore {
       if (n.link === null) this.createOutbound(n);
     }
     if (this.cronIteration % 10 === 0) {
-      const all = [...this.nodes.values()];
+      const all = this.nodeList();
       let minPong: ClusterNode | null = null;
       for (let j = 0; j < 5; j++) {
         const n = all[Math.floor(this.env.random() * all.length)];
@@ -575,7 +622,7 @@ export class ClusterCore {
       if (minPong) this.sendPing(this.links.get(minPong.link!)!, MsgType.PING);
     }
     let update = false;
-    for (const n of [...this.nodes.values()]) {
+    for (const n of this.nodeList()) {
       if (n.has(NodeFlag.MYSELF | NodeFlag.NOADDR | NodeFlag.HANDSHAKE)) continue;
       const pingDelay = now - n.pingSent;
       const dataDelay = now - n.dataReceived;

@@ -9,6 +9,7 @@ const FAIL_REPORT_VALIDITY_MULT = 2;
 const FAIL_UNDO_TIME_MULT = 2;
 
 function cleanupFailReports(core: ClusterCore, n: ClusterNode): void {
+  if (n.failReports.size === 0) return;
   const maxAge = core.nodeTimeout * FAIL_REPORT_VALIDITY_MULT;
   const now = core.now();
   for (const [id, t] of n.failReports) if (now - t > maxAge) n.failReports.delete(id);

@@ -56,8 +56,8 @@ export function clearBit(bitmap: Uint8Array, slot: number): void {
 }
 
 export function bitmapsEqual(a: Uint8Array, b: Uint8Array): boolean {
-  for (let i = 0; i < SLOT_BYTES; i++) if (a[i] !== b[i]) return false;
-  return true;
+  // Native memcmp: this runs for every PING/PONG received.
+  return Buffer.compare(a.subarray(0, SLOT_BYTES), b.subarray(0, SLOT_BYTES)) === 0;
 }
 
 /** Valid node id: exactly 40 characters of [a-z0-9], as Redis's verifyClusterNodeId. */

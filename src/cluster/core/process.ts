@@ -16,8 +16,9 @@ import {
 import { onAuthAck } from './election.js';
 import { onMfStart, onPausedHeader } from './manual-failover.js';
 
+/** Only valid ids ever enter the table, so a hit needs no syntax check. */
 function lookupValid(core: ClusterCore, id: string): ClusterNode | undefined {
-  return validNodeId(id) ? core.lookup(id) : undefined;
+  return core.lookup(id);
 }
 
 /** A complete framed packet arrived on link `linkId`. */
@@ -38,6 +39,18 @@ export function processPacket(core: ClusterCore, linkId: number, buf: Buffer): v
     return;
   }
   handle(core, link, r.msg);
+}
+
+/** A message delivered as an object (the simulator's decodedSends): as processPacket after decoding. */
+export function processMessage(core: ClusterCore, linkId: number, m: BusMessage): void {
+  const link = core.links.get(linkId);
+  if (!link) return;
+  if (m.type < MSG_TYPE_COUNT) core.statsReceived[m.type]++;
+  if (m.type === core.dropFilter) {
+    core.log('warning', `Dropping packet that matches debug drop filter`);
+    return;
+  }
+  handle(core, link, m);
 }
 
 function handle(core: ClusterCore, link: Link, m: BusMessage): void {

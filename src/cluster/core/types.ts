@@ -4,6 +4,8 @@
  * this boundary.
  */
 
+import type { BusMessage } from '../bus/codec.js';
+
 export interface CoreSettings {
   /** cluster-node-timeout in ms. */
   nodeTimeout: number;
@@ -52,8 +54,11 @@ export type LogLevel = 'debug' | 'verbose' | 'notice' | 'warning';
 export type Effect =
   /** Open a TCP connection for outbound link `link`; report linkConnected / linkClosed. */
   | { kind: 'connect'; link: number; ip: string; port: number }
-  /** Write bytes on a link (queue them while it is still connecting). */
-  | { kind: 'send'; link: number; data: Buffer }
+  /**
+   * Write bytes on a link (queue them while it is still connecting). With `decodedSends` on
+   * (simulator only) `data` is empty and `msg` carries the message itself.
+   */
+  | { kind: 'send'; link: number; data: Buffer; msg?: BusMessage }
   | { kind: 'close'; link: number }
   /** Persist nodes.conf (the host reads the content from the core). */
   | { kind: 'save'; fsync: boolean }
