@@ -11,6 +11,7 @@ import type { Server } from '../../server/server.js';
 import { Client } from '../../server/client.js';
 import { arityOk, lookupCommand } from '../../server/dispatcher.js';
 import { RdbLoader } from '../rdb/file.js';
+import { RdbFormatError } from '../rdb/encoding.js';
 import { limitsFromConfig } from '../rdb/values.js';
 import type { AofInfo, Manifest } from './manifest.js';
 import { AofCommandReader, BAD_FORMAT, TRUNCATED } from './command-reader.js';
@@ -228,12 +229,19 @@ export class AofLoader {
         await new Promise<void>((r) => setImmediate(r));
       }
     } catch (e) {
-      s.log.warning(`Internal error in RDB reading -> ${(e as Error).message}`);
-      s.log.warning(
-        legacy
-          ? `Error reading the RDB preamble of the AOF file ${name}, AOF loading aborted`
-          : `Error reading the RDB base file ${name}, AOF loading aborted`,
-      );
+      if (!(e instanceof RdbFormatError)) {
+        s.log.warning(
+          legacy
+            ? `Error reading the RDB preamble of the AOF file ${name}, AOF loading aborted`
+            : `Error reading the RDB base file ${name}, AOF loading aborted`,
+        );
+        throw new AofLoadFailed();
+      }
+      // A corrupt image ends the process the way Redis's RDB error report does.
+      if (e.message === 'Unexpected EOF reading RDB file') {
+        s.log.warning('Short read or OOM loading DB. Unrecoverable error, aborting now.');
+      }
+      s.log.warning(`Internal error in RDB reading offset 0 -> ${e.message}`);
       throw new AofLoadFailed();
     }
     const res = loader.result;
