@@ -155,11 +155,47 @@ export class PubSub {
     const resp3 = `>${len}\r\n${body}`;
     for (const c of set) {
       // CLIENT REPLY OFF silences pushed messages too (Redis 7.0), but they still count.
-      if (c.closed || c.replyMode === 'off') continue;
+      if (c.closed || c.replyMode === 'off' || this.closing.has(c)) continue;
       c.reply.out += c.reply.resp === 3 ? resp3 : resp2;
-      this.server.scheduleFlush(c);
+      if (this.overLimit(c)) this.closeSlow(c);
+      else this.server.scheduleFlush(c);
     }
     return set.size;
+  }
+
+  /** Subscribers past their output buffer limit, closed on the next loop turn. */
+  private readonly closing = new WeakSet<Client>();
+  /** When (unix seconds) a subscriber went over the soft limit, while it stays over. */
+  private readonly softSince = new WeakMap<Client, number>();
+
+  /**
+   * The `client-output-buffer-limit pubsub` check (Redis's checkClientOutputBufferLimits): over
+   * the hard limit, or over the soft limit for longer than its seconds. What counts is the
+   * pending output, ours and the socket's.
+   */
+  private overLimit(c: Client): boolean {
+    if (c.kind !== 'pubsub') return false;
+    const lim = this.server.config.get('client-output-buffer-limit').pubsub;
+    const used = c.reply.out.length + (c.socket?.writableLength ?? 0);
+    if (lim.hard > 0 && used >= lim.hard) return true;
+    if (lim.soft > 0 && used >= lim.soft) {
+      const now = Math.floor(Date.now() / 1000);
+      const since = this.softSince.get(c);
+      if (since === undefined) this.softSince.set(c, now);
+      return since !== undefined && now - since > lim.softSeconds;
+    }
+    this.softSince.delete(c);
+    return false;
+  }
+
+  /** Closes a subscriber that cannot keep up, outside the command that overflowed it. */
+  private closeSlow(c: Client): void {
+    this.closing.add(c);
+    c.reply.out = '';
+    this.server.log.warning(
+      `Client id=${c.id} addr=${c.addr} laddr=${c.laddr} name=${c.name} scheduled to be closed ASAP for overcoming of output buffer limits.`,
+    );
+    setImmediate(() => this.server.closeClient(c));
   }
 
   /** Names of one kind's active channels that match `pattern` (all when null). */

@@ -6,6 +6,7 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { connect } from 'node:net';
 import { Redis } from 'ioredis';
 import { createClient } from '@redis/client';
 import { startKeyshard, startRedis, redisServerOrSkip, type ServerProc } from '../helpers/procs.js';
@@ -148,5 +149,50 @@ test('PUBLISH crosses replication between keyshard and redis-server both ways', 
     await publishReachesReplica(redisMaster, ksReplica);
   } finally {
     await Promise.all([ksMaster.stop(), redisReplica.stop(), redisMaster.stop(), ksReplica.stop()]);
+  }
+});
+
+/**
+ * A subscriber that stops reading while 20 MB are published to it: the server must drop it at
+ * its `client-output-buffer-limit pubsub` hard limit instead of buffering without bound.
+ */
+async function slowSubscriberDropped(port: number): Promise<void> {
+  const admin = await RawConn.open(port);
+  const sock = connect({ port, host: '127.0.0.1' });
+  sock.on('error', () => undefined);
+  await new Promise((r) => sock.once('connect', r));
+  try {
+    assert.equal(
+      await admin.call('CONFIG', 'SET', 'client-output-buffer-limit', 'pubsub 1mb 0 0'),
+      '+OK\r\n',
+    );
+    sock.write('*2\r\n$9\r\nSUBSCRIBE\r\n$4\r\nslow\r\n');
+    await until(async () => (await admin.call('PUBSUB', 'NUMSUB', 'slow')).endsWith(':1\r\n'));
+    sock.pause();
+    const payload = 'x'.repeat(10000);
+    const pub = await RawConn.open(port);
+    let batch = '';
+    for (let i = 0; i < 2000; i++)
+      batch += `*3\r\n$7\r\nPUBLISH\r\n$4\r\nslow\r\n$10000\r\n${payload}\r\n`;
+    pub.write(batch);
+    for (let i = 0; i < 2000; i++) await pub.readReply();
+    pub.close();
+    await until(async () => (await admin.call('PUBSUB', 'NUMSUB', 'slow')).endsWith(':0\r\n'));
+  } finally {
+    sock.destroy();
+    admin.close();
+  }
+}
+
+test('a subscriber that stops reading is dropped at the pubsub output buffer limit', async (t) => {
+  await slowSubscriberDropped(srv.port);
+  assert.match(srv.output(), /scheduled to be closed ASAP for overcoming of output buffer limits/);
+  if (!redisServerOrSkip(t)) return;
+  // The same scenario against redis-server, to keep the test honest about what Redis does.
+  const redis = await startRedis();
+  try {
+    await slowSubscriberDropped(redis.port);
+  } finally {
+    await redis.stop();
   }
 });
