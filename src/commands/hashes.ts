@@ -271,7 +271,7 @@ function replyAll(c: Client, key: string, fields: boolean, values: boolean): voi
     else c.reply.array(0);
     return;
   }
-  const r = h.size < BULK_WRITER_MIN ? c.reply : new BulkWriter(c.reply.resp, h.size * 32);
+  const r = h.size < BULK_WRITER_MIN ? c.reply : new BulkWriter(c.reply.resp);
   if (fields && values) r.map(h.size);
   else r.array(h.size);
   for (const [f, v] of h.entries()) {

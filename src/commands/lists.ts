@@ -171,7 +171,7 @@ export const listCommands: Record<string, Handler> = {
       c.reply.bulkArray(list.slice(start, end));
       return;
     }
-    const w = new BulkWriter(c.reply.resp, (end - start + 1) * 16);
+    const w = new BulkWriter(c.reply.resp);
     w.array(end - start + 1);
     list.forRangeIn(start, end, (s, a, b) => w.bulkOf(s, a, b));
     c.reply.raw(w.finish());

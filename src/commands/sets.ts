@@ -47,7 +47,7 @@ function replySet(c: Client, members: readonly string[]): void {
     c.reply.raw(o);
     return;
   }
-  const w = new BulkWriter(c.reply.resp, members.length * 16);
+  const w = new BulkWriter(c.reply.resp);
   w.set(members.length);
   for (const m of members) w.bulk(m);
   c.reply.raw(w.finish());

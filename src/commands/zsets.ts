@@ -32,8 +32,7 @@ interface Scored {
 
 /** Replies members (and scores): flat in RESP2, pairs in RESP3. */
 function replyNodes(c: Client, items: readonly Scored[], withscores: boolean): void {
-  const r =
-    items.length < BULK_WRITER_MIN ? c.reply : new BulkWriter(c.reply.resp, items.length * 24);
+  const r = items.length < BULK_WRITER_MIN ? c.reply : new BulkWriter(c.reply.resp);
   if (!withscores) {
     r.array(items.length);
     for (const n of items) r.bulk(n.member);

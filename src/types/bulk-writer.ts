@@ -1,9 +1,12 @@
 /**
  * Encodes a long multi-element reply (LRANGE 0 -1 of a million elements, HGETALL, ZRANGE ...)
- * into one growable Buffer and hands it over as a single latin1 string. Appending a million
- * small strings to the reply string instead builds a rope of millions of objects that V8 must
- * then flatten and collect: several times slower, and the time is a stall for every other
- * client. Same bytes as the Reply methods, including the RESP2 forms of RESP3 types.
+ * byte by byte into a 64 KB scratch buffer, turning each full buffer into one string piece, and
+ * hands the joined pieces over as a single latin1 string. Appending a million small strings to
+ * the reply string instead builds a rope of millions of objects that V8 must then flatten and
+ * collect: several times slower, and the time is a stall for every other client. One reused
+ * scratch buffer rather than a buffer as big as the reply: big Buffers are memory outside V8's
+ * heap, whose growth makes V8 start full collections (seconds with a big dataset).
+ * Same bytes as the Reply methods, including the RESP2 forms of RESP3 types.
  */
 import { formatG17 } from '../util/numfmt.js';
 
@@ -13,22 +16,26 @@ export const BULK_WRITER_MIN = 128;
 const CR = 13;
 const LF = 10;
 
+/** Elements longer than this go into the pieces as they are, without a copy. */
+const BIG_ELEMENT = 4096;
+const CHUNK = 64 * 1024;
+/**
+ * Shared by every writer: a writer is created, filled and finished within one command handler,
+ * so two are never in use at once.
+ */
+const SCRATCH = Buffer.allocUnsafeSlow(CHUNK);
+
 interface Latin1Buffer {
   latin1Slice(start: number, end: number): string;
   latin1Write(s: string, offset: number, length: number): number;
 }
 
 export class BulkWriter {
-  private buf: Buffer;
+  private readonly buf = SCRATCH;
   private pos = 0;
+  private pieces: string[] = [];
 
-  constructor(
-    readonly resp: 2 | 3,
-    sizeHint = 1024,
-  ) {
-    // Under 4 KB, allocUnsafe carves the buffer out of Node's shared pool.
-    this.buf = Buffer.allocUnsafe(Math.max(1024, sizeHint));
-  }
+  constructor(readonly resp: 2 | 3) {}
 
   /** An aggregate header: `*n` (array), `%n` / `~n` for RESP3 maps and sets. */
   array(n: number): void {
@@ -51,6 +58,15 @@ export class BulkWriter {
   /** A bulk string of s[start, end), without slicing it out first (packed list blocks). */
   bulkOf(s: string, start: number, end: number): void {
     const len = end - start;
+    if (len > BIG_ELEMENT) {
+      this.header(36 /* $ */, len);
+      this.flushPiece();
+      this.pieces.push(start === 0 && end === s.length ? s : s.slice(start, end));
+      this.ensure(2);
+      this.buf[this.pos++] = CR;
+      this.buf[this.pos++] = LF;
+      return;
+    }
     this.ensure(len + 24);
     this.header(36 /* $ */, len);
     const b = this.buf;
@@ -83,7 +99,10 @@ export class BulkWriter {
 
   /** The encoded reply. */
   finish(): string {
-    return (this.buf as unknown as Latin1Buffer).latin1Slice(0, this.pos);
+    this.flushPiece();
+    const out = this.pieces.length === 1 ? this.pieces[0] : this.pieces.join('');
+    this.pieces = [];
+    return out;
   }
 
   private header(type: number, n: number): void {
@@ -102,10 +121,14 @@ export class BulkWriter {
     this.pos = p;
   }
 
+  /** Makes room for `extra` bytes (at most BIG_ELEMENT + 24) by moving the buffer to a piece. */
   private ensure(extra: number): void {
-    if (this.pos + extra <= this.buf.length) return;
-    const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.pos + extra));
-    this.buf.copy(next, 0, 0, this.pos);
-    this.buf = next;
+    if (this.pos + extra > CHUNK) this.flushPiece();
+  }
+
+  private flushPiece(): void {
+    if (this.pos === 0) return;
+    this.pieces.push((this.buf as unknown as Latin1Buffer).latin1Slice(0, this.pos));
+    this.pos = 0;
   }
 }

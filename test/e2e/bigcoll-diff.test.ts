@@ -30,9 +30,11 @@ after(async () => {
 const N = 1500;
 const SCORES = ['0', '-0', '1.5', '-2.25', '1e300', 'inf', '-inf', '0.1', '3', '17'];
 
-/** Element `i` of the data set: mostly short, some binary, some long (the native copy path). */
+/** Element `i` of the data set: mostly short, some binary, some long, a few over 4 KB. */
 function value(r: () => number, i: number): string {
   const x = r();
+  // Over 4 KB: written to the reply without a copy; with them the replies pass 64 KB.
+  if (x < 0.02) return `big:${i}:` + 'B'.repeat(5000);
   if (x < 0.1) return `bin\0\r\n\xff${i}`;
   if (x < 0.2) return `long:${i}:` + 'L'.repeat(30 + Math.floor(r() * 60));
   if (x < 0.22) return '';
