@@ -11,6 +11,7 @@ import type { Handler } from './table.js';
 import { pubsubOf, type SubKind } from '../server/pubsub.js';
 import { serverInitHooks } from '../server/server.js';
 import { clusterOf } from '../cluster/service.js';
+import { keyHashSlot } from '../util/crc16.js';
 import { replyHelp, subcommandSyntaxError } from './introspection.js';
 
 const HELP = [
@@ -114,5 +115,18 @@ serverInitHooks.push((s) => {
   if (!svc) return;
   svc.publishHooks.push((shard, channel, message) => {
     pubsubOf(s).publish(channel, message, shard);
+  });
+  // When a slot leaves this node's shard (DELSLOTS, a migration, a failover elsewhere, a
+  // replica moved to another master), Redis unsubscribes the clients of its shard channels.
+  // Checked from the cron rather than hooked into every slot change of the core.
+  s.cronHooks.push(() => {
+    const ps = pubsubOf(s);
+    if (ps.registry.shard.size === 0) return;
+    const core = svc.core;
+    const mine = core.curMaster;
+    for (const name of [...ps.registry.shard.keys()]) {
+      const owner = core.slots[keyHashSlot(name)];
+      if (mine === null || owner !== mine) ps.dropShardChannel(name);
+    }
   });
 });

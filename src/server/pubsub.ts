@@ -118,6 +118,23 @@ export class PubSub {
     if (c.kind === 'pubsub') c.kind = 'normal';
   }
 
+  /**
+   * Unsubscribes every client from a shard channel, each told with an SUNSUBSCRIBE push (a
+   * cluster node whose shard no longer serves the channel's slot).
+   */
+  dropShardChannel(name: string): void {
+    const set = this.registry.shard.get(name);
+    if (!set) return;
+    for (const c of [...set]) {
+      const subs = this.clients.get(c);
+      if (!subs) continue;
+      this.remove(c, subs, 'shard', name);
+      this.confirm(c, WORDS.shard[1], name, subs.shard.size);
+      this.leaveIfIdle(c, subs);
+      this.server.scheduleFlush(c);
+    }
+  }
+
   /** Disconnect, RESET, CLIENT KILL: drop every subscription silently. */
   dropAll(c: Client): void {
     const subs = this.clients.get(c);

@@ -133,6 +133,30 @@ async function shardPublish(
   }
 }
 
+/** A master that loses a slot unsubscribes its clients from that slot's shard channels. */
+async function slotLoss(master: Node, range: [number, number]): Promise<void> {
+  const ch = channelIn(range[0], range[1]);
+  const slot = String(keyHashSlot(ch));
+  const sub = await RawConn.open(master.port);
+  try {
+    assert.equal(
+      await sub.call('SSUBSCRIBE', ch),
+      `*3\r\n$10\r\nssubscribe\r\n$${ch.length}\r\n${ch}\r\n:1\r\n`,
+    );
+    assert.equal(await cmd(master, 'CLUSTER', 'DELSLOTS', slot), '+OK');
+    assert.equal(
+      await sub.readReply(),
+      `*3\r\n$12\r\nsunsubscribe\r\n$${ch.length}\r\n${ch}\r\n:0\r\n`,
+    );
+    assert.equal(await master.conn.call('PUBSUB', 'SHARDCHANNELS'), '*0\r\n');
+    // No longer subscribed: the RESP2 connection runs any command again.
+    assert.equal(await sub.call('ECHO', 'free'), '$4\r\nfree\r\n');
+    assert.equal(await cmd(master, 'CLUSTER', 'ADDSLOTS', slot), '+OK');
+  } finally {
+    sub.close();
+  }
+}
+
 test('keyshard cluster: PUBLISH reaches every node, SPUBLISH reaches the shard replica', async () => {
   const nodesList = await Promise.all([0, 1, 2, 3].map(() => startNode('keyshard')));
   const masters = nodesList.slice(0, 3);
@@ -140,6 +164,7 @@ test('keyshard cluster: PUBLISH reaches every node, SPUBLISH reaches the shard r
   const ranges = await buildCluster(masters, [replica]);
   await publishEverywhere(nodesList);
   await shardPublish(masters[0], replica, masters[1], ranges[0]);
+  await slotLoss(masters[0], ranges[0]);
 });
 
 test('mixed keyshard + redis-server cluster: PUBLISH and SPUBLISH cross both ways', async (t) => {
@@ -155,4 +180,7 @@ test('mixed keyshard + redis-server cluster: PUBLISH and SPUBLISH cross both way
   await publishEverywhere([k1, r1, redisReplica, ksReplica]);
   await shardPublish(k1, redisReplica, r1, ranges[0]);
   await shardPublish(r1, ksReplica, k1, ranges[1]);
+  // The same on both kinds: redis-server shows what keyshard must do.
+  await slotLoss(r1, ranges[1]);
+  await slotLoss(k1, ranges[0]);
 });
