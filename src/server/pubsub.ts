@@ -175,10 +175,28 @@ export class PubSub {
       if (c.closed || c.replyMode === 'off' || this.closing.has(c)) continue;
       c.reply.out += c.reply.resp === 3 ? resp3 : resp2;
       if (this.overLimit(c)) this.closeSlow(c);
-      else this.server.scheduleFlush(c);
+      else this.toFlush.add(c);
+    }
+    if (this.toFlush.size > 0 && !this.flushQueued) {
+      this.flushQueued = true;
+      setImmediate(this.flushSubscribers);
     }
     return set.size;
   }
+
+  /**
+   * Subscribers with messages to write. They are written once per event-loop turn, after every
+   * read of that turn, as Redis writes in beforeSleep: a subscriber of a channel that fifty
+   * clients publish to gets one write for the fifty messages, not fifty writes.
+   */
+  private readonly toFlush = new Set<Client>();
+  private flushQueued = false;
+  private readonly flushSubscribers = (): void => {
+    this.flushQueued = false;
+    const list = [...this.toFlush];
+    this.toFlush.clear();
+    for (const c of list) this.server.flush(c);
+  };
 
   /** Subscribers past their output buffer limit, closed on the next loop turn. */
   private readonly closing = new WeakSet<Client>();
