@@ -8,8 +8,6 @@
 import {
   closeSync,
   existsSync,
-  fdatasync,
-  fdatasyncSync,
   fsyncSync,
   mkdirSync,
   openSync,
@@ -26,7 +24,6 @@ import type { Server } from '../../server/server.js';
 import { Keyspace } from '../../keyspace/keyspace.js';
 import { RdbLoader, RdbSnapshot, loadRdb, type LoadOptions } from '../rdb/file.js';
 import { limitsFromConfig } from '../rdb/values.js';
-import { encodeArgv } from '../../replication/backlog.js';
 import {
   Manifest,
   baseName,
@@ -37,6 +34,7 @@ import {
 } from './manifest.js';
 import { AofLoader, AofLoadFailed } from './loader.js';
 import { commandBase, commandBaseChunks } from './command-base.js';
+import { AofWriter } from './writer.js';
 
 type AofState = 'off' | 'on' | 'wait_rewrite';
 
@@ -60,22 +58,10 @@ export function aofOf(s: Server): AofPersistence {
 export class AofPersistence {
   state: AofState = 'off';
   manifest = new Manifest();
-  private fd: number | null = null;
-  /** Propagated commands not written yet (latin1 bytes). */
-  private buf = '';
-  private flushQueued = false;
-  private selectedDb = -1;
-  /** The second of the last `#TS:` annotation (aof-timestamp-enabled). */
-  private lastTimestamp = 0;
-  currentSize = 0;
+  /** The INCR file being appended to (or the temp INCR while switching on). */
+  private readonly w: AofWriter;
   /** Size at the end of the last rewrite (or of the BASE at startup): auto-rewrite growth base. */
   baseSize = 0;
-  private lastWriteOk = true;
-  private lastWriteError = '';
-  private lastWriteErrorLog = 0;
-  private unsynced = false;
-  private lastFsync = 0;
-  private fsyncInFlight = false;
   rewrite: Rewrite | null = null;
   scheduled = false;
   /** BGSAVE SCHEDULE during a rewrite: the save starts once the rewrite is over. */
@@ -93,6 +79,7 @@ export class AofPersistence {
   private resyncPending = false;
 
   constructor(private readonly s: Server) {
+    this.w = new AofWriter(s);
     instances.set(s, this);
   }
 
@@ -112,16 +99,16 @@ export class AofPersistence {
 
   attach(): void {
     const s = this.s;
-    s.propagators.push((db, cmds) => this.feed(db, cmds));
-    s.beforeReply = () => {
-      if (this.buf.length > 0) this.flush();
-    };
+    s.propagators.push((db, cmds) => {
+      if (this.state !== 'off') this.w.feed(db, cmds);
+    });
+    s.beforeReply = () => this.w.flushPending();
     s.cronHooks.push((now) => this.cron(now));
     s.shutdownHooks.push(() => this.onShutdown());
     s.gates.push((c, def) => {
-      if (this.lastWriteOk || this.state === 'off' || c.kind === 'master') return null;
+      if (this.w.lastWriteOk || this.state === 'off' || c.kind === 'master') return null;
       return def.write || def.name === 'ping'
-        ? `MISCONF Errors writing to the AOF file: ${this.lastWriteError}`
+        ? `MISCONF Errors writing to the AOF file: ${this.w.lastWriteError}`
         : null;
     });
     s.dbClearedHooks.push(() => {
@@ -129,8 +116,8 @@ export class AofPersistence {
       if (this.state === 'off' || !s.replica?.syncInProgress) return;
       // The master's data set replaces ours: the AOF stops and is rebuilt by a rewrite once
       // the sync is done (the snapshot then includes whatever the stream applied meanwhile).
-      this.syncAndClose();
-      this.buf = '';
+      this.w.close();
+      this.w.discard();
       this.killRewrite();
       this.state = 'wait_rewrite';
       this.resyncPending = true;
@@ -140,114 +127,6 @@ export class AofPersistence {
       else if (!on && this.state !== 'off') this.stopAppendOnly();
     });
     s.rdb.aofInfo = () => this.info();
-  }
-
-  // --- writing --------------------------------------------------------------------------------
-
-  private feed(dbId: number, cmds: string[][]): void {
-    if (this.state === 'off' || this.fd === null) return;
-    let out = '';
-    if (this.s.config.get('aof-timestamp-enabled')) {
-      // `#TS:<unix seconds>` before the first command of each new second (loaders skip it).
-      const sec = Math.floor(Date.now() / 1000);
-      if (sec > this.lastTimestamp) {
-        out += `#TS:${sec}\r\n`;
-        this.lastTimestamp = sec;
-      }
-    }
-    for (const argv of cmds) {
-      if (dbId !== this.selectedDb) {
-        out += encodeArgv(['SELECT', String(dbId)]);
-        this.selectedDb = dbId;
-      }
-      out += encodeArgv(argv);
-    }
-    this.buf += out;
-    if (!this.flushQueued) {
-      // Writes that no client reply follows (expiries, a replica's stream) still go out this turn.
-      this.flushQueued = true;
-      setImmediate(() => {
-        this.flushQueued = false;
-        if (this.buf.length > 0) this.flush();
-      });
-    }
-  }
-
-  /** Writes the buffer (before replies are sent); fsyncs at once under `appendfsync always`. */
-  flush(): void {
-    if (this.fd === null || this.buf.length === 0) return;
-    const data = Buffer.from(this.buf, 'latin1');
-    const always = this.s.config.get('appendfsync') === 'always';
-    let off = 0;
-    try {
-      while (off < data.length) off += writeSync(this.fd, data, off, data.length - off);
-      if (always) fdatasyncSync(this.fd);
-    } catch (e) {
-      this.writeFailed(e as NodeJS.ErrnoException, off, always);
-      return;
-    }
-    this.buf = '';
-    this.currentSize += data.length;
-    if (!always) this.unsynced = true;
-    if (!this.lastWriteOk) {
-      this.s.log.warning('AOF write error looks solved, Redis can write again.');
-      this.lastWriteOk = true;
-    }
-  }
-
-  private writeFailed(e: NodeJS.ErrnoException, written: number, always: boolean): void {
-    const s = this.s;
-    const reason = strerror(e);
-    // Retried every turn: logged at most every 30 seconds, as Redis does.
-    const now = Date.now();
-    if (always || now - this.lastWriteErrorLog > 30000) {
-      this.lastWriteErrorLog = now;
-      s.log.warning(`Error writing to the AOF file: ${reason}`);
-    }
-    if (always) {
-      s.log.warning(
-        "Can't recover from AOF write error when the AOF fsync policy is 'always'. Exiting...",
-      );
-      process.exit(1);
-    }
-    // The part that reached the file stays; the rest is retried from the cron.
-    this.buf = Buffer.from(this.buf, 'latin1').subarray(written).toString('latin1');
-    this.currentSize += written;
-    this.lastWriteOk = false;
-    this.lastWriteError = reason;
-  }
-
-  /** Everysec: at most one background fdatasync per second, also when no new writes come. */
-  private maybeFsync(now: number): void {
-    if (!this.unsynced || this.fsyncInFlight || this.fd === null) return;
-    if (this.s.config.get('appendfsync') !== 'everysec') return;
-    if (now - this.lastFsync < 1000) return;
-    if (this.s.config.get('no-appendfsync-on-rewrite') && (this.rewrite || this.s.rdb.inProgress))
-      return;
-    this.unsynced = false;
-    this.fsyncInFlight = true;
-    this.lastFsync = now;
-    fdatasync(this.fd, () => {
-      this.fsyncInFlight = false;
-    });
-  }
-
-  private syncAndClose(): void {
-    if (this.fd === null) return;
-    this.flush();
-    try {
-      fsyncSync(this.fd);
-    } catch {
-      // Nothing more can be done for this file.
-    }
-    closeSync(this.fd);
-    this.fd = null;
-    this.unsynced = false;
-  }
-
-  private openAppend(name: string): void {
-    this.fd = openSync(join(this.aofDir, name), 'a');
-    this.selectedDb = -1;
   }
 
   // --- manifest -------------------------------------------------------------------------------
@@ -328,7 +207,7 @@ export class AofPersistence {
     try {
       const { baseSize, totalSize } = await loader.load();
       this.baseSize = baseSize;
-      this.currentSize = totalSize;
+      this.w.size = totalSize;
     } catch (e) {
       if (!(e instanceof AofLoadFailed)) {
         s.log.warning(`Fatal error loading the AOF: ${(e as Error).message}`);
@@ -379,18 +258,18 @@ export class AofPersistence {
         m.base = { name, seq: m.baseSeq, type: 'b' };
         s.log.notice(`Creating AOF base file ${name} on server start`);
         this.baseSize = this.fileSize(name);
-        this.currentSize = this.baseSize;
+        this.w.size = this.baseSize;
         dirty = true;
       }
       const lastIncr = m.incrs[m.incrs.length - 1];
       if (lastIncr) {
-        this.openAppend(lastIncr.name);
+        this.w.open(join(this.aofDir, lastIncr.name), 'a');
         s.log.notice(`Opening AOF incr file ${lastIncr.name} on server start`);
       } else {
         m.incrSeq++;
         const name = incrName(this.fname, m.incrSeq);
         m.incrs.push({ name, seq: m.incrSeq, type: 'i' });
-        this.openAppend(name);
+        this.w.open(join(this.aofDir, name), 'a');
         s.log.notice(`Creating AOF incr file ${name} on server start`);
         dirty = true;
       }
@@ -464,18 +343,17 @@ export class AofPersistence {
     try {
       this.ensureDir();
       if (this.state === 'on') {
-        this.syncAndClose();
+        this.w.close();
         const m = this.manifest.clone();
         m.incrSeq++;
         const name = incrName(this.fname, m.incrSeq);
         m.incrs.push({ name, seq: m.incrSeq, type: 'i' });
-        this.openAppend(name);
+        this.w.open(join(this.aofDir, name), 'a');
         this.persistManifest(m);
         s.log.notice(`Creating AOF incr file ${name} on background rewrite`);
       } else if (this.state === 'wait_rewrite') {
         const name = tempIncrName(this.fname);
-        this.fd = openSync(join(this.aofDir, name), 'w');
-        this.selectedDb = -1;
+        this.w.open(join(this.aofDir, name), 'w');
         s.log.notice(`Creating AOF incr file ${name} on background rewrite`);
       }
     } catch (e) {
@@ -561,8 +439,8 @@ export class AofPersistence {
       const tmpName = rw.tmp.slice(this.dir.length).replace(/^\/+/, '');
       await rename(rw.tmp, join(this.aofDir, newBase));
       s.log.notice(`Successfully renamed the temporary AOF base file ${tmpName} into ${newBase}`);
-      if (this.state === 'wait_rewrite' && this.fd !== null) {
-        this.flush();
+      if (this.state === 'wait_rewrite' && this.w.isOpen) {
+        this.w.flushPending();
         m.incrSeq++;
         const name = incrName(this.fname, m.incrSeq);
         // The temp INCR keeps its descriptor: renaming does not disturb appends.
@@ -581,9 +459,9 @@ export class AofPersistence {
       for (const i of m.incrs) if (!keep.includes(i)) m.history.unshift({ ...i, type: 'h' });
       m.incrs = keep;
       this.persistManifest(m);
-      this.currentSize =
-        this.fileSize(newBase) + (keep[0] ? this.fileSize(keep[0].name) + this.buf.length : 0);
-      this.baseSize = this.currentSize;
+      this.w.size =
+        this.fileSize(newBase) + (keep[0] ? this.fileSize(keep[0].name) + this.w.pending : 0);
+      this.baseSize = this.w.size;
       this.deleteHistory();
       return true;
     } catch (e) {
@@ -632,8 +510,8 @@ export class AofPersistence {
   /** CONFIG SET appendonly no: flush, fsync, close; a running rewrite is abandoned. */
   private stopAppendOnly(): void {
     const wasWaiting = this.state === 'wait_rewrite';
-    this.syncAndClose();
-    this.buf = '';
+    this.w.close();
+    this.w.discard();
     this.killRewrite();
     if (wasWaiting) {
       try {
@@ -648,8 +526,9 @@ export class AofPersistence {
 
   private cron(now: number): void {
     const s = this.s;
-    if (this.buf.length > 0) this.flush();
-    this.maybeFsync(now);
+    this.w.flushPending();
+    const busy = this.rewrite !== null || s.rdb.inProgress;
+    this.w.maybeFsync(now, busy && s.config.get('no-appendfsync-on-rewrite'));
     if (this.resyncPending && !s.loading && !s.replica?.syncInProgress) {
       this.resyncPending = false;
       this.scheduled = true;
@@ -666,9 +545,9 @@ export class AofPersistence {
     }
     const pct = s.config.get('auto-aof-rewrite-percentage');
     if (this.state !== 'on' || pct <= 0) return;
-    if (this.currentSize <= s.config.get('auto-aof-rewrite-min-size')) return;
+    if (this.w.size <= s.config.get('auto-aof-rewrite-min-size')) return;
     const base = this.baseSize > 0 ? this.baseSize : 1;
-    const growth = Math.floor((this.currentSize * 100) / base) - 100;
+    const growth = Math.floor((this.w.size * 100) / base) - 100;
     if (growth >= pct && !this.rewriteLimited(now)) {
       s.log.notice(`Starting automatic rewriting of AOF on ${growth}% growth`);
       this.startRewrite();
@@ -700,14 +579,9 @@ export class AofPersistence {
 
   private onShutdown(): boolean {
     if (this.rewrite) this.killRewrite();
-    if (this.state !== 'off' && this.fd !== null) {
+    if (this.state !== 'off' && this.w.isOpen) {
       this.s.log.notice('Calling fsync() on the AOF file.');
-      this.flush();
-      try {
-        fsyncSync(this.fd);
-      } catch {
-        // Exiting anyway.
-      }
+      this.w.sync();
     }
     return true;
   }
@@ -726,16 +600,16 @@ export class AofPersistence {
       aof_last_bgrewrite_status: this.lastBgrewriteOk ? 'ok' : 'err',
       aof_rewrites: this.rewrites,
       aof_rewrites_consecutive_failures: this.consecutiveFailures,
-      aof_last_write_status: this.lastWriteOk ? 'ok' : 'err',
+      aof_last_write_status: this.w.lastWriteOk ? 'ok' : 'err',
     };
     const extra: string[] = [];
     if (this.state !== 'off') {
       extra.push(
-        `aof_current_size:${this.currentSize}`,
+        `aof_current_size:${this.w.size}`,
         `aof_base_size:${this.baseSize}`,
         `aof_pending_rewrite:${this.scheduled ? 1 : 0}`,
-        `aof_buffer_length:${this.buf.length}`,
-        `aof_pending_bio_fsync:${this.fsyncInFlight ? 1 : 0}`,
+        `aof_buffer_length:${this.w.pending}`,
+        `aof_pending_bio_fsync:${this.w.fsyncInFlight ? 1 : 0}`,
         'aof_delayed_fsync:0',
       );
     }
@@ -755,21 +629,6 @@ export class AofPersistence {
     }
     return { values, extra };
   }
-}
-
-/** The C library's text for the usual write errors (Redis prints strerror()). */
-const STRERROR: Record<string, string> = {
-  ENOSPC: 'No space left on device',
-  EDQUOT: 'Disk quota exceeded',
-  EIO: 'Input/output error',
-  EFBIG: 'File too large',
-  EROFS: 'Read-only file system',
-  EBADF: 'Bad file descriptor',
-  EACCES: 'Permission denied',
-};
-
-function strerror(e: NodeJS.ErrnoException): string {
-  return (e.code && STRERROR[e.code]) ?? e.message;
 }
 
 function writeSynced(path: string, data: Buffer): void {
