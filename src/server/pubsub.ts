@@ -171,8 +171,8 @@ export class PubSub {
     const resp2 = `*${len}\r\n${body}`;
     const resp3 = `>${len}\r\n${body}`;
     for (const c of set) {
-      // CLIENT REPLY OFF silences pushed messages too (Redis 7.0), but they still count.
-      if (c.closed || c.replyMode === 'off' || this.closing.has(c)) continue;
+      // Messages reach clients even under CLIENT REPLY OFF, as in Redis 7.0.
+      if (c.closed || this.closing.has(c)) continue;
       c.reply.out += c.reply.resp === 3 ? resp3 : resp2;
       if (this.overLimit(c)) this.closeSlow(c);
       else this.toFlush.add(c);

@@ -221,3 +221,29 @@ test('INFO stats pubsub counts and CLIENT LIST sub/psub/ssub/flags match redis-s
   assert.equal(x, y);
   assert.match(x, /pubsub_channels:2,pubsub_patterns:1,pubsubshard_channels:1 \| flags=P/);
 });
+
+test('messages still reach a RESP3 subscriber under CLIENT REPLY OFF, as in redis-server', async (t) => {
+  if (!ks || !redis) return t.skip('redis-server not installed');
+  const run = async (port: number): Promise<string[]> => {
+    const sub = await RawConn.open(port);
+    const pub = await RawConn.open(port);
+    const out: string[] = [];
+    try {
+      assert.match(await sub.call('HELLO', '3'), /^%7/);
+      out.push(await sub.call('SUBSCRIBE', 'r'));
+      sub.send('CLIENT', 'REPLY', 'OFF');
+      out.push(await pub.call('PUBLISH', 'r', 'while-off'));
+      out.push(await sub.readReply());
+      out.push(await sub.call('CLIENT', 'REPLY', 'ON'));
+      out.push(await pub.call('PUBLISH', 'r', 'after'));
+      out.push(await sub.readReply());
+    } finally {
+      sub.close();
+      pub.close();
+    }
+    return out;
+  };
+  const [x, y] = await Promise.all([run(ks.port), run(redis.port)]);
+  assert.deepEqual(x, y);
+  assert.equal(x[2], '>3\r\n$7\r\nmessage\r\n$1\r\nr\r\n$9\r\nwhile-off\r\n');
+});
