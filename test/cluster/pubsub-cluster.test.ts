@@ -86,6 +86,11 @@ async function publishEverywhere(all: Node[]): Promise<void> {
       assert.equal(await cmd(n, 'PUBLISH', channel, m), '1');
       for (const s of subs) assert.equal(await s.readReply(), msg(channel, m));
     }
+    // A message far bigger than one bus read, with every byte value, crosses intact.
+    let big = '';
+    for (let i = 0; i < 300000; i++) big += String.fromCharCode(i % 256);
+    assert.equal(await cmd(all[0], 'PUBLISH', channel, big), '1');
+    for (const s of subs) assert.equal(await s.readReply(), msg(channel, big));
   } finally {
     for (const s of subs) s.close();
   }
