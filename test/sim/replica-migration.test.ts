@@ -8,6 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SimCluster } from '../../src/sim/cluster-sim.js';
 import { NodeFlag } from '../../src/cluster/core/node.js';
+import { setSlot } from '../../src/cluster/core/admin.js';
 import { formAndAttach, seedList } from './helpers.js';
 
 const MASTER_OF = [null, null, null, 0, 0, 1];
@@ -114,3 +115,55 @@ test('a master that never had replicas is no migration target', () => {
   assert.equal(migrations(sim).length, 0);
   assert.ok(!sim.nodes[3].core.lookup(sim.nodes[2].core.myself.id)!.has(NodeFlag.MIGRATE_TO));
 });
+
+/**
+ * Resharding all of master 0's slots to master 1 (SETSLOT IMPORTING + NODE on 1, SETSLOT NODE
+ * on 0). With replica migration allowed, the emptied master and its replica follow master 1;
+ * with it disabled both stay where they are (master 1 also claims slots that never were 0's).
+ */
+function reshardAway(sim: SimCluster): void {
+  const from = sim.nodes[0];
+  const to = sim.nodes[1];
+  const slots: number[] = [];
+  for (let s = 0; s < 16384; s++) if (from.core.myself.ownsSlot(s)) slots.push(s);
+  const fromId = from.core.myself.id;
+  const toId = to.core.myself.id;
+  // Only the last move goes through IMPORTING, so master 1 bumps its epoch and broadcasts once.
+  for (const [k, s] of slots.entries()) {
+    if (k === slots.length - 1) {
+      sim.input(to, (c) => assert.equal(setSlot(c, s, { action: 'importing', id: fromId }), null));
+    }
+    sim.input(to, (c) => assert.equal(setSlot(c, s, { action: 'node', id: toId }), null));
+    sim.input(from, (c) => assert.equal(setSlot(c, s, { action: 'node', id: toId }), null));
+  }
+}
+
+for (const allow of [true, false]) {
+  test(`an emptied master and its replica ${allow ? 'follow' : 'stay put with'} cluster-allow-replica-migration ${allow ? 'yes' : 'no'}`, () => {
+    const seed = Number(process.env.SIM_SEED ?? 740);
+    const sim = new SimCluster({ seed, nodes: 4, masters: 2, nodeTimeout: 1000 });
+    formAndAttach(sim, (i) => (i === 2 ? 0 : i === 3 ? 1 : null));
+    for (const n of sim.nodes) n.overrides.allowReplicaMigration = allow;
+    const toId = sim.nodes[1].core.myself.id;
+    reshardAway(sim);
+    sim.runFor(5000);
+    const [oldMaster, itsReplica] = [sim.nodes[0].core.myself, sim.nodes[2].core.myself];
+    assert.equal(oldMaster.numslots, 0);
+    if (allow) {
+      assert.equal(oldMaster.slaveof?.id, toId);
+      assert.equal(itsReplica.slaveof?.id, toId);
+      assert.ok(
+        sim.logs.some(
+          (l) =>
+            l.node === 2 &&
+            l.text ===
+              `Configuration change detected. Reconfiguring myself as a replica of ${toId}`,
+        ),
+      );
+    } else {
+      assert.ok(oldMaster.isMaster);
+      assert.equal(itsReplica.slaveof?.id, oldMaster.id);
+    }
+    assert.ok(sim.waitFor(() => sim.converged(), 5000));
+  });
+}
