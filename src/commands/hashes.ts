@@ -58,7 +58,7 @@ function hsetPairs(c: Client, argv: string[]): number | null {
   const h = hashForWrite(c, argv[1]);
   if (!h) return null;
   const lim = limits(c);
-  h.checkLengths(argv.slice(2), lim);
+  h.checkLengths(argv, lim, 2);
   let created = 0;
   for (let i = 2; i < argv.length; i += 2) if (h.set(argv[i], argv[i + 1], lim)) created++;
   c.server.dirty += (argv.length - 2) / 2;

@@ -115,10 +115,10 @@ export class HashValue implements DataValue {
    * Converts to a hashtable before a write when any of `strings` (the fields and values about
    * to be written) is longer than the listpack value limit, as Redis checks up front.
    */
-  checkLengths(strings: readonly string[], limits: HashLimits): void {
+  checkLengths(strings: readonly string[], limits: HashLimits, from = 0): void {
     if (!this.small) return;
-    for (const s of strings) {
-      if (s.length > limits.value) {
+    for (let i = from; i < strings.length; i++) {
+      if (strings[i].length > limits.value) {
         this.convert();
         return;
       }
@@ -130,8 +130,10 @@ export class HashValue implements DataValue {
     if (this.small) {
       if (f.length > limits.value || v.length > limits.value) this.convert();
       else {
-        const isNew = !this.small.has(f);
+        // One hash lookup instead of has() + set(): only a new field grows the map.
+        const before = this.small.size;
         this.small.set(f, v);
+        const isNew = this.small.size !== before;
         if (this.small.size > limits.entries) this.convert();
         return isNew;
       }
