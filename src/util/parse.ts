@@ -27,6 +27,14 @@ export function parseLong(s: string): number | null {
   return v === null ? null : Number(v);
 }
 
+function allDigits(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  return true;
+}
+
 const DEC_RE = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 const HEX_RE = /^([+-]?)0[xX]([0-9a-fA-F]+\.?[0-9a-fA-F]*|\.[0-9a-fA-F]+)([pP]([+-]?\d+))?$/;
 const INF_RE = /^[+-]?(inf|infinity)$/i;
@@ -47,6 +55,7 @@ function parseHexFloat(m: RegExpExecArray): number {
  */
 export function parseDouble(s: string): number | null {
   if (s.length === 0) return null;
+  if (s.length <= 15 && allDigits(s)) return Number(s); // the usual score: nothing to check
   if (DEC_RE.test(s)) {
     const v = Number(s);
     if (!Number.isFinite(v)) return null; // overflow (ERANGE)
