@@ -15,6 +15,7 @@ import {
 } from 'node:fs';
 import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
+import { fsyncDir } from '../util/fsync-dir.js';
 import type { Server } from '../server/server.js';
 import { RdbSnapshot, RdbLoader, type LoadResult, type ReplAux } from './rdb/file.js';
 import { RdbFormatError } from './rdb/encoding.js';
@@ -324,18 +325,5 @@ export class RdbPersistence {
       );
     }
     return out;
-  }
-}
-
-function fsyncDir(dir: string): void {
-  try {
-    const fd = openSync(dir, 'r');
-    try {
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-  } catch {
-    // Some filesystems refuse fsync on directories; the rename is already done.
   }
 }

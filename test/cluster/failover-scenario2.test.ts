@@ -6,7 +6,6 @@
  */
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { keyHashSlot } from '../../src/util/crc16.js';
 import {
   startNode,
   cmd,
@@ -18,20 +17,10 @@ import {
   meetAll,
   stopAll,
   type Node,
+  keysIn,
 } from './helpers.js';
 
 after(stopAll);
-
-/** Keys whose slots fall in [lo, hi]. */
-function keysIn(lo: number, hi: number, count: number): string[] {
-  const out: string[] = [];
-  for (let i = 0; out.length < count && i < 100000; i++) {
-    const k = `key:${i}`;
-    const s = keyHashSlot(k);
-    if (s >= lo && s <= hi) out.push(k);
-  }
-  return out;
-}
 
 async function role(n: Node): Promise<string> {
   const r = await n.conn.call('ROLE');

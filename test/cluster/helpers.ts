@@ -7,6 +7,7 @@ import {
   type ServerProc,
 } from '../helpers/procs.js';
 import { RawConn } from '../helpers/raw.js';
+import { keyHashSlot } from '../../src/util/crc16.js';
 
 export interface Node {
   proc: ServerProc;
@@ -172,4 +173,15 @@ export async function meetAll(list: Node[]): Promise<void> {
     const r = await cmd(list[i], 'CLUSTER', 'MEET', '127.0.0.1', String(list[0].port));
     if (r !== '+OK') throw new Error(`MEET: ${r}`);
   }
+}
+
+/** `count` keys named `<prefix><n>` whose hash slots fall in [lo, hi]. */
+export function keysIn(lo: number, hi: number, count: number, prefix = 'key:'): string[] {
+  const out: string[] = [];
+  for (let i = 0; out.length < count && i < 100000; i++) {
+    const k = `${prefix}${i}`;
+    const s = keyHashSlot(k);
+    if (s >= lo && s <= hi) out.push(k);
+  }
+  return out;
 }

@@ -6,7 +6,6 @@
  */
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { keyHashSlot } from '../../src/util/crc16.js';
 import {
   startNode,
   cmd,
@@ -17,19 +16,10 @@ import {
   meetAll,
   stopAll,
   type Node,
+  keysIn,
 } from './helpers.js';
 
 after(stopAll);
-
-function keysIn(lo: number, hi: number, count: number): string[] {
-  const out: string[] = [];
-  for (let i = 0; out.length < count && i < 100000; i++) {
-    const k = `mig:${i}`;
-    const s = keyHashSlot(k);
-    if (s >= lo && s <= hi) out.push(k);
-  }
-  return out;
-}
 
 /** The master column of node `id`'s line in n's CLUSTER NODES ('' when missing). */
 async function masterOf(n: Node, id: string): Promise<string> {
@@ -70,7 +60,7 @@ test('a replica of the best-covered master migrates to a master that lost its on
   await waitFor('cluster_state:ok', () => stateIs(all, 'ok'), 15000);
 
   const [lo, hi] = ranges[1];
-  const keys = keysIn(lo, hi, 10);
+  const keys = keysIn(lo, hi, 10, 'mig:');
   for (const k of keys) assert.equal(await cmd(b, 'SET', k, `v-${k}`), '+OK');
 
   const orphanMaker = all[5];

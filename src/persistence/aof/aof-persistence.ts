@@ -20,6 +20,7 @@ import {
 } from 'node:fs';
 import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
+import { fsyncDir } from '../../util/fsync-dir.js';
 import type { Server } from '../../server/server.js';
 import { Keyspace } from '../../keyspace/keyspace.js';
 import { RdbLoader, RdbSnapshot, loadRdb, type LoadOptions } from '../rdb/file.js';
@@ -638,18 +639,5 @@ function writeSynced(path: string, data: Buffer): void {
     fsyncSync(fd);
   } finally {
     closeSync(fd);
-  }
-}
-
-function fsyncDir(dir: string): void {
-  try {
-    const fd = openSync(dir, 'r');
-    try {
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-  } catch {
-    // Some filesystems refuse fsync on directories; the rename is already done.
   }
 }
