@@ -4,8 +4,8 @@
  * votes in a new epoch, count the ACKs and, with a majority, replace my master.
  */
 import { MsgType, MFLAG_FORCEACK, type BusMessage } from '../bus/codec.js';
-import { NodeFlag, testBit, type ClusterNode } from './node.js';
-import { SLOTS, type ClusterCore } from './cluster.js';
+import { NodeFlag, type ClusterNode } from './node.js';
+import type { ClusterCore } from './cluster.js';
 import { resetManualFailover } from './manual-failover.js';
 
 const CANT_NOLOG_PERIOD = 300_000;
@@ -235,11 +235,7 @@ export function replaceMyMaster(core: ClusterCore): void {
   const old = me.slaveof;
   if (me.isMaster || !old) return;
   core.setNodeAsMaster(me);
-  for (let j = 0; j < SLOTS; j++) {
-    if (!testBit(old.slots, j)) continue;
-    core.delSlot(j);
-    core.addSlot(me, j);
-  }
+  core.moveSlots(old, me);
   core.updateState();
   core.emit({ kind: 'save', fsync: true });
   core.broadcastPong();
