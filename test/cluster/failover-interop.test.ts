@@ -7,14 +7,9 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { redisServerOrSkip } from '../helpers/procs.js';
-import { startNode, cmd, waitFor, stateIs, allConnected, stopAll, type Node } from './helpers.js';
+import { startNode, cmd, waitFor, stateIs, allConnected, stopAll, role } from './helpers.js';
 
 after(stopAll);
-
-async function role(n: Node): Promise<string> {
-  const r = await n.conn.call('ROLE');
-  return r.split('\r\n')[2];
-}
 
 test('keyshard replica fails over a redis-server master and back', async (t) => {
   if (!redisServerOrSkip(t)) return;

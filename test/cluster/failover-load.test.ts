@@ -17,10 +17,8 @@ import {
   nodes,
   waitFor,
   stateIs,
-  allConnected,
-  assignSlots,
-  meetAll,
   stopAll,
+  formCluster,
   type Node,
 } from './helpers.js';
 
@@ -91,12 +89,7 @@ test('failover under load: kill -9 masters round after round, no write acknowled
   const all = await Promise.all(
     Array.from({ length: 6 }, () => startNode('keyshard', NT, NODE_ARGS)),
   );
-  const ranges = await assignSlots(all.slice(0, 3));
-  for (let i = 0; i < 3; i++) {
-    assert.equal(await cmd(all[i], 'CLUSTER', 'SET-CONFIG-EPOCH', String(i + 1)), '+OK');
-  }
-  await meetAll(all);
-  await waitFor('6 nodes connected', () => allConnected(all), 20000);
+  const ranges = await formCluster(all.slice(0, 3), all);
   const ids = await Promise.all(all.map((n) => cmd(n, 'CLUSTER', 'MYID')));
   for (let i = 0; i < 3; i++) {
     assert.equal(await cmd(all[i + 3], 'CLUSTER', 'REPLICATE', ids[i]), '+OK');

@@ -7,28 +7,9 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { redisServerOrSkip } from '../helpers/procs.js';
 import { RawConn } from '../helpers/raw.js';
-import {
-  startNode,
-  cmd,
-  waitFor,
-  stateIs,
-  allConnected,
-  assignSlots,
-  meetAll,
-  stopAll,
-  type Node,
-} from './helpers.js';
+import { startNode, cmd, waitFor, stateIs, stopAll, formCluster, role, linkUp } from './helpers.js';
 
 after(stopAll);
-
-async function role(n: Node): Promise<string> {
-  const r = await n.conn.call('ROLE');
-  return r.split('\r\n')[2];
-}
-
-async function linkUp(n: Node): Promise<boolean> {
-  return (await cmd(n, 'INFO', 'replication')).includes('master_link_status:up');
-}
 
 test('CLUSTER FAILOVER default, TAKEOVER and FORCE swap a master with its replicas', async () => {
   const nt = 1500;
@@ -36,12 +17,7 @@ test('CLUSTER FAILOVER default, TAKEOVER and FORCE swap a master with its replic
     Array.from({ length: 5 }, () => startNode('keyshard', nt, ['--enable-debug-command', 'yes'])),
   );
   const [a, b, c, r, r2] = all;
-  await assignSlots([a, b, c]);
-  for (const [i, n] of [a, b, c].entries()) {
-    assert.equal(await cmd(n, 'CLUSTER', 'SET-CONFIG-EPOCH', String(i + 1)), '+OK');
-  }
-  await meetAll(all);
-  await waitFor('connected', () => allConnected(all), 20000);
+  await formCluster([a, b, c], all);
   const [aid, , , rid] = await Promise.all(all.map((n) => cmd(n, 'CLUSTER', 'MYID')));
   assert.equal(await cmd(r, 'CLUSTER', 'REPLICATE', aid), '+OK');
   assert.equal(await cmd(r2, 'CLUSTER', 'REPLICATE', aid), '+OK');

@@ -12,32 +12,21 @@ import {
   nodes,
   waitFor,
   stateIs,
-  allConnected,
-  assignSlots,
-  meetAll,
   stopAll,
-  type Node,
   keysIn,
+  formCluster,
+  role,
+  linkUp,
 } from './helpers.js';
 
 after(stopAll);
-
-async function role(n: Node): Promise<string> {
-  const r = await n.conn.call('ROLE');
-  return r.split('\r\n')[2];
-}
 
 test('seed scenario 2: a killed master is replaced by its replica and rejoins as a replica', async (t) => {
   const nt = 1500;
   const all = await Promise.all(Array.from({ length: 6 }, () => startNode('keyshard', nt)));
   const masters = all.slice(0, 3);
   const replicas = all.slice(3);
-  const ranges = await assignSlots(masters);
-  for (const [i, n] of masters.entries()) {
-    assert.equal(await cmd(n, 'CLUSTER', 'SET-CONFIG-EPOCH', String(i + 1)), '+OK');
-  }
-  await meetAll(all);
-  await waitFor('6 nodes connected', () => allConnected(all), 20000);
+  const ranges = await formCluster(masters, all);
   const ids = await Promise.all(all.map((n) => cmd(n, 'CLUSTER', 'MYID')));
   for (let i = 0; i < 3; i++) {
     assert.equal(await cmd(replicas[i], 'CLUSTER', 'REPLICATE', ids[i]), '+OK');
@@ -46,7 +35,7 @@ test('seed scenario 2: a killed master is replaced by its replica and rejoins as
     'replication links up',
     async () => {
       for (const r of replicas) {
-        if (!(await cmd(r, 'INFO', 'replication')).includes('master_link_status:up')) return false;
+        if (!(await linkUp(r))) return false;
       }
       return true;
     },
@@ -107,11 +96,7 @@ test('seed scenario 2: a killed master is replaced by its replica and rejoins as
     back.proc.output(),
     new RegExp(`Configuration change detected\\. Reconfiguring myself as a replica of ${ids[4]}`),
   );
-  await waitFor(
-    'the old master synced from the winner',
-    async () => (await cmd(back, 'INFO', 'replication')).includes('master_link_status:up'),
-    15000,
-  );
+  await waitFor('the old master synced from the winner', async () => await linkUp(back), 15000);
   assert.match(
     await cmd(back, 'INFO', 'replication'),
     new RegExp(`master_port:${heir.port}\\r\\n`),

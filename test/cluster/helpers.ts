@@ -185,3 +185,32 @@ export function keysIn(lo: number, hi: number, count: number, prefix = 'key:'): 
   }
   return out;
 }
+
+/**
+ * Gives `masters` contiguous slot ranges and configEpochs 1..n (so no epoch collision has to be
+ * resolved first), has every node of `all` meet, and waits until they are all connected.
+ */
+export async function formCluster(
+  masters: Node[],
+  all: Node[] = masters,
+  connectMs = 20000,
+): Promise<[number, number][]> {
+  const ranges = await assignSlots(masters);
+  for (const [i, n] of masters.entries()) {
+    const r = await cmd(n, 'CLUSTER', 'SET-CONFIG-EPOCH', String(i + 1));
+    if (r !== '+OK') throw new Error(`SET-CONFIG-EPOCH: ${r}`);
+  }
+  await meetAll(all);
+  await waitFor(`${all.length} nodes connected`, () => allConnected(all), connectMs);
+  return ranges;
+}
+
+/** The role word ROLE answers first: master, slave or sentinel. */
+export async function role(n: Node): Promise<string> {
+  return (await n.conn.call('ROLE')).split('\r\n')[2];
+}
+
+/** Whether `n`, a replica, has its replication link up. */
+export async function linkUp(n: Node): Promise<boolean> {
+  return (await cmd(n, 'INFO', 'replication')).includes('master_link_status:up');
+}

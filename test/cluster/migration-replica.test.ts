@@ -11,12 +11,11 @@ import {
   cmd,
   waitFor,
   stateIs,
-  allConnected,
-  assignSlots,
-  meetAll,
   stopAll,
   type Node,
   keysIn,
+  formCluster,
+  linkUp,
 } from './helpers.js';
 
 after(stopAll);
@@ -27,21 +26,12 @@ async function masterOf(n: Node, id: string): Promise<string> {
   return line?.split(' ')[3] ?? '';
 }
 
-async function linkUp(n: Node): Promise<boolean> {
-  return (await cmd(n, 'INFO', 'replication')).includes('master_link_status:up');
-}
-
 test('a replica of the best-covered master migrates to a master that lost its only replica', async (t) => {
   const nt = 1000;
   const all = await Promise.all(Array.from({ length: 6 }, () => startNode('keyshard', nt)));
   const [a, b] = all;
   const masters = all.slice(0, 3);
-  const ranges = await assignSlots(masters);
-  for (const [i, n] of masters.entries()) {
-    assert.equal(await cmd(n, 'CLUSTER', 'SET-CONFIG-EPOCH', String(i + 1)), '+OK');
-  }
-  await meetAll(all);
-  await waitFor('6 nodes connected', () => allConnected(all), 20000);
+  const ranges = await formCluster(masters, all);
   const ids = await Promise.all(all.map((n) => cmd(n, 'CLUSTER', 'MYID')));
   // Nodes 3 and 4 replicate A, node 5 replicates B.
   for (const [r, m] of [

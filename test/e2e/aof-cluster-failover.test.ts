@@ -11,19 +11,14 @@ import {
   cmd,
   waitFor,
   stateIs,
-  allConnected,
-  assignSlots,
-  meetAll,
   stopAll,
-  type Node,
+  formCluster,
+  role,
+  linkUp,
 } from '../cluster/helpers.js';
 import { manifestOf } from './aof-data.js';
 
 after(stopAll);
-
-async function role(n: Node): Promise<string> {
-  return (await n.conn.call('ROLE')).split('\r\n')[2];
-}
 
 test('seed scenario 2 with appendonly yes: the old master rejoins as a replica and keeps the new data', async () => {
   const nt = 1000;
@@ -31,20 +26,11 @@ test('seed scenario 2 with appendonly yes: the old master rejoins as a replica a
   const all = await Promise.all(Array.from({ length: 4 }, () => startNode('keyshard', nt, extra)));
   const masters = all.slice(0, 3);
   const heir = all[3];
-  const ranges = await assignSlots(masters);
-  for (const [i, n] of masters.entries()) {
-    assert.equal(await cmd(n, 'CLUSTER', 'SET-CONFIG-EPOCH', String(i + 1)), '+OK');
-  }
-  await meetAll(all);
-  await waitFor('4 nodes connected', () => allConnected(all), 20000);
+  const ranges = await formCluster(masters, all);
   const victim = masters[1];
   const vid = await cmd(victim, 'CLUSTER', 'MYID');
   assert.equal(await cmd(heir, 'CLUSTER', 'REPLICATE', vid), '+OK');
-  await waitFor(
-    'replication link up',
-    async () => (await cmd(heir, 'INFO', 'replication')).includes('master_link_status:up'),
-    15000,
-  );
+  await waitFor('replication link up', async () => await linkUp(heir), 15000);
   await waitFor('cluster_state:ok', () => stateIs(all, 'ok'), 15000);
 
   const [lo, hi] = ranges[1];
@@ -72,7 +58,7 @@ test('seed scenario 2 with appendonly yes: the old master rejoins as a replica a
   await waitFor(
     'synced and AOF rewritten',
     async () =>
-      (await cmd(back, 'INFO', 'replication')).includes('master_link_status:up') &&
+      (await linkUp(back)) &&
       /aof_rewrites:1\r\n/.test(await cmd(back, 'INFO', 'persistence')) &&
       /aof_rewrite_in_progress:0/.test(await cmd(back, 'INFO', 'persistence')),
     15000,

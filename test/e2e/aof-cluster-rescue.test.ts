@@ -8,16 +8,7 @@ import assert from 'node:assert/strict';
 import { copyFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tempDir } from '../helpers/procs.js';
-import {
-  startNode,
-  cmd,
-  waitFor,
-  stateIs,
-  allConnected,
-  assignSlots,
-  meetAll,
-  stopAll,
-} from '../cluster/helpers.js';
+import { startNode, cmd, waitFor, stateIs, stopAll, formCluster } from '../cluster/helpers.js';
 import { copyAof } from './aof-data.js';
 
 after(stopAll);
@@ -30,12 +21,7 @@ test('seed rescue: nodes.conf + appendonlydir copied to a new directory rejoin w
     startNode('keyshard', nt, extra),
     startNode('keyshard', nt, extra),
   ]);
-  await assignSlots([a, b, c]);
-  for (const [i, n] of [a, b, c].entries()) {
-    assert.equal(await cmd(n, 'CLUSTER', 'SET-CONFIG-EPOCH', String(i + 1)), '+OK');
-  }
-  await meetAll([a, b, c]);
-  await waitFor('3 nodes connected', () => allConnected([a, b, c]), 15000);
+  await formCluster([a, b, c], [a, b, c], 15000);
   await waitFor('cluster_state:ok', () => stateIs([a, b, c], 'ok'), 15000);
 
   // Keys of c's slots (the last third), written on c: every type, one with a TTL.
