@@ -101,6 +101,13 @@ export class RequestParser {
    */
   private lastName = '';
 
+  /** Adds buf[start, stop) to the command being read; its first argument is the name. */
+  private pushArg(buf: Buffer, start: number, stop: number): void {
+    this.args.push(
+      this.args.length === 0 ? this.commandName(buf, start, stop) : arg(buf, start, stop),
+    );
+  }
+
   private commandName(buf: Buffer, start: number, stop: number): string {
     const last = this.lastName;
     if (last.length === stop - start) {
@@ -290,9 +297,7 @@ export class RequestParser {
       }
       const stop = this.pos + this.bulkLen;
       if (stop + 2 > end) return null;
-      this.args.push(
-        this.args.length === 0 ? this.commandName(buf, this.pos, stop) : arg(buf, this.pos, stop),
-      );
+      this.pushArg(buf, this.pos, stop);
       // Like Redis, the two bytes after the payload are skipped without checking them.
       this.pos = stop + 2;
       this.bulkLen = -1;
@@ -328,9 +333,7 @@ export class RequestParser {
     const stop = start + len;
     if (stop + 2 > end || len >= BIG_ARG || len > limits.maxBulkLen) return false;
     if (limits.unauthenticated && len > MAX_UNAUTH_BULK) return false;
-    this.args.push(
-      this.args.length === 0 ? this.commandName(buf, start, stop) : arg(buf, start, stop),
-    );
+    this.pushArg(buf, start, stop);
     this.pos = stop + 2;
     this.scanLine = -1;
     this.pending--;
