@@ -11,6 +11,7 @@ import type { Reply } from '../resp/reply.js';
 import type { CommandDef, Handler, KeySpecJson } from './table.js';
 import { getKeys, KeySpecError } from './keys-spec.js';
 import { globMatch } from '../util/glob.js';
+import { lookupCommand } from '../server/dispatcher.js';
 
 interface ArgDoc {
   name: string;
@@ -260,13 +261,12 @@ function getKeysCommand(c: Client, argv: string[], withFlags: boolean): void {
 }
 
 /**
- * The command a GETKEYS argument list names (as clients call it, after rename-command): a
- * container resolves to its subcommand.
+ * The command a GETKEYS argument list names, resolved as the dispatcher resolves a command line
+ * (after rename-command; a container to its subcommand).
  */
 function lookupTarget(c: Client, target: string[]): CommandDef | undefined {
-  const def = c.server.table.lookupName(target[0]);
-  if (!def || def.subcommands.size === 0 || target.length < 2) return def;
-  return def.subcommands.get(target[1].toLowerCase());
+  const def = lookupCommand(c.server, target);
+  return typeof def === 'string' ? undefined : def;
 }
 
 // --- COMMAND LIST ----------------------------------------------------------------------------
