@@ -12,7 +12,7 @@ import type { Db } from '../keyspace/db.js';
 import { ProtocolError, type ParserLimits } from '../resp/parser.js';
 import { Client, type BlockState } from './client.js';
 import { processCommand } from './dispatcher.js';
-import { startReading } from './socket-reader.js';
+import { READ_SIZE, startReading } from './socket-reader.js';
 import { Stats } from './stats.js';
 import { RdbPersistence } from '../persistence/rdb-persistence.js';
 import type { RdbSnapshot } from '../persistence/rdb/file.js';
@@ -393,11 +393,11 @@ export class Server {
     if (borrowed) c.parser.detach();
     this.flush(c);
     if (this.pendingFlush.size) this.flushPending();
-    // A read that filled libuv's 64 KB buffer makes it read the same socket again, up to 32
+    // A read that filled the read buffer makes libuv read the same socket again, up to 32
     // times in one poll: a client pipelining a big load would hold everyone else off for that
     // long (seconds of slow commands). Pausing until the next loop turn serves the other
     // clients in between, as Redis serves each client once per event-loop iteration.
-    if (buf.length >= 65536 && c.socket) {
+    if (buf.length >= READ_SIZE && c.socket) {
       const sock = c.socket;
       sock.pause();
       setImmediate(() => sock.resume());

@@ -12,8 +12,13 @@
  */
 import type { Socket } from 'node:net';
 
-/** Big enough for the reads Redis itself does (it grows its query buffer by 16 KB). */
-const SHARED = Buffer.allocUnsafe(64 * 1024);
+/**
+ * The most one read delivers: big enough for the reads Redis itself does (it grows its query
+ * buffer by 16 KB), and what libuv reads at a time on the 'data' path too.
+ */
+export const READ_SIZE = 64 * 1024;
+
+const SHARED = Buffer.allocUnsafe(READ_SIZE);
 
 interface UserBufferHandle {
   useUserBuffer(buf: Uint8Array): void;
