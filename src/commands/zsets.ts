@@ -1,17 +1,24 @@
 /**
  * The sorted-set family with Redis 7.0's argument parsing order, error texts and reply shapes
- * (WITHSCORES flat in RESP2, [member, score] pairs in RESP3). Range queries walk the skiplist
- * from an O(log n) starting point; ZMPOP propagates as ZPOPMIN/ZPOPMAX.
+ * (WITHSCORES flat in RESP2, [member, score] pairs in RESP3). Every range query resolves to a
+ * run of consecutive ranks found in O(log n), then walks the B+tree's leaves from its start;
+ * ZMPOP propagates as ZPOPMIN/ZPOPMAX.
  */
 import type { Handler } from './table.js';
 import type { Client } from '../server/client.js';
 import { lookupZset, newZset, ZSetValue } from '../types/zset.js';
 import { zsetPopCommands } from '../types/zset-pop.js';
 import { SetValue, WRONGTYPE } from '../types/set.js';
-import type { ScoreRange, ZNode } from '../types/zset-skiplist.js';
-import { scoreGteMin, scoreLteMax, lexGteMin, lexLteMax } from '../types/zset-skiplist.js';
 import { lexCount, lexFirst, lexLast, lexRemove } from '../types/zset-lex.js';
-import { parseLexRange, parseScoreRange } from '../types/zset-range.js';
+import {
+  lexGteMin,
+  lexLteMax,
+  parseLexRange,
+  parseScoreRange,
+  scoreGteMin,
+  scoreLteMax,
+  type ScoreRange,
+} from '../types/zset-range.js';
 import { union, inter, diff, type Aggregate, type Source } from '../types/zset-setops.js';
 import { parseCursor, parseScanOptions, stringMatch } from '../types/set-scan.js';
 import { parseDouble, parseLong } from '../util/parse.js';
@@ -24,27 +31,44 @@ const SCORE_RANGE_ERR = 'min or max is not a float';
 const LEX_RANGE_ERR = 'min or max not valid string range item';
 const NAN_ERR = 'resulting score is not a number (NaN)';
 
-/** A member with its score: a skiplist node, or a result computed on the side. */
-interface Scored {
-  readonly member: string;
-  readonly score: number;
+/** `count` consecutive entries from 0-based rank `start`, descending when `rev`. */
+interface Run {
+  start: number;
+  count: number;
+  rev: boolean;
 }
 
-/** Replies members (and scores): flat in RESP2, pairs in RESP3. */
-function replyNodes(c: Client, items: readonly Scored[], withscores: boolean): void {
-  const r = items.length < BULK_WRITER_MIN ? c.reply : new BulkWriter(c.reply.resp);
-  if (!withscores) {
-    r.array(items.length);
-    for (const n of items) r.bulk(n.member);
-    if (r instanceof BulkWriter) c.reply.raw(r.finish());
-    return;
+const EMPTY: Run = { start: 0, count: 0, rev: false };
+
+/** Replies members (and scores) of a run: flat in RESP2, pairs in RESP3. */
+function replyRun(c: Client, z: ZSetValue | undefined, run: Run, withscores: boolean): void {
+  const n = z === undefined ? 0 : run.count;
+  const r = n < BULK_WRITER_MIN ? c.reply : new BulkWriter(c.reply.resp);
+  const nested = withscores && r.resp === 3;
+  r.array(withscores && !nested ? n * 2 : n);
+  if (n > 0) {
+    const cur = z!.at(run.start);
+    for (let k = 0; k < n; k++) {
+      if (nested) r.array(2);
+      r.bulk(cur.member);
+      if (withscores) r.double(cur.score);
+      if (run.rev) cur.prev();
+      else cur.next();
+    }
   }
-  const nested = r.resp === 3;
-  r.array(nested ? items.length : items.length * 2);
-  for (const n of items) {
+  if (r instanceof BulkWriter) c.reply.raw(r.finish());
+}
+
+/** Replies picked members (and scores), as replyRun. */
+function replyPicks(c: Client, members: string[], scores: number[], withscores: boolean): void {
+  const n = members.length;
+  const r = n < BULK_WRITER_MIN ? c.reply : new BulkWriter(c.reply.resp);
+  const nested = withscores && r.resp === 3;
+  r.array(withscores && !nested ? n * 2 : n);
+  for (let k = 0; k < n; k++) {
     if (nested) r.array(2);
-    r.bulk(n.member);
-    r.double(n.score);
+    r.bulk(members[k]);
+    if (withscores) r.double(scores[k]);
   }
   if (r instanceof BulkWriter) c.reply.raw(r.finish());
 }
@@ -149,58 +173,53 @@ function zadd(c: Client, argv: string[], incrCmd: boolean): void {
 type RangeType = 'auto' | 'rank' | 'score' | 'lex';
 type Direction = 'auto' | 'fwd' | 'rev';
 
-/**
- * The nodes of a rank range (after Redis's index sanitizing). Nodes, not copies: a million-member
- * range then costs one array rather than a million small ones.
- */
-function rankRange(z: ZSetValue, start: number, end: number, rev: boolean): ZNode[] {
+/** The run of a rank range (after Redis's index sanitizing). */
+function rankRange(z: ZSetValue, start: number, end: number, rev: boolean): Run {
   const len = z.size;
   if (start < 0) start += len;
   if (end < 0) end += len;
   if (start < 0) start = 0;
-  if (start > end || start >= len) return [];
+  if (start > end || start >= len) return EMPTY;
   if (end >= len) end = len - 1;
-  const out: ZNode[] = [];
-  if (!rev) {
-    for (let n: ZNode | null = z.at(start), k = start; n !== null && k <= end; k++) {
-      out.push(n);
-      n = n.next0;
-    }
-  } else {
-    for (let n: ZNode | null = z.at(len - 1 - start), k = start; n !== null && k <= end; k++) {
-      out.push(n);
-      n = n.backward;
-    }
-  }
-  return out;
+  return { start: rev ? len - 1 - start : start, count: end - start + 1, rev };
 }
 
 /**
- * Walks from the first in-range node (`first`), skipping `offset` nodes, emitting while
- * `inRange` holds, at most `limit` (negative: no limit). A negative offset skips everything,
- * as in Redis.
+ * Redis's LIMIT walk: from rank `first` skip `offset` entries (in range or not), then take
+ * entries while `inRange` holds, at most `limit` (negative: no limit). A negative offset
+ * skips everything, as in Redis. Counts by walking, so it holds for any predicate.
  */
 function walk(
   z: ZSetValue,
-  first: ZNode | null,
+  first: number,
   rev: boolean,
   offset: number,
   limit: number,
-  inRange: (n: ZNode) => boolean,
-): ZNode[] {
-  const out: ZNode[] = [];
-  if (first === null || offset < 0 || (offset > 0 && offset >= z.size)) return out;
-  let n: ZNode | null = first;
-  if (offset > 0) {
-    const r = z.sl.rank(first.score, first.member) + (rev ? -offset : offset);
-    n = z.sl.byRank(r);
+  inRange: (m: string, s: number) => boolean,
+): Run {
+  if (first < 0 || offset < 0) return EMPTY;
+  const start = rev ? first - offset : first + offset;
+  if (start < 0 || start >= z.size) return EMPTY;
+  const cur = z.at(start);
+  let count = 0;
+  while (count !== limit && inRange(cur.member, cur.score)) {
+    count++;
+    if (!(rev ? cur.prev() : cur.next())) break;
   }
-  while (n !== null && limit !== 0 && inRange(n)) {
-    out.push(n);
-    n = rev ? n.backward : n.next0;
-    limit--;
-  }
-  return out;
+  return { start, count, rev };
+}
+
+/**
+ * The run of a score range with LIMIT: scores are ordered, so both ends come from two
+ * O(log n) rank searches instead of a walk.
+ */
+function scoreRun(z: ZSetValue, r: ScoreRange, rev: boolean, offset: number, limit: number): Run {
+  const b = scoreRanks(z, r);
+  if (b === null || offset < 0) return EMPTY;
+  const avail = b[1] - b[0] + 1 - offset;
+  if (avail <= 0) return EMPTY;
+  const count = limit < 0 ? avail : Math.min(limit, avail);
+  return { start: rev ? b[1] - offset : b[0] + offset, count, rev };
 }
 
 function zrangeGeneric(
@@ -247,7 +266,7 @@ function zrangeGeneric(
   let minArg = argv[argStart + 1];
   let maxArg = argv[argStart + 2];
   if (rev && type !== 'rank') [minArg, maxArg] = [maxArg, minArg];
-  let collect: (z: ZSetValue) => ZNode[];
+  let collect: (z: ZSetValue) => Run;
   if (type === 'rank') {
     const start = parseLong(minArg);
     if (start === null) return c.reply.err(NOT_INT);
@@ -257,27 +276,31 @@ function zrangeGeneric(
   } else if (type === 'score') {
     const r = parseScoreRange(minArg, maxArg);
     if (!r) return c.reply.err(SCORE_RANGE_ERR);
-    collect = (z) =>
-      rev
-        ? walk(z, z.sl.lastInRange(r), true, offset, limit, (n) => scoreGteMin(n.score, r))
-        : walk(z, z.sl.firstInRange(r), false, offset, limit, (n) => scoreLteMax(n.score, r));
+    collect = (z) => scoreRun(z, r, rev, offset, limit);
   } else {
     const r = parseLexRange(minArg, maxArg);
     if (!r) return c.reply.err(LEX_RANGE_ERR);
     collect = (z) =>
       rev
-        ? walk(z, lexLast(z, r), true, offset, limit, (n) => lexGteMin(n.member, r))
-        : walk(z, lexFirst(z, r), false, offset, limit, (n) => lexLteMax(n.member, r));
+        ? walk(z, lexLast(z, r), true, offset, limit, (m) => lexGteMin(m, r))
+        : walk(z, lexFirst(z, r), false, offset, limit, (m) => lexLteMax(m, r));
   }
   const z = lookupZset(c, argv[argStart]);
   if (z === null) return;
-  const items = z === undefined ? [] : collect(z);
+  const run = z === undefined ? EMPTY : collect(z);
   if (store === null) {
-    replyNodes(c, items, withscores);
+    replyRun(c, z, run, withscores);
     return;
   }
   const dst = newZset(c);
-  for (const n of items) dst.set(n.member, n.score);
+  if (run.count > 0) {
+    const cur = z!.at(run.start);
+    for (let k = 0; k < run.count; k++) {
+      dst.set(cur.member, cur.score);
+      if (run.rev) cur.prev();
+      else cur.next();
+    }
+  }
   storeZset(c, store, dst);
 }
 
@@ -324,12 +347,9 @@ function zremrangeGeneric(c: Client, argv: string[], type: 'rank' | 'score' | 'l
 
 /** 0-based rank bounds of the members whose scores are in `r`, or null. */
 function scoreRanks(z: ZSetValue, r: ScoreRange): [number, number] | null {
-  const a = z.sl.firstInRange(r);
-  const b = z.sl.lastInRange(r);
-  if (a === null || b === null) return null;
-  const ra = z.sl.rank(a.score, a.member) - 1;
-  const rb = z.sl.rank(b.score, b.member) - 1;
-  return ra <= rb ? [ra, rb] : null;
+  const a = z.tree.countBefore((s) => !scoreGteMin(s, r));
+  const b = z.tree.countBefore((s) => scoreLteMax(s, r)) - 1;
+  return a <= b ? [a, b] : null;
 }
 
 const zsetCountCommands: Record<'zcount' | 'zlexcount', Handler> = {
@@ -353,15 +373,15 @@ const zsetCountCommands: Record<'zcount' | 'zlexcount', Handler> = {
 
 // --- ZRANDMEMBER ----------------------------------------------------------------------------
 
-function randomNode(z: ZSetValue): ZNode {
-  return z.at(Math.floor(Math.random() * z.size));
+function randomRank(z: ZSetValue): number {
+  return Math.floor(Math.random() * z.size);
 }
 
 function zrandmember(c: Client, argv: string[]): void {
   if (argv.length < 3) {
     const z = lookupZset(c, argv[1]);
     if (z === null) return;
-    c.reply.bulkOrNull(z ? randomNode(z).member : null);
+    c.reply.bulkOrNull(z ? z.at(randomRank(z)).member : null);
     return;
   }
   const l = parseLong(argv[2]);
@@ -382,21 +402,22 @@ function zrandmember(c: Client, argv: string[]): void {
   if (z === null) return;
   if (z === undefined || l === 0) return c.reply.array(0);
   const count = Math.abs(l);
-  let items: ZNode[];
+  if (count >= z.size && l > 0) return replyRun(c, z, rankRange(z, 0, -1, false), withscores);
+  const members: string[] = [];
+  const scores: number[] = [];
+  const pick = (rank: number) => {
+    const cur = z.at(rank);
+    members.push(cur.member);
+    scores.push(cur.score);
+  };
   if (l < 0 || count === 1) {
-    items = [];
-    for (let i = 0; i < count; i++) items.push(randomNode(z));
-  } else if (count >= z.size) {
-    items = rankRange(z, 0, -1, false);
+    for (let i = 0; i < count; i++) pick(randomRank(z));
   } else {
-    const picked = new Map<string, ZNode>();
-    while (picked.size < count) {
-      const n = randomNode(z);
-      picked.set(n.member, n);
-    }
-    items = [...picked.values()];
+    const picked = new Set<number>();
+    while (picked.size < count) picked.add(randomRank(z));
+    for (const rank of picked) pick(rank);
   }
-  replyNodes(c, items, withscores);
+  replyPicks(c, members, scores, withscores);
 }
 
 // --- ZUNION / ZINTER / ZDIFF ----------------------------------------------------------------
@@ -473,7 +494,7 @@ function setOpGeneric(
     storeZset(c, dst, z);
     return;
   }
-  replyNodes(c, rankRange(z, 0, -1, false), withscores);
+  replyRun(c, z, rankRange(z, 0, -1, false), withscores);
 }
 
 function setOpCommand(op: SetOp, store: boolean): Handler {
@@ -591,8 +612,12 @@ export const zsetCommands: Record<string, Handler> = {
     if (!opts) return;
     let next = 0;
     let items: [string, number][];
-    if (z.listpack) items = rankRange(z, 0, -1, false).map((n) => [n.member, n.score]);
-    else {
+    if (z.listpack) {
+      items = [];
+      const cur = z.tree.first()!;
+      do items.push([cur.member, cur.score]);
+      while (cur.next());
+    } else {
       const r = z.scan.step(
         cursor,
         opts.count,

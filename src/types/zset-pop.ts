@@ -39,11 +39,12 @@ export function popAndReply(
   }
   const nested = shape === 'nested' || shape === 'key-nested';
   for (let i = 0; i < n; i++) {
-    const node = max ? z.sl.tail! : z.sl.first()!;
+    const end = max ? z.tree.last()! : z.tree.first()!;
+    const member = end.member;
     if (nested) r.array(2);
-    r.bulk(node.member);
-    r.double(node.score);
-    z.remove(node.member);
+    r.bulk(member);
+    r.double(end.score);
+    z.remove(member);
   }
   if (z.size === 0) c.db.delete(key);
   c.server.dirty += n;

@@ -3,8 +3,48 @@
  * `(` exclusive prefix (leading spaces, overflow to inf and "" accepted, NaN rejected), lex
  * bounds `[x`, `(x`, `-`, `+`.
  */
-import type { LexRange, ScoreRange } from './zset-skiplist.js';
 import { parseDouble } from '../util/parse.js';
+
+/** A score interval; `minex`/`maxex` make an end exclusive. */
+export interface ScoreRange {
+  min: number;
+  max: number;
+  minex: boolean;
+  maxex: boolean;
+}
+
+/**
+ * A member interval. `minInf`/`maxInf` are -1 for `-`, 1 for `+` (below / above every string)
+ * and 0 for a string bound.
+ */
+export interface LexRange {
+  min: string;
+  max: string;
+  minInf: -1 | 0 | 1;
+  maxInf: -1 | 0 | 1;
+  minex: boolean;
+  maxex: boolean;
+  /** Redis's early-out: min > max, or min == max with an exclusive end. */
+  empty: boolean;
+}
+
+export function scoreGteMin(s: number, r: ScoreRange): boolean {
+  return r.minex ? s > r.min : s >= r.min;
+}
+
+export function scoreLteMax(s: number, r: ScoreRange): boolean {
+  return r.maxex ? s < r.max : s <= r.max;
+}
+
+export function lexGteMin(m: string, r: LexRange): boolean {
+  if (r.minInf !== 0) return r.minInf < 0;
+  return r.minex ? m > r.min : m >= r.min;
+}
+
+export function lexLteMax(m: string, r: LexRange): boolean {
+  if (r.maxInf !== 0) return r.maxInf > 0;
+  return r.maxex ? m < r.max : m <= r.max;
+}
 
 const DEC_RE = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 const INF_RE = /^[+-]?(inf|infinity)$/i;

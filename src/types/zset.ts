@@ -1,14 +1,15 @@
 /**
- * The sorted set type: a member -> score Map for O(1) ZSCORE plus an indexable skiplist for
- * ordered access. OBJECT ENCODING follows Redis 7.0: `listpack` while the set holds at most
- * zset-max-listpack-entries members none longer than zset-max-listpack-value bytes, else
- * `skiplist`; a skiplist stays one except where Redis converts stored results back
- * (ZUNIONSTORE, ZINTERSTORE, ZDIFFSTORE, ZRANGESTORE: see shrinkIfSmall).
+ * The sorted set type: a member -> score Map for O(1) ZSCORE plus an order-statistic B+tree
+ * (zset-btree.ts) for ordered access. OBJECT ENCODING follows Redis 7.0: `listpack` while the
+ * set holds at most zset-max-listpack-entries members none longer than zset-max-listpack-value
+ * bytes, else `skiplist` (what Redis reports, whatever our structure); a skiplist stays one
+ * except where Redis converts stored results back (ZUNIONSTORE, ZINTERSTORE, ZDIFFSTORE,
+ * ZRANGESTORE: see shrinkIfSmall).
  */
 import type { DataValue } from '../keyspace/db.js';
 import type { Client } from '../server/client.js';
 import { WRONGTYPE } from './set.js';
-import { SkipList, type ZNode } from './zset-skiplist.js';
+import { ZTree, type ZCursor } from './zset-btree.js';
 import { LiveScan } from './set-scan.js';
 
 export interface ZsetLimits {
@@ -19,7 +20,7 @@ export interface ZsetLimits {
 export class ZSetValue implements DataValue {
   readonly kind = 'zset';
   dict = new Map<string, number>();
-  sl = new SkipList();
+  tree = new ZTree();
   listpack: boolean;
   /** ZSCAN cursors over the skiplist encoding. */
   readonly scan = new LiveScan<[string, number]>();
@@ -66,20 +67,20 @@ export class ZSetValue implements DataValue {
     // A listpack stores scores as printed integers, so -0 comes back as 0.
     if (this.listpack && score === 0) score = 0;
     this.dict.set(m, score);
-    this.sl.insert(score, m);
+    this.tree.insert(score, m);
   }
 
   /** Moves member `m` from its current score `cur` to `score` (different). */
   update(m: string, cur: number, score: number): void {
     if (this.listpack && score === 0) score = 0;
-    this.sl.updateScore(cur, m, score);
+    this.tree.updateScore(cur, m, score);
     this.dict.set(m, score);
   }
 
   remove(m: string): boolean {
     const cur = this.dict.get(m);
     if (cur === undefined) return false;
-    this.sl.delete(cur, m);
+    this.tree.delete(cur, m);
     this.dict.delete(m);
     return true;
   }
@@ -87,17 +88,19 @@ export class ZSetValue implements DataValue {
   /** 0-based rank of `m` in ascending order, or -1. */
   rank(m: string): number {
     const s = this.dict.get(m);
-    return s === undefined ? -1 : this.sl.rank(s, m) - 1;
+    return s === undefined ? -1 : this.tree.rank(s, m);
   }
 
-  /** The node at 0-based rank `i`. */
-  at(i: number): ZNode {
-    return this.sl.byRank(i + 1)!;
+  /** A cursor at 0-based rank `i` (< size). */
+  at(i: number): ZCursor {
+    return this.tree.at(i)!;
   }
 
   /** Deletes 0-based ranks start..end inclusive; returns how many went. */
   removeRanks(start: number, end: number): number {
-    return this.sl.deleteRankRange(start + 1, end + 1, (n) => this.dict.delete(n.member));
+    const n = end - start + 1;
+    for (let k = 0; k < n; k++) this.dict.delete(this.tree.deleteAt(start));
+    return n;
   }
 
   /** An independent copy (COPY) keeping the encoding, as Redis's dup does; O(n). */
@@ -105,7 +108,7 @@ export class ZSetValue implements DataValue {
     const c = new ZSetValue(this.limits);
     c.listpack = this.listpack;
     c.dict = new Map(this.dict);
-    c.sl = this.sl.clone();
+    c.tree = this.tree.clone();
     return c;
   }
 
@@ -114,12 +117,9 @@ export class ZSetValue implements DataValue {
     if (this.listpack || this.size > this.limits.maxEntries) return;
     for (const m of this.dict.keys()) if (m.length > this.limits.maxValue) return;
     this.listpack = true;
-    for (let n = this.sl.first(); n !== null; n = n.next0) {
-      if (n.score === 0) {
-        n.score = 0;
-        this.dict.set(n.member, 0);
-      }
-    }
+    // Turning -0 into 0 keeps the order: the two compare equal.
+    this.tree.mapScores((s) => (s === 0 ? 0 : s));
+    for (const [m, s] of this.dict) if (s === 0) this.dict.set(m, 0);
   }
 }
 

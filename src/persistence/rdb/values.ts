@@ -121,15 +121,22 @@ function writeSet(w: RdbWriter, v: SetValue): void {
 function writeZset(w: RdbWriter, v: ZSetValue): void {
   if (v.encoding() === 'listpack') {
     const flat: string[] = [];
-    for (let n = v.sl.first(); n; n = n.next0) flat.push(n.member, scoreText(n.score));
+    const c = v.tree.first();
+    if (c !== null) {
+      do flat.push(c.member, scoreText(c.score));
+      while (c.next());
+    }
     w.blob(encodeListpack(flat));
     return;
   }
   // Redis writes skiplist zsets from the highest score down, so loading inserts at the head.
   w.length(v.size);
-  for (let n = v.sl.tail; n !== null; n = n.backward) {
-    w.string(n.member);
-    w.binaryDouble(n.score);
+  const c = v.tree.last();
+  if (c !== null) {
+    do {
+      w.string(c.member);
+      w.binaryDouble(c.score);
+    } while (c.prev());
   }
 }
 
