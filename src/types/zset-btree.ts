@@ -13,17 +13,38 @@
  * copied from (deletes do not touch it); it stays a valid bound.
  */
 
-const LEAF_CAP = 128;
+const LEAF_CAP = 64;
 const LEAF_MIN = LEAF_CAP >> 2;
 const INNER_CAP = 64;
 const INNER_MIN = INNER_CAP >> 2;
 
+/** The capacity a new tree's only leaf starts with: most sorted sets stay small. */
+const FIRST_CAP = 4;
+
 export class Leaf {
   n = 0;
-  readonly scores = new Float64Array(LEAF_CAP);
-  readonly members: string[] = new Array<string>(LEAF_CAP).fill('');
+  scores: Float64Array;
+  members: string[];
   prev: Leaf | null = null;
   next: Leaf | null = null;
+
+  constructor(cap = LEAF_CAP) {
+    this.scores = new Float64Array(cap);
+    this.members = new Array<string>(cap).fill('');
+  }
+
+  /** Makes room for `n` entries (at most LEAF_CAP), doubling the arrays. */
+  reserve(n: number): void {
+    let cap = this.scores.length;
+    if (n <= cap) return;
+    while (cap < n) cap *= 2;
+    const scores = new Float64Array(cap);
+    scores.set(this.scores);
+    this.scores = scores;
+    const members = new Array<string>(cap).fill('');
+    for (let i = 0; i < this.n; i++) members[i] = this.members[i];
+    this.members = members;
+  }
 }
 
 class Inner {
@@ -127,7 +148,7 @@ function moveEntries(src: Leaf, from: number, dst: Leaf, to: number, k: number):
 }
 
 export class ZTree {
-  private root: Inner | Leaf = new Leaf();
+  private root: Inner | Leaf = new Leaf(FIRST_CAP);
   /** Levels of inner nodes above the leaves. */
   private height = 0;
   /** The first and last leaves (the same, empty one for an empty tree). */
@@ -201,6 +222,7 @@ export class ZTree {
 
   private leafInsert(leaf: Leaf, p: number, s: number, m: string): void {
     const n = leaf.n;
+    if (n === leaf.scores.length) leaf.reserve(n + 1);
     const mb = leaf.members;
     if (p < n) {
       leaf.scores.copyWithin(p + 1, p, n);
@@ -294,6 +316,7 @@ export class ZTree {
     const right = parent.children[li + 1] as Leaf;
     const total = left.n + right.n;
     if (total <= LEAF_CAP) {
+      left.reserve(total);
       moveEntries(right, 0, left, left.n, right.n);
       left.n = total;
       left.next = right.next;
@@ -306,6 +329,7 @@ export class ZTree {
     const want = total >> 1;
     if (left.n < want) {
       const k = want - left.n;
+      left.reserve(want);
       moveEntries(right, 0, left, left.n, k);
       right.scores.copyWithin(0, k, right.n);
       const mb = right.members;
@@ -315,6 +339,7 @@ export class ZTree {
       right.n -= k;
     } else {
       const k = left.n - want;
+      right.reserve(right.n + k);
       right.scores.copyWithin(k, 0, right.n);
       const mb = right.members;
       for (let j = right.n - 1; j >= 0; j--) mb[j + k] = mb[j];
@@ -483,7 +508,7 @@ export class ZTree {
     const leaves: Leaf[] = [];
     const copy = (node: Inner | Leaf): Inner | Leaf => {
       if (node instanceof Leaf) {
-        const l = new Leaf();
+        const l = new Leaf(node.scores.length);
         l.n = node.n;
         l.scores.set(node.scores);
         for (let i = 0; i < node.n; i++) l.members[i] = node.members[i];

@@ -1,5 +1,5 @@
 /**
- * The sorted set type: a member -> score Map for O(1) ZSCORE plus an order-statistic B+tree
+ * The sorted set type: a member -> score dictionary (hash-dict.ts) for O(1) ZSCORE plus an order-statistic B+tree
  * (zset-btree.ts) for ordered access. OBJECT ENCODING follows Redis 7.0: `listpack` while the
  * set holds at most zset-max-listpack-entries members none longer than zset-max-listpack-value
  * bytes, else `skiplist` (what Redis reports, whatever our structure); a skiplist stays one
@@ -11,6 +11,7 @@ import type { Client } from '../server/client.js';
 import { WRONGTYPE } from './set.js';
 import { ZTree, type ZCursor } from './zset-btree.js';
 import { LiveScan } from './set-scan.js';
+import { SegDict } from './hash-dict.js';
 
 export interface ZsetLimits {
   maxEntries: number;
@@ -19,7 +20,7 @@ export interface ZsetLimits {
 
 export class ZSetValue implements DataValue {
   readonly kind = 'zset';
-  dict = new Map<string, number>();
+  dict = new SegDict<number>();
   tree = new ZTree();
   listpack: boolean;
   /** ZSCAN cursors over the skiplist encoding. */
@@ -107,7 +108,7 @@ export class ZSetValue implements DataValue {
   clone(): ZSetValue {
     const c = new ZSetValue(this.limits);
     c.listpack = this.listpack;
-    c.dict = new Map(this.dict);
+    c.dict = this.dict.clone();
     c.tree = this.tree.clone();
     return c;
   }

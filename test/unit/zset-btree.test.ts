@@ -101,7 +101,7 @@ for (const seed of [1, 2, 3]) {
       members.delete(e[1]);
     };
 
-    // Grow to three levels (leaves of 128, inner nodes of 64).
+    // Grow to three levels (leaves of 64, inner nodes of 64).
     for (let i = 0; i < 12000; i++) {
       if (r() < 0.5 && i > 6000) {
         // Ascending and descending runs, as ordered loads make.
