@@ -247,6 +247,10 @@ export class Server {
       if (c.closed) continue;
       this.unblock(c);
     }
+    // Their replies go out now, not after the caller's remaining work: a manual failover ends
+    // the pause and then saves nodes.conf and reconnects replication, while every client it
+    // held waits for its -MOVED.
+    if (this.pendingFlush.size) this.flushPending();
   }
 
   // --- blocking -------------------------------------------------------------------------------

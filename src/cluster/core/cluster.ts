@@ -12,7 +12,7 @@ import {
   type BusMessage,
   type Gossip,
 } from '../bus/codec.js';
-import { ClusterNode, NodeFlag, setBit, clearBit, testBit } from './node.js';
+import { ClusterNode, NodeFlag, bitCount, setBit, clearBit, testBit } from './node.js';
 import type { CoreEnv, Effect, LogLevel } from './types.js';
 import { ElectionState, handleReplicaFailover } from './election.js';
 import { replicaMigrationCron } from './replica-migration.js';
@@ -269,50 +269,45 @@ export class ClusterCore {
   }
 
   /**
-   * Every slot `from` owns becomes `to`'s, as delSlot + addSlot per slot would do, a byte of the
-   * bitmap at a time. A failover's takeover runs this once, cold: the per-slot calls cost
-   * milliseconds there, on the path every client waits on.
+   * The slots of bitmap byte `b` whose bits are set in `bits` become `to`'s (unassigned when
+   * null), as delSlot + addSlot on each would leave them. Slot changes arrive as whole ranges
+   * (a failover moves thousands at once, and every node applies them on the same packet), and
+   * this code runs too rarely to be optimized: per-slot calls cost milliseconds there.
    */
-  moveSlots(from: ClusterNode, to: ClusterNode): void {
-    const hadSlots = to.numslots > 0;
-    for (let b = 0; b < from.slots.length; b++) {
-      const bits = from.slots[b];
-      if (bits === 0) continue;
-      let owned = true;
-      for (let k = 0; k < 8; k++) {
-        if (bits & (1 << k) && this.slots[b * 8 + k] !== from) owned = false;
+  assignSlotBits(b: number, bits: number, to: ClusterNode | null): void {
+    if (bits === 0) return;
+    const hadSlots = to !== null && to.numslots > 0;
+    for (let k = 0; k < 8; k++) {
+      const mask = 1 << k;
+      if ((bits & mask) === 0) continue;
+      const owner = this.slots[b * 8 + k];
+      if (owner !== null && owner !== to && (owner.slots[b] & mask) !== 0) {
+        owner.slots[b] &= ~mask;
+        owner.numslots--;
       }
-      if (!owned) {
-        // The table disagrees with the bitmap somewhere in this byte: the general way.
-        for (let k = 0; k < 8; k++) {
-          if ((bits & (1 << k)) === 0) continue;
-          this.delSlot(b * 8 + k);
-          this.addSlot(to, b * 8 + k);
-        }
-        continue;
-      }
-      for (let k = 0; k < 8; k++) if (bits & (1 << k)) this.slots[b * 8 + k] = to;
+      this.slots[b * 8 + k] = to;
+    }
+    if (to !== null) {
       to.numslots += bitCount(bits & ~to.slots[b]);
-      from.numslots -= bitCount(bits);
       to.slots[b] |= bits;
-      from.slots[b] = 0;
-      this.notClaiming[b] &= ~bits;
+      // A master getting its first slots becomes a migration target when some master has
+      // replicas (clusterNodeSetSlotBit).
+      if (!hadSlots && to.isMaster && this.mastersHaveReplicas()) to.flags |= NodeFlag.MIGRATE_TO;
     }
+    this.notClaiming[b] &= ~bits;
     this.slotsVersion++;
-    if (!hadSlots && to.numslots > 0 && to.isMaster && this.mastersHaveReplicas()) {
-      to.flags |= NodeFlag.MIGRATE_TO;
-    }
   }
 
+  /** Every slot `from` owns becomes `to`'s (a failover's takeover). */
+  moveSlots(from: ClusterNode, to: ClusterNode): void {
+    for (let b = 0; b < from.slots.length; b++) this.assignSlotBits(b, from.slots[b], to);
+  }
+
+  /** Unassigns every slot of `n`; returns how many it had. */
   delNodeSlots(n: ClusterNode): number {
-    let deleted = 0;
-    for (let j = 0; j < SLOTS; j++) {
-      if (testBit(n.slots, j)) {
-        this.delSlot(j);
-        deleted++;
-      }
-    }
-    return deleted;
+    const had = n.numslots;
+    for (let b = 0; b < n.slots.length; b++) this.assignSlotBits(b, n.slots[b], null);
+    return had;
   }
 
   private mastersHaveReplicas(): boolean {
@@ -442,6 +437,11 @@ export class ClusterCore {
         'verbose',
         `Connection with Node ${link.node.id} at ${link.node.ip}:${link.node.cport} failed: ${reason}`,
       );
+      // Failure detection needs a ping in flight, and a refused connect sends none: count one
+      // from the attempt, as Redis does when connect() fails at once. Node reports every refusal
+      // asynchronously, so without this a killed peer would wait for the half-timeout ping
+      // (up to nt/2 more) before its node timeout even starts.
+      if (link.node.pingSent === 0) link.node.pingSent = link.ctime;
     }
     this.detachLink(link);
   }
@@ -737,11 +737,4 @@ export class ClusterCore {
     this.state = next;
     this.emit({ kind: 'state', ok: next === 'ok' });
   }
-}
-
-/** Set bits in a byte. */
-function bitCount(byte: number): number {
-  let n = 0;
-  for (let v = byte; v !== 0; v &= v - 1) n++;
-  return n;
 }

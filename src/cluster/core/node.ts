@@ -55,6 +55,13 @@ export function clearBit(bitmap: Uint8Array, slot: number): void {
   bitmap[slot >> 3] &= ~(1 << (slot & 7));
 }
 
+/** Set bits in a byte. */
+export function bitCount(byte: number): number {
+  let n = 0;
+  for (let v = byte; v !== 0; v &= v - 1) n++;
+  return n;
+}
+
 export function bitmapsEqual(a: Uint8Array, b: Uint8Array): boolean {
   // Native memcmp: this runs for every PING/PONG received.
   return Buffer.compare(a.subarray(0, SLOT_BYTES), b.subarray(0, SLOT_BYTES)) === 0;

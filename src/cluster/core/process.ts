@@ -3,9 +3,16 @@
  * sender resolution and inbound-link binding, epochs, MEET handshakes, PONG liveness, roles,
  * slot claims and UPDATE, FAIL, PUBLISH and failover votes.
  */
-import { decode, MsgType, MSG_TYPE_COUNT, MFLAG_FORCEACK, type BusMessage } from '../bus/codec.js';
-import { ClusterNode, NodeFlag, bitmapsEqual, testBit, validNodeId } from './node.js';
-import { SLOTS, type ClusterCore, type Link } from './cluster.js';
+import {
+  decode,
+  MsgType,
+  MSG_TYPE_COUNT,
+  MFLAG_FORCEACK,
+  SLOT_BYTES,
+  type BusMessage,
+} from '../bus/codec.js';
+import { ClusterNode, NodeFlag, bitCount, bitmapsEqual, validNodeId } from './node.js';
+import type { ClusterCore, Link } from './cluster.js';
 import {
   addFailReport,
   clearFailureIfNeeded,
@@ -259,21 +266,20 @@ function slotClaims(core: ClusterCore, sender: ClusterNode, m: BusMessage): void
   const dirty = !bitmapsEqual(senderMaster.slots, m.myslots);
   if (!dirty) return;
   if (sender.isMaster) updateSlotsConfigWith(core, sender, m.configEpoch, m.myslots);
-  for (let j = 0; j < SLOTS; j++) {
-    if ((j & 7) === 0 && m.myslots[j >> 3] === 0) {
-      j += 7;
-      continue;
-    }
-    if (!testBit(m.myslots, j)) continue;
-    const owner = core.slots[j];
-    if (owner === sender || owner === null) continue;
-    if (owner.configEpoch > m.configEpoch) {
+  // Claimed slots another node holds with a newer epoch: tell the sender (one UPDATE).
+  for (let b = 0; b < SLOT_BYTES; b++) {
+    const others = m.myslots[b] & ~sender.slots[b];
+    if (others === 0) continue;
+    for (let k = 0; k < 8; k++) {
+      if ((others & (1 << k)) === 0) continue;
+      const owner = core.slots[b * 8 + k];
+      if (owner === null || owner === sender || owner.configEpoch <= m.configEpoch) continue;
       core.log(
         'verbose',
         `Node ${sender.id} has old slots configuration, sending an UPDATE message about ${owner.id}`,
       );
       core.sendUpdate(sender, owner);
-      break;
+      return;
     }
   }
 }
@@ -295,32 +301,36 @@ export function updateSlotsConfigWith(
   let migrated = 0;
   let senderSlots = 0;
   const dirtySlots: number[] = [];
-  for (let j = 0; j < SLOTS; j++) {
-    // Bytes where neither the claim nor the sender's current slots have a bit change nothing.
-    if ((j & 7) === 0 && slots[j >> 3] === 0 && sender.slots[j >> 3] === 0) {
-      j += 7;
-      continue;
-    }
-    const owner = core.slots[j];
-    if (testBit(slots, j)) {
-      senderSlots++;
-      if (owner === sender) {
-        core.notClaiming[j >> 3] &= ~(1 << (j & 7));
+  // A byte at a time: the sender's bitmap mirrors the table, so only claimed bits the sender
+  // does not own yet need a look at their owner.
+  for (let b = 0; b < SLOT_BYTES; b++) {
+    const claim = slots[b];
+    const had = sender.slots[b];
+    if ((claim | had) === 0) continue;
+    core.notClaiming[b] = (core.notClaiming[b] | (had & ~claim)) & ~(had & claim);
+    if (claim === 0) continue;
+    senderSlots += bitCount(claim);
+    const contested = claim & ~had;
+    let take = 0;
+    for (let k = 0; k < 8; k++) {
+      const mask = 1 << k;
+      if ((contested & mask) === 0) continue;
+      const j = b * 8 + k;
+      if (core.importingFrom.has(j)) continue;
+      const owner = core.slots[j];
+      if (owner !== null && (core.notClaiming[b] & mask) === 0 && owner.configEpoch >= epoch) {
         continue;
       }
-      if (core.importingFrom.has(j)) continue;
-      if (owner === null || testBit(core.notClaiming, j) || owner.configEpoch < epoch) {
-        if (owner === me && core.env.keysInSlot(j) > 0) dirtySlots.push(j);
-        if (owner !== null && owner === curMaster) {
-          newMaster = sender;
-          migrated++;
-        }
-        core.delSlot(j);
-        core.addSlot(sender, j);
-        core.todo(true, true, true);
+      if (owner === me && core.env.keysInSlot(j) > 0) dirtySlots.push(j);
+      if (owner !== null && owner === curMaster) {
+        newMaster = sender;
+        migrated++;
       }
-    } else if (owner === sender) {
-      core.notClaiming[j >> 3] |= 1 << (j & 7);
+      take |= mask;
+    }
+    if (take !== 0) {
+      core.assignSlotBits(b, take, sender);
+      core.todo(true, true, true);
     }
   }
   if (
@@ -432,13 +442,16 @@ function voteIfNeeded(core: ClusterCore, req: ClusterNode, m: BusMessage): void 
     denied(`can't vote about this master before ${nt * 2 - (now - master.votedTime)} milliseconds`);
     return;
   }
-  for (let j = 0; j < SLOTS; j++) {
-    if (!testBit(m.myslots, j)) continue;
-    const owner = core.slots[j];
-    if (!owner || testBit(core.notClaiming, j)) continue;
-    if (owner.configEpoch <= m.configEpoch) continue;
-    denied(`slot ${j} epoch (${owner.configEpoch}) > reqEpoch (${m.configEpoch})`);
-    return;
+  for (let b = 0; b < SLOT_BYTES; b++) {
+    const claim = m.myslots[b] & ~core.notClaiming[b];
+    if (claim === 0) continue;
+    for (let k = 0; k < 8; k++) {
+      if ((claim & (1 << k)) === 0) continue;
+      const owner = core.slots[b * 8 + k];
+      if (!owner || owner.configEpoch <= m.configEpoch) continue;
+      denied(`slot ${b * 8 + k} epoch (${owner.configEpoch}) > reqEpoch (${m.configEpoch})`);
+      return;
+    }
   }
   core.lastVoteEpoch = core.currentEpoch;
   master.votedTime = now;
