@@ -20,7 +20,7 @@
  * Entries at which a segment splits: a power of two, so it splits when its Map's table is
  * exactly full, before V8 would double it.
  */
-const SEG_MAX = 1 << 12;
+const SEG_MAX = 1 << 14;
 /** Directory bits at most (a million segments); a segment at this depth grows instead. */
 const MAX_DEPTH = 20;
 
@@ -48,13 +48,24 @@ export class SegDict<V> {
   private segs: Seg<V>[] = [];
   private depth = 0;
   private count = 0;
+  /**
+   * The last key hashed and its hash: writes look a key up before setting it (HSET, ZADD), so
+   * the second hash of the same string comes free.
+   */
+  private lastKey = '';
+  private lastHash = 0;
 
   get size(): number {
     return this.small ? this.small.size : this.count;
   }
 
   private seg(k: string): Seg<V> {
-    return this.dir[hashOf(k) & ((1 << this.depth) - 1)];
+    let h = this.lastHash;
+    if (k !== this.lastKey) {
+      h = this.lastHash = hashOf(k);
+      this.lastKey = k;
+    }
+    return this.dir[h & ((1 << this.depth) - 1)];
   }
 
   get(k: string): V | undefined {

@@ -5,8 +5,10 @@
  * gets a field or value longer than hash-max-listpack-value it becomes a `hashtable` for good
  * (as in Redis) and moves to a slot table: fields never move once placed, so an HSCAN cursor
  * (a slot index) returns every field present for the whole scan, and random picks are O(1).
+ * The field -> slot index is a SegDict, which never rehashes a big table in one go.
  */
 import type { DataValue } from '../keyspace/db.js';
+import { SegDict } from './hash-dict.js';
 
 /** The listpack limits in force when a write happens (from the config). */
 export interface HashLimits {
@@ -16,7 +18,7 @@ export interface HashLimits {
 
 /** Fields in stable slots with holes reused; only trailing holes are trimmed. */
 class SlotTable {
-  index = new Map<string, number>();
+  index = new SegDict<number>();
   fields: (string | undefined)[] = [];
   vals: (string | undefined)[] = [];
   private free: number[] = [];
@@ -70,7 +72,7 @@ class SlotTable {
 
   clone(): SlotTable {
     const t = new SlotTable();
-    t.index = new Map(this.index);
+    t.index = this.index.clone();
     t.fields = this.fields.slice();
     t.vals = this.vals.slice();
     t.free = this.free.slice();
