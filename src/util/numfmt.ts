@@ -2,6 +2,9 @@
 
 /** C's `%.17g`, which Redis 7.0 uses for doubles in replies (addReplyDouble). */
 export function formatG17(d: number): string {
+  // Integers below 2^53 print as their digits under %.17g: the common score, ten times
+  // cheaper than the general path (ZRANGE WITHSCORES of a big set spends its time here).
+  if (Number.isSafeInteger(d) && d !== 0) return String(d);
   if (Number.isNaN(d)) return 'nan';
   if (d === Infinity) return 'inf';
   if (d === -Infinity) return '-inf';
