@@ -289,17 +289,31 @@ export class ZTree {
     return m;
   }
 
-  /** Removes entry `p` of `leaf`, reached by the recorded path, and rebalances. */
-  private removeAt(leaf: Leaf, p: number): void {
-    for (let d = 0; d < this.height; d++) PATH_N[d].counts[PATH_I[d]]--;
-    this.length--;
-    const n = leaf.n - 1;
-    if (p < n) {
-      leaf.scores.copyWithin(p, p + 1, n + 1);
-      const mb = leaf.members;
-      for (let j = p; j < n; j++) mb[j] = mb[j + 1];
+  /**
+   * Deletes `count` entries from 0-based rank `start` (all within range), calling `gone` with
+   * each member in order. One descent per leaf's worth of entries, not per entry.
+   */
+  deleteRange(start: number, count: number, gone: (m: string) => void): void {
+    while (count > 0) {
+      const c = this.descendRank(start);
+      const k = Math.min(count, c.leaf.n - c.i);
+      for (let j = 0; j < k; j++) gone(c.leaf.members[c.i + j]);
+      this.removeAt(c.leaf, c.i, k);
+      count -= k;
     }
-    leaf.members[n] = '';
+  }
+
+  /** Removes `k` entries from `p` of `leaf`, reached by the recorded path, and rebalances. */
+  private removeAt(leaf: Leaf, p: number, k = 1): void {
+    for (let d = 0; d < this.height; d++) PATH_N[d].counts[PATH_I[d]] -= k;
+    this.length -= k;
+    const n = leaf.n - k;
+    const mb = leaf.members;
+    if (p < n) {
+      leaf.scores.copyWithin(p, p + k, n + k);
+      for (let j = p; j < n; j++) mb[j] = mb[j + k];
+    }
+    for (let j = n; j < n + k; j++) mb[j] = '';
     leaf.n = n;
     if (n < LEAF_MIN && this.height > 0) this.fixLeaf();
   }

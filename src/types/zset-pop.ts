@@ -40,11 +40,12 @@ export function popAndReply(
   const nested = shape === 'nested' || shape === 'key-nested';
   for (let i = 0; i < n; i++) {
     const end = max ? z.tree.last()! : z.tree.first()!;
-    const member = end.member;
     if (nested) r.array(2);
-    r.bulk(member);
+    r.bulk(end.member);
     r.double(end.score);
-    z.remove(member);
+    // By rank: no search by key in the tree.
+    const rank = max ? z.size - 1 : 0;
+    z.removeRanks(rank, rank);
   }
   if (z.size === 0) c.db.delete(key);
   c.server.dirty += n;

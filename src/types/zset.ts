@@ -100,7 +100,8 @@ export class ZSetValue implements DataValue {
   /** Deletes 0-based ranks start..end inclusive; returns how many went. */
   removeRanks(start: number, end: number): number {
     const n = end - start + 1;
-    for (let k = 0; k < n; k++) this.dict.delete(this.tree.deleteAt(start));
+    if (n === 1) this.dict.delete(this.tree.deleteAt(start));
+    else this.tree.deleteRange(start, n, (m) => this.dict.delete(m));
     return n;
   }
 

@@ -1,6 +1,6 @@
 /**
  * The sorted-set B+tree against a plain sorted-array model: seeded random inserts, deletes,
- * score updates, rank-range deletes, rank / byRank lookups, range seeks and cursor walks both
+ * score updates, rank-range deletes (one by one and in runs), rank / byRank lookups, range seeks and cursor walks both
  * ways, with ties on scores, -0, infinities and binary members. Grows past three levels (inner
  * splits) and shrinks back (merges, borrows, root collapse), checking every invariant as it goes.
  */
@@ -138,8 +138,17 @@ for (const seed of [1, 2, 3]) {
       } else {
         const i0 = Math.floor(r() * model.length);
         const k = Math.min(model.length - i0, 1 + Math.floor(r() * 200));
-        for (let j = 0; j < k; j++) {
-          assert.equal(t.deleteAt(i0), model[i0 + j][1]);
+        if (r() < 0.5) {
+          for (let j = 0; j < k; j++) {
+            assert.equal(t.deleteAt(i0), model[i0 + j][1]);
+          }
+        } else {
+          const gone: string[] = [];
+          t.deleteRange(i0, k, (m) => gone.push(m));
+          assert.deepEqual(
+            gone,
+            model.slice(i0, i0 + k).map((e) => e[1]),
+          );
         }
         for (const e of model.splice(i0, k)) members.delete(e[1]);
       }
@@ -151,7 +160,8 @@ for (const seed of [1, 2, 3]) {
     while (model.length > 0) {
       const i0 = Math.floor(r() * model.length);
       const k = Math.min(model.length - i0, 1 + Math.floor(r() * 500));
-      for (let j = 0; j < k; j++) t.deleteAt(i0);
+      if (r() < 0.5) for (let j = 0; j < k; j++) t.deleteAt(i0);
+      else t.deleteRange(i0, k, () => {});
       model.splice(i0, k);
       if (r() < 0.05) check(t, model, r, `shrink ${model.length}`);
     }
