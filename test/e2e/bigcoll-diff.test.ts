@@ -5,10 +5,9 @@
  * and must keep the source's encoding (a hashtable shrunk back below the listpack limits stays
  * a hashtable, as Redis's dup keeps it), with copy and source independent afterwards.
  */
-import { test, before, after } from 'node:test';
-import { redisServerOrSkip } from '../helpers/procs.js';
+import { test } from 'node:test';
 import {
-  startPair,
+  pairHooks,
   compareStream,
   compareStreamPipelined,
   sortedReply,
@@ -19,13 +18,7 @@ import {
 
 let pair: Pair | null = null;
 
-before(async () => {
-  if (!redisServerOrSkip({ skip: () => undefined })) return;
-  pair = await startPair();
-});
-after(async () => {
-  await pair?.stop();
-});
+pairHooks((p) => (pair = p));
 
 const N = 1500;
 const SCORES = ['0', '-0', '1.5', '-2.25', '1e300', 'inf', '-inf', '0.1', '3', '17'];

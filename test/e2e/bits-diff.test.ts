@@ -4,20 +4,14 @@
  * offsets, all overflow policies, bad types, offsets and values) over a small key pool, mixed
  * with plain string writes; raw replies compared byte for byte in RESP2 and RESP3.
  */
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import { redisServerOrSkip } from '../helpers/procs.js';
-import { startPair, pick, type Pair } from '../helpers/diff.js';
+import { pairHooks, pick, type Pair } from '../helpers/diff.js';
 import { compareWithHistory, streamTests } from './strings-stream.js';
 
 let pair: Pair | null = null;
 
-before(async () => {
-  if (!redisServerOrSkip({ skip: () => undefined })) return;
-  pair = await startPair();
-});
-after(async () => {
-  await pair?.stop();
-});
+pairHooks((p) => (pair = p));
 
 const KEYS = ['b1', 'b2', 'b3', 'wrong'];
 

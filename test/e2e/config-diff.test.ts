@@ -3,21 +3,14 @@
  * patterns, aliases, error texts, multi-pair atomicity and the RESP3 map form must match byte
  * for byte (replies whose order Redis leaves to its hash table are compared sorted).
  */
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { redisServerOrSkip } from '../helpers/procs.js';
-import { startPair, compareStream, splitAggregate, type Pair } from '../helpers/diff.js';
+import { pairHooks, compareStream, splitAggregate, type Pair } from '../helpers/diff.js';
 
 let pair: Pair | null = null;
 
-before(async () => {
-  if (!redisServerOrSkip({ skip: () => undefined })) return;
-  // keyshard saves by default as Redis does; the redis-server helper passes --save ''.
-  pair = await startPair(['--save', '']);
-});
-after(async () => {
-  await pair?.stop();
-});
+// keyshard saves by default as Redis does; the redis-server helper passes --save ''.
+pairHooks((p) => (pair = p), ['--save', '']);
 
 /** Options whose value differs between the two processes by construction. */
 const PER_PROCESS = new Set(['port', 'dir']);

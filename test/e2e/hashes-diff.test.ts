@@ -5,20 +5,13 @@
  * compared byte for byte. Replies of hashtable-encoded hashes come in an unspecified order and
  * are compared sorted when they differ; HRANDFIELD is compared structurally (random choices).
  */
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { redisServerOrSkip } from '../helpers/procs.js';
-import { startPair, sortedReply, splitAggregate, rng, pick, type Pair } from '../helpers/diff.js';
+import { pairHooks, sortedReply, splitAggregate, rng, pick, type Pair } from '../helpers/diff.js';
 
 let pair: Pair | null = null;
 
-before(async () => {
-  if (!redisServerOrSkip({ skip: () => undefined })) return;
-  pair = await startPair();
-});
-after(async () => {
-  await pair?.stop();
-});
+pairHooks((p) => (pair = p));
 
 const KEYS = ['h1', 'h2', 'h3', 'k\r\n\0', '', 'str'];
 const FIELDS = ['a', 'b', 'c', 'd', '', '\r\n', 'f\0g', '\xff', 'n', 'f'.repeat(65), 'ab', 'a*'];

@@ -5,19 +5,15 @@
  * its result), and limits changed at runtime apply to later writes. Lists are
  * `quicklist` at every size in 7.0.
  */
-import { test, before, after } from 'node:test';
-import { redisServerOrSkip } from '../helpers/procs.js';
-import { startPair, compareStream, sortedReply, rng, pick, type Pair } from '../helpers/diff.js';
+import { test } from 'node:test';
+import { pairHooks, compareStream, sortedReply, rng, pick, type Pair } from '../helpers/diff.js';
 
 let pair: Pair | null = null;
 
-before(async () => {
-  if (!redisServerOrSkip({ skip: () => undefined })) return;
-  pair = await startPair(['--hash-max-listpack-entries', '4', '--hash-max-listpack-value', '8']);
-});
-after(async () => {
-  await pair?.stop();
-});
+pairHooks(
+  (p) => (pair = p),
+  ['--hash-max-listpack-entries', '4', '--hash-max-listpack-value', '8'],
+);
 
 test('hash encodings follow the listpack limits, conversions included', async (t) => {
   if (!pair) return t.skip('redis-server not installed');

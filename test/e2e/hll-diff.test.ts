@@ -4,20 +4,13 @@
  * promotion to dense, merges of sparse and dense inputs, cached cardinalities, wrong types and
  * corrupted HLL strings.
  */
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { redisServerOrSkip } from '../helpers/procs.js';
-import { startPair, rng, pick, type Pair } from '../helpers/diff.js';
+import { pairHooks, startPair, rng, pick, type Pair } from '../helpers/diff.js';
 
 let pair: Pair | null = null;
 
-before(async () => {
-  if (!redisServerOrSkip({ skip: () => undefined })) return;
-  pair = await startPair();
-});
-after(async () => {
-  await pair?.stop();
-});
+pairHooks((p) => (pair = p));
 
 async function same(p: Pair, argv: string[], ctx: string): Promise<string> {
   const [a, b] = await Promise.all([p.ksConn.call(...argv), p.redisConn.call(...argv)]);

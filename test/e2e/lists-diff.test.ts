@@ -4,19 +4,12 @@
  * out-of-range indexes, binary and large values, transactions and blocking commands that
  * cannot block (inside MULTI, short timeouts). Raw replies are compared byte for byte.
  */
-import { test, before, after } from 'node:test';
-import { redisServerOrSkip } from '../helpers/procs.js';
-import { startPair, compareStream, rng, pick, type Pair } from '../helpers/diff.js';
+import { test } from 'node:test';
+import { pairHooks, compareStream, rng, pick, type Pair } from '../helpers/diff.js';
 
 let pair: Pair | null = null;
 
-before(async () => {
-  if (!redisServerOrSkip({ skip: () => undefined })) return;
-  pair = await startPair();
-});
-after(async () => {
-  await pair?.stop();
-});
+pairHooks((p) => (pair = p));
 
 const KEYS = ['l1', 'l2', 'l3', 'k\r\n\0', '', 'str'];
 const VALUES = ['a', 'b', 'c', 'a', '', '\r\n', 'x\0y', '\xff', '1', '-1', 'v'.repeat(70)];

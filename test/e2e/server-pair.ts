@@ -3,22 +3,15 @@
  * commands to both. Comparison tests run in CI (redisServerOrSkip throws there when
  * redis-server is missing).
  */
-import { before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { redisServerOrSkip } from '../helpers/procs.js';
 import { RawConn } from '../helpers/raw.js';
-import { startPair, type Pair } from '../helpers/diff.js';
+import { pairHooks, type Pair } from '../helpers/diff.js';
 
 /** Starts a pair with DEBUG enabled before the file's tests and stops it after. */
 export function usePair(): (t: { skip(msg: string): void }) => Pair | null {
   let pair: Pair | null = null;
-  before(async () => {
-    if (!redisServerOrSkip({ skip: () => undefined })) return;
-    pair = await startPair(['--enable-debug-command', 'yes']);
-  });
-  after(async () => {
-    await pair?.stop();
-  });
+  pairHooks((p) => (pair = p), ['--enable-debug-command', 'yes']);
   return (t) => (redisServerOrSkip(t) ? pair : null);
 }
 

@@ -4,22 +4,17 @@
  * intset encoding), raw replies compared byte for byte. Unordered replies are compared sorted;
  * random ones (SPOP, SRANDMEMBER) structurally, after which both servers are resynchronized.
  */
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { redisServerOrSkip } from '../helpers/procs.js';
-import { startPair, sortedReply, rng, pick, type Pair } from '../helpers/diff.js';
+import { pairHooks, startPair, sortedReply, rng, pick, type Pair } from '../helpers/diff.js';
 import { decode, fullScan } from './sets-resp.js';
 
 let pair: Pair | null = null;
 let hasObject = false;
 
-before(async () => {
-  if (!redisServerOrSkip({ skip: () => undefined })) return;
-  pair = await startPair();
-  hasObject = !(await pair.ksConn.call('OBJECT', 'ENCODING', 'x')).startsWith('-ERR unknown');
-});
-after(async () => {
-  await pair?.stop();
+pairHooks(async (p) => {
+  pair = p;
+  hasObject = !(await p.ksConn.call('OBJECT', 'ENCODING', 'x')).startsWith('-ERR unknown');
 });
 
 const MEMBERS = [

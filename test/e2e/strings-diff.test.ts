@@ -4,20 +4,12 @@
  * non-numbers, out-of-range values, binary values with CR/LF and NUL, empty and large values.
  * Raw replies must match byte for byte, in RESP2 and RESP3.
  */
-import { before, after } from 'node:test';
-import { redisServerOrSkip } from '../helpers/procs.js';
-import { startPair, pick, type Pair } from '../helpers/diff.js';
+import { pairHooks, pick, type Pair } from '../helpers/diff.js';
 import { streamTests } from './strings-stream.js';
 
 let pair: Pair | null = null;
 
-before(async () => {
-  if (!redisServerOrSkip({ skip: () => undefined })) return;
-  pair = await startPair();
-});
-after(async () => {
-  await pair?.stop();
-});
+pairHooks((p) => (pair = p));
 
 const KEYS = ['k1', 'k2', 'k3', 'k\r\n4', 'wrong'];
 

@@ -3,23 +3,17 @@
  * value is replaced) and INCRBYFLOAT's long double arithmetic at the edges of its range, side
  * by side with redis-server 7.0; plus stringEncoding's bookkeeping checked directly.
  */
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { redisServerOrSkip } from '../helpers/procs.js';
-import { startPair, type Pair } from '../helpers/diff.js';
+import { pairHooks, type Pair } from '../helpers/diff.js';
 import { compareWithHistory } from './strings-stream.js';
 import { Db, type DbOwner } from '../../src/keyspace/db.js';
 import { markStringEncoding, stringEncoding } from '../../src/types/string-encoding.js';
 
 let pair: Pair | null = null;
 
-before(async () => {
-  if (!redisServerOrSkip({ skip: () => undefined })) return;
-  pair = await startPair();
-});
-after(async () => {
-  await pair?.stop();
-});
+pairHooks((p) => (pair = p));
 
 const enc = (k: string) => ['OBJECT', 'ENCODING', k];
 

@@ -4,20 +4,14 @@
  * in-place modifications), and keys really expiring. TTLs are long enough (100 s and more)
  * that the time between two commands cannot change the rounded TTL in seconds.
  */
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import { redisServerOrSkip } from '../helpers/procs.js';
-import { startPair, type Pair } from '../helpers/diff.js';
+import { pairHooks, type Pair } from '../helpers/diff.js';
 import { compareWithHistory } from './strings-stream.js';
 
 let pair: Pair | null = null;
 
-before(async () => {
-  if (!redisServerOrSkip({ skip: () => undefined })) return;
-  pair = await startPair();
-});
-after(async () => {
-  await pair?.stop();
-});
+pairHooks((p) => (pair = p));
 
 const inSeconds = (s: number) => String(Math.floor(Date.now() / 1000) + s);
 const inMs = (ms: number) => String(Date.now() + ms);

@@ -2,20 +2,14 @@
  * Size limits of string growth (APPEND, SETRANGE, SETBIT, BITFIELD) and of LCS's transient
  * table, under a small proto-max-bulk-len (1 MB, its minimum), side by side with redis-server.
  */
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import { redisServerOrSkip } from '../helpers/procs.js';
-import { startPair, type Pair } from '../helpers/diff.js';
+import { pairHooks, type Pair } from '../helpers/diff.js';
 import { compareWithHistory } from './strings-stream.js';
 
 let pair: Pair | null = null;
 
-before(async () => {
-  if (!redisServerOrSkip({ skip: () => undefined })) return;
-  pair = await startPair();
-});
-after(async () => {
-  await pair?.stop();
-});
+pairHooks((p) => (pair = p));
 
 test('growth beyond proto-max-bulk-len is refused like Redis', async (t) => {
   if (!redisServerOrSkip(t) || !pair) return;

@@ -5,22 +5,17 @@
  * long-member zsets that leave the listpack encoding; raw replies compared byte for byte in
  * RESP2 and RESP3. ZRANDMEMBER is compared structurally.
  */
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { redisServerOrSkip } from '../helpers/procs.js';
-import { startPair, rng, pick, type Pair } from '../helpers/diff.js';
+import { pairHooks, startPair, rng, pick, type Pair } from '../helpers/diff.js';
 import { decode, fullScan } from './sets-resp.js';
 
 let pair: Pair | null = null;
 let hasObject = false;
 
-before(async () => {
-  if (!redisServerOrSkip({ skip: () => undefined })) return;
-  pair = await startPair();
-  hasObject = !(await pair.ksConn.call('OBJECT', 'ENCODING', 'x')).startsWith('-ERR unknown');
-});
-after(async () => {
-  await pair?.stop();
+pairHooks(async (p) => {
+  pair = p;
+  hasObject = !(await p.ksConn.call('OBJECT', 'ENCODING', 'x')).startsWith('-ERR unknown');
 });
 
 const MEMBERS = [

@@ -4,7 +4,8 @@
  * unspecified (SMEMBERS, KEYS, HGETALL, ...) are compared after sorting their elements.
  */
 import assert from 'node:assert/strict';
-import { startKeyshard, startRedis, type ServerProc } from './procs.js';
+import { after, before } from 'node:test';
+import { redisServerOrSkip, startKeyshard, startRedis, type ServerProc } from './procs.js';
 import { RawConn, replyEnd } from './raw.js';
 
 export interface Pair {
@@ -30,6 +31,22 @@ export async function startPair(args: string[] = []): Promise<Pair> {
       await Promise.all([ks.stop(), redis.stop()]);
     },
   };
+}
+
+/**
+ * A pair for the whole test file: started before its tests when redis-server is there (each
+ * test then checks for it itself), handed to `onStart`, stopped after the last test.
+ */
+export function pairHooks(onStart: (p: Pair) => unknown, args: string[] = []): void {
+  let pair: Pair | null = null;
+  before(async () => {
+    if (!redisServerOrSkip({ skip: () => undefined })) return;
+    pair = await startPair(args);
+    await onStart(pair);
+  });
+  after(async () => {
+    await pair?.stop();
+  });
 }
 
 /** Splits an aggregate reply into its header and the raw bytes of each element. */
