@@ -5,8 +5,8 @@
  * that single `set` blocks the event loop for 40-60 ms, a stall for every other client (Redis
  * rehashes incrementally). Here a small dictionary is one Map; past SEG_MAX entries it becomes
  * an extendible hash table: a directory, indexed by the low bits of our own string hash, of
- * segment Maps of at most about SEG_MAX entries each. A segment that overflows splits in two on
- * its next hash bit (moving about half of its entries, well under a millisecond), so no
+ * segment Maps of at most SEG_MAX entries each. A segment that fills up splits in two on its
+ * next hash bit (moving about half of its entries, a few milliseconds at most), so no
  * operation ever touches more than one segment's worth of entries. It also lifts V8's limit of
  * 2^24 entries per Map.
  *
@@ -20,14 +20,32 @@
  * Entries at which a segment splits: a power of two, so it splits when its Map's table is
  * exactly full, before V8 would double it.
  */
-const SEG_MAX = 1 << 14;
+const SEG_MAX = 1 << 13;
 /** Directory bits at most (a million segments); a segment at this depth grows instead. */
 const MAX_DEPTH = 20;
 
 interface Seg<V> {
   map: Map<string, V>;
-  /** Low hash bits shared by every key in the segment. */
+  /** How many low hash bits every key in the segment shares, and their value. */
   depth: number;
+  bits: number;
+  /** The size at which it splits. */
+  limit: number;
+}
+
+/**
+ * A segment's split size, between SEG_MAX / 2 and SEG_MAX, drawn from its bits. With one
+ * fixed size, uniformly hashed segments would all fill up within the same few thousand writes
+ * and split back to back (milliseconds each, a stall again); spread out, about one splits at a
+ * time. Derived, not random, so a dictionary's layout is reproducible.
+ */
+function limitOf(depth: number, bits: number): number {
+  const half = SEG_MAX >> 1;
+  return half + ((Math.imul(bits ^ (depth << 24), 0x9e3779b1) >>> 8) % half);
+}
+
+function newSeg<V>(map: Map<string, V>, depth: number, bits: number): Seg<V> {
+  return { map, depth, bits, limit: limitOf(depth, bits) };
 }
 
 /** FNV-1a over the bytes, with a final mix so the low bits depend on every byte. */
@@ -91,7 +109,7 @@ export class SegDict<V> {
     seg.map.set(k, v);
     if (seg.map.size === before) return false;
     this.count++;
-    if (seg.map.size >= SEG_MAX && seg.depth < MAX_DEPTH) this.split(seg);
+    if (seg.map.size >= seg.limit && seg.depth < MAX_DEPTH) this.split(seg);
     return true;
   }
 
@@ -104,7 +122,7 @@ export class SegDict<V> {
 
   /** Turns the single Map into a one-segment directory and splits it. */
   private segment(): void {
-    const seg: Seg<V> = { map: this.small!, depth: 0 };
+    const seg = newSeg(this.small!, 0, 0);
     this.count = seg.map.size;
     this.small = null;
     this.dir = [seg];
@@ -121,7 +139,8 @@ export class SegDict<V> {
     }
     const bit = 1 << seg.depth;
     seg.depth++;
-    const high: Seg<V> = { map: new Map(), depth: seg.depth };
+    seg.limit = limitOf(seg.depth, seg.bits);
+    const high = newSeg(new Map<string, V>(), seg.depth, seg.bits | bit);
     const old = seg.map;
     old.forEach((v, k) => {
       if (hashOf(k) & bit) {
@@ -163,7 +182,7 @@ export class SegDict<V> {
     c.count = this.count;
     const copies = new Map<Seg<V>, Seg<V>>();
     for (const s of this.segs) {
-      const copy = { map: new Map(s.map), depth: s.depth };
+      const copy = { ...s, map: new Map(s.map) };
       copies.set(s, copy);
       c.segs.push(copy);
     }
