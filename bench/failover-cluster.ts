@@ -4,27 +4,12 @@
  * It knows which node serves which shard now, kills a master with SIGKILL, restarts it from its
  * directory (it rejoins as a replica) and waits until the cluster is whole again.
  */
-import {
-  startNode,
-  cmd,
-  waitFor,
-  assignSlots,
-  meetAll,
-  type Node,
-} from '../test/cluster/helpers.js';
+import { startNode, cmd, waitFor, formCluster, nodes, type Node } from '../test/cluster/helpers.js';
 
 export type Kind = 'keyshard' | 'redis';
 
 /** A restarted master resyncs at once instead of after the 5 s diskless-sync delay (both kinds). */
 const NODE_ARGS = ['--repl-diskless-sync-delay', '0'];
-
-interface NodeView {
-  id: string;
-  port: number;
-  flags: string[];
-  masterId: string;
-  slots: string[];
-}
 
 export class BenchCluster {
   /** The live node for each id; a restarted node replaces the killed one. */
@@ -41,12 +26,7 @@ export class BenchCluster {
     const all = await Promise.all(
       Array.from({ length: 6 }, () => startNode(kind, nodeTimeout, NODE_ARGS)),
     );
-    c.ranges = await assignSlots(all.slice(0, 3));
-    for (let i = 0; i < 3; i++) {
-      const r = await cmd(all[i], 'CLUSTER', 'SET-CONFIG-EPOCH', String(i + 1));
-      if (r !== '+OK') throw new Error(`SET-CONFIG-EPOCH: ${r}`);
-    }
-    await meetAll(all);
+    c.ranges = await formCluster(all.slice(0, 3), all, 30000);
     const ids = await Promise.all(all.map((n) => cmd(n, 'CLUSTER', 'MYID')));
     ids.forEach((id, i) => c.byId.set(id, all[i]));
     await waitFor('6 nodes know each other', () => c.healthy(false), 30000);
@@ -62,26 +42,13 @@ export class BenchCluster {
     return [...this.byId.values()];
   }
 
-  /** CLUSTER NODES as one node sees it. */
-  async view(n: Node): Promise<NodeView[]> {
-    const text = await cmd(n, 'CLUSTER', 'NODES');
-    return text
-      .split('\n')
-      .filter((l) => l)
-      .map((l) => {
-        const w = l.split(' ');
-        const port = Number(w[1].slice(w[1].lastIndexOf(':') + 1).split('@')[0]);
-        return { id: w[0], port, flags: w[2].split(','), masterId: w[3], slots: w.slice(8) };
-      });
-  }
-
   /**
    * Every node sees all six, connected, none failing, three masters each with one replica whose
    * link is up (when `replicas`), and cluster_state:ok everywhere.
    */
   async healthy(replicas: boolean): Promise<boolean> {
     for (const n of this.nodes) {
-      const v = await this.view(n);
+      const v = await nodes(n);
       if (v.length !== 6) return false;
       for (const l of v) {
         if (l.flags.some((f) => ['handshake', 'fail', 'fail?', 'noaddr'].includes(f))) return false;
@@ -100,7 +67,7 @@ export class BenchCluster {
     s: number,
   ): Promise<{ master: Node; masterId: string; replica: Node; replicaId: string }> {
     const [lo, hi] = this.ranges[s];
-    const v = await this.view(this.nodes[0]);
+    const v = await nodes(this.nodes[0]);
     const m = v.find((l) => l.flags.includes('master') && l.slots.includes(`${lo}-${hi}`));
     const r = m && v.find((l) => l.masterId === m.id);
     if (!m || !r) throw new Error(`shard ${s} has no master with a replica`);

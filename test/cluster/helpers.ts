@@ -107,7 +107,11 @@ export async function info(n: Node): Promise<Record<string, string>> {
 export interface NodeLine {
   id: string;
   addr: string;
+  /** The client port from `addr`. */
+  port: number;
   flags: string[];
+  /** The master's id for a replica, '-' for a master. */
+  masterId: string;
   link: string;
   slots: string[];
 }
@@ -119,7 +123,9 @@ export async function nodes(n: Node): Promise<NodeLine[]> {
     .filter((l) => l)
     .map((l) => {
       const w = l.split(' ');
-      return { id: w[0], addr: w[1], flags: w[2].split(','), link: w[7], slots: w.slice(8) };
+      const port = Number(w[1].slice(w[1].lastIndexOf(':') + 1).split('@')[0]);
+      const flags = w[2].split(',');
+      return { id: w[0], addr: w[1], port, flags, masterId: w[3], link: w[7], slots: w.slice(8) };
     });
 }
 
