@@ -69,6 +69,10 @@ function check(t: ZTree, model: Entry[], r: () => number, what: string): void {
       model.map((e) => e[1]),
       `${what}: full walk`,
     );
+    // Rank by rank, as DEBUG DIGEST walks (at() steps from the rank it gave last).
+    for (let i = 0; i < model.length; i++) {
+      if (t.at(i)!.member !== model[i][1]) assert.fail(`${what}: sequential at(${i})`);
+    }
   } else {
     assert.equal(t.first(), null);
   }
