@@ -46,11 +46,8 @@ function propagatePublish(c: Client, argv: string[], shard: boolean): void {
   if (svc) {
     svc.core.publish(argv[1], argv[2], shard);
     svc.flushSoon();
-  } else if (s.inExec) {
-    // Inside EXEC the transaction's propagation keeps it between MULTI and EXEC.
-    s.propagate(c.db.id, [argv]);
   } else {
-    s.master.feed(c.db.id, [argv]);
+    s.propagate(c.db.id, [argv], true);
   }
 }
 

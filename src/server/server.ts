@@ -21,7 +21,8 @@ import type { ReplicationReplica } from '../replication/replica.js';
 
 /** A check run by the dispatcher before a command executes; returns an error text or null. */
 export type Gate = (c: Client, def: CommandDef, argv: string[]) => string | null;
-export type Propagator = (dbId: number, commands: string[][]) => void;
+/** `replOnly`: for replicas, not the AOF (PUBLISH, which changes no data). */
+export type Propagator = (dbId: number, commands: string[][], replOnly: boolean) => void;
 export type CallObserver = (c: Client, def: CommandDef, argv: string[], usec: number) => void;
 
 export { REDIS_VERSION } from './version.js';
@@ -164,12 +165,12 @@ export class Server {
     return `ERR ${what} command not allowed. If the enable-debug-command option is set to "local", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.`;
   }
 
-  propagate(dbId: number, commands: string[][]): void {
+  propagate(dbId: number, commands: string[][], replOnly = false): void {
     if (this.txPending) {
-      for (const cmd of commands) this.txPending.push([dbId, cmd]);
+      for (const cmd of commands) this.txPending.push([dbId, cmd, replOnly]);
       return;
     }
-    for (const p of this.propagators) p(dbId, commands);
+    for (const p of this.propagators) p(dbId, commands, replOnly);
   }
 
   /**
@@ -185,15 +186,16 @@ export class Server {
     this.txPending = null;
     if (pending.length === 0) return;
     if (pending.length === 1) {
-      this.propagate(pending[0][0], [pending[0][1]]);
+      this.propagate(pending[0][0], [pending[0][1]], pending[0][2]);
       return;
     }
+    // MULTI and EXEC go everywhere; each command only where it goes alone (Redis 7.0 too).
     this.propagate(pending[0][0], [['MULTI']]);
-    for (const [db, cmd] of pending) this.propagate(db, [cmd]);
+    for (const [db, cmd, replOnly] of pending) this.propagate(db, [cmd], replOnly);
     this.propagate(pending[pending.length - 1][0], [['EXEC']]);
   }
 
-  private txPending: [number, string[]][] | null = null;
+  private txPending: [number, string[], boolean][] | null = null;
 
   /** Whether an EXEC is running its queued commands (blocking commands must not block). */
   get inExec(): boolean {

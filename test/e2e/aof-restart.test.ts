@@ -299,3 +299,40 @@ test('clients get -LOADING while a large AOF loads; INFO shows the progress', as
     p.kill('SIGKILL');
   }
 });
+
+test('PUBLISH reaches replicas but not the AOF, inside MULTI too, as in Redis 7.0', async () => {
+  const a = await startKeyshard({ args: ['--appendonly', 'yes', '--appendfsync', 'always'] });
+  const r = await startKeyshard({ args: ['--replicaof', '127.0.0.1', String(a.port)] });
+  const m = await RawConn.open(a.port);
+  const sub = await RawConn.open(r.port);
+  try {
+    const deadline = Date.now() + 10000;
+    while (
+      !((await call(sub, 'INFO', 'replication')) as string).includes('master_link_status:up')
+    ) {
+      assert.ok(Date.now() < deadline, 'replica never connected');
+      await new Promise((res) => setTimeout(res, 50));
+    }
+    assert.equal(await sub.call('SUBSCRIBE', 'ch'), '*3\r\n$9\r\nsubscribe\r\n$2\r\nch\r\n:1\r\n');
+    assert.equal(await m.call('PUBLISH', 'ch', 'alone'), ':0\r\n');
+    await m.call('MULTI');
+    await m.call('SET', 'k', 'v');
+    await m.call('PUBLISH', 'ch', 'in-tx');
+    assert.equal(await m.call('EXEC'), '*2\r\n+OK\r\n:0\r\n');
+    for (const msg of ['alone', 'in-tx']) {
+      assert.equal(
+        await sub.readReply(),
+        `*3\r\n$7\r\nmessage\r\n$2\r\nch\r\n$${msg.length}\r\n${msg}\r\n`,
+      );
+    }
+    const incr = readFileSync(join(a.dir, 'appendonlydir', 'appendonly.aof.1.incr.aof'), 'latin1');
+    assert.ok(incr.includes('$3\r\nSET\r\n$1\r\nk\r\n$1\r\nv\r\n'), incr);
+    assert.ok(incr.includes('MULTI') && incr.includes('EXEC'), incr);
+    assert.ok(!incr.toUpperCase().includes('PUBLISH'), incr);
+  } finally {
+    m.close();
+    sub.close();
+    await r.stop();
+    await a.stop();
+  }
+});

@@ -100,8 +100,8 @@ export class AofPersistence {
 
   attach(): void {
     const s = this.s;
-    s.propagators.push((db, cmds) => {
-      if (this.state !== 'off') this.w.feed(db, cmds);
+    s.propagators.push((db, cmds, replOnly) => {
+      if (this.state !== 'off' && !replOnly) this.w.feed(db, cmds);
     });
     s.beforeReply = () => this.w.flushPending();
     s.cronHooks.push((now) => this.cron(now));
