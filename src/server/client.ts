@@ -54,6 +54,11 @@ export class Client implements Watcher {
   asking = false;
   /** `skip-next` is set by CLIENT REPLY SKIP and becomes `skip` for the command after it. */
   replyMode: 'on' | 'off' | 'skip' | 'skip-next' = 'on';
+  /**
+   * While this client's own command runs under CLIENT REPLY OFF / SKIP: the pub/sub messages
+   * it gets meanwhile (it published to itself), kept apart from the reply that is dropped.
+   */
+  mutedPushes: string | null = null;
   /** Set when the connection must close once pending replies are written. */
   closeAfterReply = false;
   closed = false;

@@ -68,11 +68,17 @@ function reject(c: Client, def: CommandDef | null, msg: string): void {
 export function processCommand(s: Server, c: Client, argv: string[]): void {
   const mode = c.replyMode;
   const mark = c.reply.out.length;
+  const muted = mode === 'off' || mode === 'skip';
+  if (muted) c.mutedPushes = '';
   dispatch(s, c, argv);
-  // CLIENT REPLY OFF / SKIP: drop what this command answered.
+  // CLIENT REPLY OFF / SKIP: drop what this command answered, not the messages it received.
   if ((mode === 'off' && c.replyMode === 'off') || mode === 'skip') {
     c.reply.out = c.reply.out.slice(0, mark);
     if (mode === 'skip' && c.replyMode === 'skip') c.replyMode = 'on';
+  }
+  if (muted) {
+    c.reply.out += c.mutedPushes;
+    c.mutedPushes = null;
   }
   if (c.replyMode === 'skip-next') c.replyMode = 'skip';
   for (const h of s.commandDoneHooks) h();

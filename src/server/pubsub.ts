@@ -173,7 +173,9 @@ export class PubSub {
     for (const c of set) {
       // Messages reach clients even under CLIENT REPLY OFF, as in Redis 7.0.
       if (c.closed || this.closing.has(c)) continue;
-      c.reply.out += c.reply.resp === 3 ? resp3 : resp2;
+      const frame = c.reply.resp === 3 ? resp3 : resp2;
+      if (c.mutedPushes !== null) c.mutedPushes += frame;
+      else c.reply.out += frame;
       if (this.overLimit(c)) this.closeSlow(c);
       else this.toFlush.add(c);
     }

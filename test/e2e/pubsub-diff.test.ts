@@ -234,6 +234,9 @@ test('messages still reach a RESP3 subscriber under CLIENT REPLY OFF, as in redi
       sub.send('CLIENT', 'REPLY', 'OFF');
       out.push(await pub.call('PUBLISH', 'r', 'while-off'));
       out.push(await sub.readReply());
+      // Its own PUBLISH: the :1 is dropped, the message it receives is not.
+      sub.send('PUBLISH', 'r', 'to-myself');
+      out.push(await sub.readReply());
       out.push(await sub.call('CLIENT', 'REPLY', 'ON'));
       out.push(await pub.call('PUBLISH', 'r', 'after'));
       out.push(await sub.readReply());
@@ -246,4 +249,5 @@ test('messages still reach a RESP3 subscriber under CLIENT REPLY OFF, as in redi
   const [x, y] = await Promise.all([run(ks.port), run(redis.port)]);
   assert.deepEqual(x, y);
   assert.equal(x[2], '>3\r\n$7\r\nmessage\r\n$1\r\nr\r\n$9\r\nwhile-off\r\n');
+  assert.equal(x[3], '>3\r\n$7\r\nmessage\r\n$1\r\nr\r\n$9\r\nto-myself\r\n');
 });
