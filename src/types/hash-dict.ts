@@ -58,12 +58,15 @@ function hashOf(s: string): number {
   return h >>> 0;
 }
 
+const NONE: never[] = [];
+
 export class SegDict<V> {
   /** The only Map while small; null once segmented. */
   private small: Map<string, V> | null = new Map();
-  private dir: Seg<V>[] = [];
+  // Both empty (shared, never written) until the dictionary outgrows one Map: most stay small.
+  private dir: Seg<V>[] = NONE;
   /** Distinct segments in creation order (iteration order). */
-  private segs: Seg<V>[] = [];
+  private segs: Seg<V>[] = NONE;
   private depth = 0;
   private count = 0;
   /**
@@ -178,6 +181,7 @@ export class SegDict<V> {
       return c;
     }
     c.small = null;
+    c.segs = [];
     c.depth = this.depth;
     c.count = this.count;
     const copies = new Map<Seg<V>, Seg<V>>();

@@ -23,8 +23,7 @@ export class ZSetValue implements DataValue {
   dict = new SegDict<number>();
   tree = new ZTree();
   listpack: boolean;
-  /** ZSCAN cursors over the skiplist encoding. */
-  readonly scan = new LiveScan<[string, number]>();
+  private scanState: LiveScan<[string, number]> | null = null;
 
   /** A new empty zset; `firstLen` is the length of the member about to be added. */
   constructor(
@@ -32,6 +31,11 @@ export class ZSetValue implements DataValue {
     firstLen = 0,
   ) {
     this.listpack = limits.maxEntries > 0 && firstLen <= limits.maxValue;
+  }
+
+  /** ZSCAN cursors over the skiplist encoding, made on first use (most zsets never see one). */
+  get scan(): LiveScan<[string, number]> {
+    return (this.scanState ??= new LiveScan());
   }
 
   encoding(): string {
