@@ -16,34 +16,57 @@ export interface HashLimits {
   value: number;
 }
 
-/** Fields in stable slots with holes reused; only trailing holes are trimmed. */
+/** Slots per chunk (a power of two): the table grows by a chunk, never by copying it all. */
+const CHUNK_BITS = 12;
+const CHUNK = 1 << CHUNK_BITS;
+
+/**
+ * Fields in stable slots with holes reused; only trailing holes are trimmed. The slots live in
+ * chunks of CHUNK (field, value) pairs rather than in two arrays that V8 would copy whole each
+ * time they grow (about 15 ms of stall at a million fields).
+ */
 class SlotTable {
   index = new SegDict<number>();
-  fields: (string | undefined)[] = [];
-  vals: (string | undefined)[] = [];
+  /** Slot i's field at chunks[i >> CHUNK_BITS][2 * (i % CHUNK)], its value in the next entry. */
+  private chunks: (string | undefined)[][] = [];
+  /** One past the last slot in use. */
+  length = 0;
   private free: number[] = [];
+
+  field(i: number): string | undefined {
+    return this.chunks[i >>> CHUNK_BITS][(i & (CHUNK - 1)) * 2];
+  }
+
+  value(i: number): string | undefined {
+    return this.chunks[i >>> CHUNK_BITS][(i & (CHUNK - 1)) * 2 + 1];
+  }
+
+  private put(i: number, f: string | undefined, v: string | undefined): void {
+    let c = this.chunks[i >>> CHUNK_BITS];
+    if (c === undefined) {
+      c = new Array<string | undefined>(2 * CHUNK).fill(undefined);
+      this.chunks.push(c);
+    }
+    const j = (i & (CHUNK - 1)) * 2;
+    c[j] = f;
+    c[j + 1] = v;
+  }
 
   get(f: string): string | undefined {
     const i = this.index.get(f);
-    return i === undefined ? undefined : this.vals[i];
+    return i === undefined ? undefined : this.value(i);
   }
 
   set(f: string, v: string): boolean {
     const i = this.index.get(f);
     if (i !== undefined) {
-      this.vals[i] = v;
+      this.put(i, f, v);
       return false;
     }
     let slot = this.free.pop();
-    while (slot !== undefined && slot >= this.fields.length) slot = this.free.pop();
-    if (slot === undefined) {
-      slot = this.fields.length;
-      this.fields.push(f);
-      this.vals.push(v);
-    } else {
-      this.fields[slot] = f;
-      this.vals[slot] = v;
-    }
+    while (slot !== undefined && slot >= this.length) slot = this.free.pop();
+    if (slot === undefined) slot = this.length++;
+    this.put(slot, f, v);
     this.index.set(f, slot);
     return true;
   }
@@ -52,17 +75,16 @@ class SlotTable {
     const i = this.index.get(f);
     if (i === undefined) return false;
     this.index.delete(f);
-    this.fields[i] = undefined;
-    this.vals[i] = undefined;
-    if (i === this.fields.length - 1) {
-      while (this.fields.length > 0 && this.fields[this.fields.length - 1] === undefined) {
-        this.fields.pop();
-        this.vals.pop();
-      }
+    this.put(i, undefined, undefined);
+    if (i === this.length - 1) {
+      while (this.length > 0 && this.field(this.length - 1) === undefined) this.length--;
+      // Keep one spare chunk past the end, so a table hovering at a chunk edge does not
+      // allocate and drop the same chunk over and over.
+      while (this.chunks.length > (this.length >>> CHUNK_BITS) + 2) this.chunks.pop();
       // Free slots past the new end are stale (set() skips them); drop them only once they
       // dominate, so the filtering stays amortized O(1) per delete.
-      if (this.free.length > 2 * this.fields.length + 64) {
-        this.free = this.free.filter((s) => s < this.fields.length);
+      if (this.free.length > 2 * this.length + 64) {
+        this.free = this.free.filter((s) => s < this.length);
       }
     } else {
       this.free.push(i);
@@ -73,21 +95,21 @@ class SlotTable {
   clone(): SlotTable {
     const t = new SlotTable();
     t.index = this.index.clone();
-    t.fields = this.fields.slice();
-    t.vals = this.vals.slice();
+    t.chunks = this.chunks.map((c) => c.slice());
+    t.length = this.length;
     t.free = this.free.slice();
     return t;
   }
 
   /** A uniformly chosen live slot when the table is dense enough, else a nearby one. */
   randomSlot(rand: () => number): number {
-    const n = this.fields.length;
+    const n = this.length;
     for (let t = 0; t < 32; t++) {
       const i = Math.floor(rand() * n);
-      if (this.fields[i] !== undefined) return i;
+      if (this.field(i) !== undefined) return i;
     }
     let i = Math.floor(rand() * n);
-    while (this.fields[i] === undefined) i = (i + 1) % n;
+    while (this.field(i) === undefined) i = (i + 1) % n;
     return i;
   }
 }
@@ -161,10 +183,10 @@ export class HashValue implements DataValue {
       yield* this.small;
       return;
     }
-    const { fields, vals } = this.big!;
-    for (let i = 0; i < fields.length; i++) {
-      const f = fields[i];
-      if (f !== undefined) yield [f, vals[i]!];
+    const t = this.big!;
+    for (let i = 0; i < t.length; i++) {
+      const f = t.field(i);
+      if (f !== undefined) yield [f, t.value(i)!];
     }
   }
 
@@ -179,18 +201,18 @@ export class HashValue implements DataValue {
    * the end).
    */
   scanStep(cursor: number, count: number, emit: (f: string, v: string) => void): number {
-    const { fields, vals } = this.big!;
+    const t = this.big!;
     let seen = 0;
     let i = cursor;
     const maxSlots = count * 10;
-    for (let visited = 0; i < fields.length && seen < count && visited < maxSlots; i++) {
+    for (let visited = 0; i < t.length && seen < count && visited < maxSlots; i++) {
       visited++;
-      const f = fields[i];
+      const f = t.field(i);
       if (f === undefined) continue;
       seen++;
-      emit(f, vals[i]!);
+      emit(f, t.value(i)!);
     }
-    return i >= fields.length ? 0 : i;
+    return i >= t.length ? 0 : i;
   }
 
   /** A random field and value (the hash is not empty). */
@@ -201,7 +223,7 @@ export class HashValue implements DataValue {
     }
     const t = this.big!;
     const i = t.randomSlot(rand);
-    return [t.fields[i]!, t.vals[i]!];
+    return [t.field(i)!, t.value(i)!];
   }
 
   private convert(): void {
