@@ -146,6 +146,18 @@ export class ClusterCore {
     if (updateState) this.todoUpdateState = true;
   }
 
+  /**
+   * nodes.conf, fsynced, before anything emitted after this call leaves: a vote or a new epoch
+   * is on disk before any peer hears of it (Redis saves in beforeSleep, before its event loop
+   * writes the queued messages). The save runs when the effects are applied, so it holds the
+   * state as the whole input left it, and the deferred save is no longer needed.
+   */
+  persistNow(): void {
+    this.emit({ kind: 'save', fsync: true });
+    this.todoSave = false;
+    this.todoFsync = false;
+  }
+
   /** clusterBeforeSleep: deferred state update and save; then hands over every pending effect. */
   takeEffects(): Effect[] {
     if (this.todoManualFailover) {

@@ -202,9 +202,10 @@ export function handleReplicaFailover(core: ClusterCore): void {
     core.currentEpoch++;
     e.authEpoch = core.currentEpoch;
     core.log('warning', `Starting a failover election for epoch ${core.currentEpoch}.`);
+    core.persistNow();
     requestFailoverAuth(core);
     e.authSent = true;
-    core.todo(true, true, true);
+    core.todo(false, true);
     return;
   }
 

@@ -455,7 +455,7 @@ function voteIfNeeded(core: ClusterCore, req: ClusterNode, m: BusMessage): void 
   }
   core.lastVoteEpoch = core.currentEpoch;
   master.votedTime = now;
-  core.todo(true, false, true);
+  core.persistNow();
   if (req.link !== null) {
     const link = core.links.get(req.link);
     if (link) core.send(link, core.header(MsgType.AUTH_ACK));
