@@ -2,8 +2,8 @@
  * Big collections (issue 3): builds a 1M-member sorted set, a 1M-element list and a 1M-field
  * hash in keyshard and in redis-server, one server at a time, while a probe client (a worker
  * thread) sends PING every 10 ms and records the worst round trip of each phase: how long
- * another client stalls. Then times the whole-collection reads, a small ZRANGEBYSCORE, COPY,
- * DEL and UNLINK of each structure with the probe running, and the memory each structure added
+ * another client stalls. Then times the whole-collection reads, a small ZRANGEBYSCORE, ZRANK
+ * and ZINCRBY on the big set, COPY, DEL and UNLINK of each structure with the probe running, and the memory each structure added
  * (INFO used_memory and the process RSS). Part of `npm run bench` (row id `bigcoll`); alone:
  * `node dist/bench/bigcoll.js [--n 1000000] [--repeats 1]`.
  */
@@ -122,7 +122,7 @@ async function runOne(server: ServerProc, n: number): Promise<ServerRun> {
     return { rssBytes: rss, usedMemory: used };
   };
   const builds: [string, string, (i: number) => string][] = [
-    // Scores are a permutation of 0..n-1, so inserts land all over the skiplist.
+    // Scores are a permutation of 0..n-1, so inserts land all over the sorted set.
     ['zset', 'ZADD', (i) => cmd('ZADD', 'z', String((i * 7919) % n), `member:${i}`)],
     ['list', 'RPUSH', (i) => cmd('RPUSH', 'l', `element:${i}`)],
     ['hash', 'HSET', (i) => cmd('HSET', 'h', `field:${i}`, `value:${i}`)],
@@ -148,6 +148,21 @@ async function runOne(server: ServerProc, n: number): Promise<ServerRun> {
       for (let k = 0; k < 1000; k++) {
         const s = Math.floor(Math.random() * Math.max(1, n - 100));
         data += cmd('ZRANGEBYSCORE', 'z', String(s), String(s + 99));
+      }
+      return pipe.send(data, 1000);
+    });
+    // Single-member operations on the big set: O(log n) each (rank search, move by score).
+    await phase('ZRANK x1000', () => {
+      let data = '';
+      for (let k = 0; k < 1000; k++) {
+        data += cmd('ZRANK', 'z', `member:${Math.floor(Math.random() * n)}`);
+      }
+      return pipe.send(data, 1000);
+    });
+    await phase('ZINCRBY x1000', () => {
+      let data = '';
+      for (let k = 0; k < 1000; k++) {
+        data += cmd('ZINCRBY', 'z', String(n / 2), `member:${Math.floor(Math.random() * n)}`);
       }
       return pipe.send(data, 1000);
     });
