@@ -21,8 +21,8 @@
  * exactly full, before V8 would double it.
  */
 const SEG_MAX = 1 << 13;
-/** Directory bits at most (a million segments); a segment at this depth grows instead. */
-const MAX_DEPTH = 20;
+/** Directory bits at most (65536 segments); a segment at this depth grows as one Map instead. */
+const MAX_DEPTH = 16;
 
 interface Seg<V> {
   map: Map<string, V>;
@@ -48,10 +48,30 @@ function newSeg<V>(map: Map<string, V>, depth: number, bits: number): Seg<V> {
   return { map, depth, bits, limit: limitOf(depth, bits) };
 }
 
-/** FNV-1a over the bytes, with a final mix so the low bits depend on every byte. */
+/** Characters hashed at most: longer keys are sampled, so hashing stays cheap in a split. */
+const HASH_SAMPLE = 64;
+
+/**
+ * FNV-1a over the bytes, with a final mix so the low bits depend on every byte. A key longer
+ * than HASH_SAMPLE contributes its length and HASH_SAMPLE bytes spread over its whole length:
+ * a split rehashes thousands of keys at once (V8's own rehash reuses hashes cached in the
+ * strings, ours cannot), so a set of long members must not cost their full length each.
+ * Keys that differ only between the sampled bytes share a segment, which then just grows
+ * as one big Map would.
+ */
 function hashOf(s: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  let h = 0x811c9dc5 | 0;
+  const n = s.length;
+  if (n <= HASH_SAMPLE) {
+    for (let i = 0; i < n; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  } else {
+    h = Math.imul(h ^ n, 0x01000193);
+    const step = n / HASH_SAMPLE;
+    for (let k = 0; k < HASH_SAMPLE; k++) {
+      h = Math.imul(h ^ s.charCodeAt(Math.floor(k * step)), 0x01000193);
+    }
+    h = Math.imul(h ^ s.charCodeAt(n - 1), 0x01000193);
+  }
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
   h ^= h >>> 13;

@@ -70,3 +70,33 @@ test('a walk during growth reaches every key present throughout', () => {
   // An entry moved by a split the walk had passed comes again (as SCAN may repeat).
   for (let i = 0; i < 3000; i++) assert.ok(seen.has(`stable${i}`), `stable${i} missed`);
 });
+
+test('long keys differing anywhere and keys that all hash alike still work', () => {
+  const d = new SegDict<number>();
+  const m = new Map<string, number>();
+  const pad = 'x'.repeat(300);
+  // Long keys: only sampled bytes are hashed; these differ at varied places.
+  for (let i = 0; i < 12000; i++) {
+    const k = i % 2 ? `${pad}${i}${pad}` : `${i}${pad}`;
+    d.set(k, i);
+    m.set(k, i);
+  }
+  same(d, m, 'long keys');
+  // Keys equal in every sampled byte (same length, differing at positions 1-3 only, which a
+  // 1000-byte key does not sample): one segment takes them all, past its split size.
+  const d2 = new SegDict<number>();
+  const m2 = new Map<string, number>();
+  const tail = 'x'.repeat(996);
+  const letter = (i: number) => String.fromCharCode(97 + (i % 26));
+  for (let i = 0; i < 12000; i++) {
+    const k = `x${letter(i)}${letter(Math.floor(i / 26))}${letter(Math.floor(i / 676))}${tail}`;
+    d2.set(k, i);
+    m2.set(k, i);
+  }
+  same(d2, m2, 'colliding keys');
+  for (const k of [...m2.keys()].slice(0, 5000)) {
+    assert.equal(d2.delete(k), true);
+    m2.delete(k);
+  }
+  same(d2, m2, 'colliding keys after deletes');
+});
