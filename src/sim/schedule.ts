@@ -3,7 +3,8 @@
  * FAIL only with a majority of masters seeing the node unreachable (so never without a fault),
  * cluster_state ok only with full coverage, convergence after every fault is healed.
  */
-import { NodeFlag } from '../cluster/core/node.js';
+import { NodeFlag, bitCount, type ClusterNode } from '../cluster/core/node.js';
+import { SLOT_BYTES } from '../cluster/bus/codec.js';
 import { SLOTS } from '../cluster/core/cluster.js';
 import { SimCluster } from './cluster-sim.js';
 import { Rng } from './rng.js';
@@ -114,6 +115,11 @@ export function runSchedule(o: ScheduleOptions): ScheduleResult {
     }
   };
 
+  const checkTable = (): void => {
+    const v = slotTableViolation(sim);
+    if (v) violations.push(`t=${sim.now - history[0].at} ${v}`);
+  };
+
   const times: number[] = [];
   for (let i = 0; i < o.faults; i++) times.push(plan.int(0, o.duration));
   times.sort((a, b) => a - b);
@@ -122,6 +128,7 @@ export function runSchedule(o: ScheduleOptions): ScheduleResult {
     sim.runUntil(start + t);
     checkLogs();
     checkCoverage();
+    checkTable();
     const alive = sim.nodes.filter((n) => n.alive).map((n) => n.index);
     const dead = sim.nodes.filter((n) => !n.alive).map((n) => n.index);
     const kind = plan.int(0, 5);
@@ -170,6 +177,31 @@ export function runSchedule(o: ScheduleOptions): ScheduleResult {
       break;
     }
   }
+  checkTable();
   if (convergeMs < 0) violations.push(`did not converge within ${bound} ms after healing`);
   return { seed: o.seed, violations, faults, convergeMs };
+}
+
+/**
+ * Whether some live node's slot bitmaps or counts disagree with its slot table (the invariant
+ * ClusterCore.assignSlots relies on); the first disagreement, or null.
+ */
+export function slotTableViolation(sim: SimCluster): string | null {
+  for (const n of sim.nodes) {
+    if (!n.alive) continue;
+    const want = new Map<ClusterNode, Uint8Array>();
+    for (const x of n.core.nodes.values()) want.set(x, new Uint8Array(SLOT_BYTES));
+    n.core.slots.forEach((owner, s) => {
+      if (owner) want.get(owner)![s >> 3] |= 1 << (s & 7);
+    });
+    for (const [x, bits] of want) {
+      const got = Buffer.from(x.slots.buffer, x.slots.byteOffset, SLOT_BYTES);
+      let count = 0;
+      for (const v of bits) count += bitCount(v);
+      if (Buffer.compare(got, bits) !== 0 || count !== x.numslots) {
+        return `node ${n.index}: the slots of ${x.id} disagree with its table`;
+      }
+    }
+  }
+  return null;
 }

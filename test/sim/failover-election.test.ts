@@ -8,6 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SimCluster, type SimNode } from '../../src/sim/cluster-sim.js';
 import { manualFailoverCommand } from '../../src/cluster/core/manual-failover.js';
+import { slotTableViolation } from '../../src/sim/schedule.js';
 import { formWithReplicas, logged, oneMasterPerSlot, sameEpochClash } from './helpers.js';
 
 const ONLY = process.env.SIM_SEED;
@@ -67,6 +68,8 @@ for (const [nodes, masters, count, base] of [
         logged(sim, victim, `Reconfiguring myself as a replica of ${w.core.myself.id}`, restartAt),
       );
       assert.equal(clash, null, `seed ${seed}`);
+      assert.equal(slotTableViolation(sim), null, `seed ${seed}`);
+      assert.equal(slotTableViolation(sim), null, `seed ${seed}`);
     }
   });
 }
@@ -131,6 +134,7 @@ test('a master cut off in a minority is replaced, then demoted when the partitio
       `seed ${seed}: the old master follows the winner after the heal`,
     );
     assert.equal(clash, null, `seed ${seed}`);
+    assert.equal(slotTableViolation(sim), null, `seed ${seed}`);
   }
 });
 
@@ -226,6 +230,7 @@ test('two masters killed on a lossy network: both replaced, both rejoin as repli
       `seed ${seed}: both old masters are replicas`,
     );
     assert.equal(clash, null, `seed ${seed}`);
+    assert.equal(slotTableViolation(sim), null, `seed ${seed}`);
   }
 });
 

@@ -11,6 +11,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SimCluster } from '../../src/sim/cluster-sim.js';
+import { slotTableViolation } from '../../src/sim/schedule.js';
 import { oneMasterPerSlot, sameEpochClash } from './helpers.js';
 
 const MASTERS = Number(process.env.SIM_MASS_MASTERS ?? 32);
@@ -67,5 +68,6 @@ test(`${KILLED} of ${MASTERS} masters killed at once: every shard recovers`, (t)
     );
     assert.ok(recovered, `seed ${seed}: recovered`);
     assert.equal(clash, null, `seed ${seed}`);
+    assert.equal(slotTableViolation(sim), null, `seed ${seed}`);
   }
 });

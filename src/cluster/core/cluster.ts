@@ -281,44 +281,80 @@ export class ClusterCore {
   }
 
   /**
-   * The slots of bitmap byte `b` whose bits are set in `bits` become `to`'s (unassigned when
-   * null), as delSlot + addSlot on each would leave them. Slot changes arrive as whole ranges
-   * (a failover moves thousands at once, and every node applies them on the same packet), and
-   * this code runs too rarely to be optimized: per-slot calls cost milliseconds there.
+   * Every slot set in the bitmap `bits` becomes `to`'s (unassigned when null), as delSlot +
+   * addSlot on each would leave it. Slot changes arrive as ranges (a failover moves thousands at
+   * once, and every node applies them on the same packet), on a path that runs too rarely for
+   * V8 to optimize: whole bytes held by one node move with native fills, the rest a bit at a
+   * time. Relies on each node's bitmap mirroring the slot table, which every change keeps.
    */
-  assignSlotBits(b: number, bits: number, to: ClusterNode | null): void {
-    if (bits === 0) return;
+  assignSlots(bits: Uint8Array, to: ClusterNode | null): void {
+    const table = this.slots;
     const hadSlots = to !== null && to.numslots > 0;
+    let b = 0;
+    while (b < SLOT_BYTES) {
+      const v = bits[b];
+      if (v === 0) {
+        b++;
+        continue;
+      }
+      const owner = table[b * 8];
+      if (v === 0xff && owner !== null && owner.slots[b] === 0xff) {
+        const held = owner.slots;
+        let e = b + 1;
+        while (e < SLOT_BYTES && bits[e] === 0xff && held[e] === 0xff) e++;
+        if (owner !== to) {
+          held.fill(0, b, e);
+          owner.numslots -= 8 * (e - b);
+          if (to !== null) {
+            to.slots.fill(0xff, b, e);
+            to.numslots += 8 * (e - b);
+          }
+          table.fill(to, b * 8, e * 8);
+        }
+        this.notClaiming.fill(0, b, e);
+        b = e;
+        continue;
+      }
+      this.assignByte(b, v, to);
+      b++;
+    }
+    // A master getting its first slots becomes a migration target when some master has
+    // replicas (clusterNodeSetSlotBit).
+    if (to !== null && !hadSlots && to.numslots > 0 && to.isMaster && this.mastersHaveReplicas()) {
+      to.flags |= NodeFlag.MIGRATE_TO;
+    }
+    this.slotsVersion++;
+  }
+
+  /** assignSlots for the bits `bits` of bitmap byte `b`. */
+  private assignByte(b: number, bits: number, to: ClusterNode | null): void {
+    const table = this.slots;
     for (let k = 0; k < 8; k++) {
       const mask = 1 << k;
       if ((bits & mask) === 0) continue;
-      const owner = this.slots[b * 8 + k];
+      const owner = table[b * 8 + k];
       if (owner !== null && owner !== to && (owner.slots[b] & mask) !== 0) {
         owner.slots[b] &= ~mask;
         owner.numslots--;
       }
-      this.slots[b * 8 + k] = to;
+      table[b * 8 + k] = to;
     }
     if (to !== null) {
       to.numslots += bitCount(bits & ~to.slots[b]);
       to.slots[b] |= bits;
-      // A master getting its first slots becomes a migration target when some master has
-      // replicas (clusterNodeSetSlotBit).
-      if (!hadSlots && to.isMaster && this.mastersHaveReplicas()) to.flags |= NodeFlag.MIGRATE_TO;
     }
     this.notClaiming[b] &= ~bits;
-    this.slotsVersion++;
   }
 
   /** Every slot `from` owns becomes `to`'s (a failover's takeover). */
   moveSlots(from: ClusterNode, to: ClusterNode): void {
-    for (let b = 0; b < from.slots.length; b++) this.assignSlotBits(b, from.slots[b], to);
+    this.assignSlots(from.slots.slice(), to);
   }
 
   /** Unassigns every slot of `n`; returns how many it had. */
   delNodeSlots(n: ClusterNode): number {
     const had = n.numslots;
-    for (let b = 0; b < n.slots.length; b++) this.assignSlotBits(b, n.slots[b], null);
+    this.assignSlots(n.slots.slice(), null);
     return had;
   }
 

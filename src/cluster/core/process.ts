@@ -300,38 +300,64 @@ export function updateSlotsConfigWith(
   let newMaster: ClusterNode | null = null;
   let migrated = 0;
   let senderSlots = 0;
-  const dirtySlots: number[] = [];
+  // The slots the sender takes over, and which of them were mine (their keys become dirty).
+  let take: Uint8Array | null = null;
+  let wasMine: Uint8Array | null = null;
+  const table = core.slots;
+  const held = sender.slots;
+  const nc = core.notClaiming;
+  const importing = core.importingFrom.size > 0 ? core.importingFrom : null;
   // A byte at a time: the sender's bitmap mirrors the table, so only claimed bits the sender
-  // does not own yet need a look at their owner.
+  // does not hold yet need a look at their owner, and a whole byte one node holds is decided
+  // at once. This runs on every node for every slot change, cold (see assignSlots).
   for (let b = 0; b < SLOT_BYTES; b++) {
     const claim = slots[b];
-    const had = sender.slots[b];
+    const had = held[b];
     if ((claim | had) === 0) continue;
-    core.notClaiming[b] = (core.notClaiming[b] | (had & ~claim)) & ~(had & claim);
+    nc[b] = (nc[b] | (had & ~claim)) & ~(had & claim);
     if (claim === 0) continue;
     senderSlots += bitCount(claim);
     const contested = claim & ~had;
-    let take = 0;
-    for (let k = 0; k < 8; k++) {
-      const mask = 1 << k;
-      if ((contested & mask) === 0) continue;
-      const j = b * 8 + k;
-      if (core.importingFrom.has(j)) continue;
-      const owner = core.slots[j];
-      if (owner !== null && (core.notClaiming[b] & mask) === 0 && owner.configEpoch >= epoch) {
-        continue;
-      }
-      if (owner === me && core.env.keysInSlot(j) > 0) dirtySlots.push(j);
-      if (owner !== null && owner === curMaster) {
+    if (contested === 0) continue;
+    let bits = 0;
+    let mine = 0;
+    const first = table[b * 8];
+    if (importing === null && first !== null && (first.slots[b] & contested) === contested) {
+      // One owner for every contested bit of the byte.
+      const stale = first.configEpoch < epoch;
+      bits = stale ? contested : contested & nc[b];
+      if (bits !== 0 && first === me) mine = bits;
+      if (bits !== 0 && first === curMaster) {
         newMaster = sender;
-        migrated++;
+        migrated += bitCount(bits);
       }
-      take |= mask;
+    } else {
+      for (let k = 0; k < 8; k++) {
+        const mask = 1 << k;
+        if ((contested & mask) === 0) continue;
+        const j = b * 8 + k;
+        if (importing !== null && importing.has(j)) continue;
+        const owner = table[j];
+        if (owner !== null && (nc[b] & mask) === 0 && owner.configEpoch >= epoch) continue;
+        if (owner === me) mine |= mask;
+        if (owner !== null && owner === curMaster) {
+          newMaster = sender;
+          migrated++;
+        }
+        bits |= mask;
+      }
     }
-    if (take !== 0) {
-      core.assignSlotBits(b, take, sender);
-      core.todo(true, true, true);
+    if (bits === 0) continue;
+    take ??= new Uint8Array(SLOT_BYTES);
+    take[b] = bits;
+    if (mine !== 0) {
+      wasMine ??= new Uint8Array(SLOT_BYTES);
+      wasMine[b] = mine;
     }
+  }
+  if (take !== null) {
+    core.assignSlots(take, sender);
+    core.todo(true, true, true);
   }
   if (
     newMaster &&
@@ -353,8 +379,16 @@ export function updateSlotsConfigWith(
     );
     core.setMyMaster(grand);
     core.todo(true, true, true);
-  } else if (dirtySlots.length) {
-    core.emit({ kind: 'deleteKeysInSlots', slots: dirtySlots });
+  } else if (wasMine !== null) {
+    const dirtySlots: number[] = [];
+    for (let b = 0; b < SLOT_BYTES; b++) {
+      if (wasMine[b] === 0) continue;
+      for (let k = 0; k < 8; k++) {
+        const j = b * 8 + k;
+        if (wasMine[b] & (1 << k) && core.env.keysInSlot(j) > 0) dirtySlots.push(j);
+      }
+    }
+    if (dirtySlots.length) core.emit({ kind: 'deleteKeysInSlots', slots: dirtySlots });
   }
 }
 
