@@ -348,6 +348,32 @@ export class SimCluster {
   }
 
   /** Assigns slots evenly to the first `masters` nodes, sets distinct epochs and MEETs all. */
+  /**
+   * Makes node i a replica of node masterOf(i) (left alone when null); true once every node
+   * knows every replica's master.
+   */
+  attachReplicas(masterOf: (i: number) => number | null, maxMs: number): boolean {
+    const masterIdOf = (i: number): string | null => {
+      const m = masterOf(i);
+      return m === null ? null : this.nodes[m].core.myself.id;
+    };
+    this.nodes.forEach((n, i) => {
+      const id = masterIdOf(i);
+      if (id !== null) this.input(n, (c) => c.setMyMaster(c.lookup(id)!));
+    });
+    return this.waitFor(
+      () =>
+        this.nodes.every((n, i) => {
+          const id = masterIdOf(i);
+          return (
+            id === null ||
+            this.nodes.every((o) => o.core.lookup(n.core.myself.id)?.slaveof?.id === id)
+          );
+        }),
+      maxMs,
+    );
+  }
+
   form(): void {
     const m = this.opts.masters;
     for (let i = 0; i < m; i++) {

@@ -3,17 +3,19 @@
  * FAIL only with a majority of masters seeing the node unreachable (so never without a fault),
  * cluster_state ok only with full coverage, convergence after every fault is healed.
  */
-import { NodeFlag, bitCount, type ClusterNode } from '../cluster/core/node.js';
-import { SLOT_BYTES } from '../cluster/bus/codec.js';
+import { NodeFlag } from '../cluster/core/node.js';
 import { SLOTS } from '../cluster/core/cluster.js';
 import { SimCluster } from './cluster-sim.js';
 import { Rng } from './rng.js';
+import { oneMasterPerSlot, sameEpochClash, slotTableViolation } from './invariants.js';
 
 interface Snapshot {
   at: number;
   alive: boolean[];
   group: number[];
   dropping: boolean;
+  /** Which nodes were masters (roles change with elections). */
+  masters: boolean[];
 }
 
 export interface ScheduleResult {
@@ -32,6 +34,12 @@ export interface ScheduleOptions {
   /** Virtual ms of fault injection. */
   duration: number;
   faults: number;
+  /**
+   * Nodes past the masters replicate master (i % masters), so kills start elections; the
+   * schedule then also checks that no two masters claim a slot with one configEpoch and that
+   * every slot has exactly one master after the heal.
+   */
+  replicas?: boolean;
 }
 
 export function runSchedule(o: ScheduleOptions): ScheduleResult {
@@ -52,6 +60,7 @@ export function runSchedule(o: ScheduleOptions): ScheduleResult {
       alive: sim.nodes.map((n) => n.alive),
       group: sim.group.slice(),
       dropping: sim.dropRate > 0,
+      masters: sim.nodes.map((n) => n.core.myself.isMaster),
     });
   };
   snap();
@@ -60,22 +69,34 @@ export function runSchedule(o: ScheduleOptions): ScheduleResult {
     violations.push('cluster did not form');
     return { seed: o.seed, violations, faults, convergeMs: -1 };
   }
+  if (o.replicas) {
+    const masterOf = (i: number): number | null => (i < o.masters ? null : i % o.masters);
+    if (!sim.attachReplicas(masterOf, 20000)) {
+      violations.push('replicas not known everywhere');
+      return { seed: o.seed, violations, faults, convergeMs: -1 };
+    }
+  }
   const ids = sim.nodes.map((n) => n.core.myself.id);
   const quorum = Math.floor(o.masters / 2) + 1;
   let logsSeen = sim.logs.length;
 
-  /** Whether X was unreachable from M at some moment of [t0, t1], and whether drops were on. */
-  const window = (m: number, x: number, t0: number, t1: number): [boolean, boolean] => {
+  /**
+   * Whether X was unreachable from M at some moment of [t0, t1], whether drops were on, and
+   * whether M was a master then (a report made while it was one stays valid after a demotion).
+   */
+  const window = (m: number, x: number, t0: number, t1: number): [boolean, boolean, boolean] => {
     let unreachable = false;
     let dropping = false;
+    let master = false;
     for (let i = 0; i < history.length; i++) {
       const s = history[i];
       const end = i + 1 < history.length ? history[i + 1].at : Infinity;
       if (end < t0 || s.at > t1) continue;
       if (!s.alive[x] || s.group[m] !== s.group[x]) unreachable = true;
       if (s.dropping) dropping = true;
+      if (s.masters[m]) master = true;
     }
-    return [unreachable, dropping];
+    return [unreachable, dropping, master];
   };
 
   const checkLogs = (): void => {
@@ -89,8 +110,8 @@ export function runSchedule(o: ScheduleOptions): ScheduleResult {
       let dropping = false;
       // 7.0 takes failure reports from every master, with or without slots.
       for (let mi = 0; mi < o.nodes; mi++) {
-        if (!sim.nodes[mi].core.myself.isMaster) continue;
-        const [u, d] = window(mi, x, l.at - 10 * nt, l.at);
+        const [u, d, wasMaster] = window(mi, x, l.at - 10 * nt, l.at);
+        if (!wasMaster && !sim.nodes[mi].core.myself.isMaster) continue;
         if (u) count++;
         dropping ||= d;
       }
@@ -116,7 +137,7 @@ export function runSchedule(o: ScheduleOptions): ScheduleResult {
   };
 
   const checkTable = (): void => {
-    const v = slotTableViolation(sim);
+    const v = slotTableViolation(sim) ?? (o.replicas ? sameEpochClash(sim) : null);
     if (v) violations.push(`t=${sim.now - history[0].at} ${v}`);
   };
 
@@ -164,7 +185,9 @@ export function runSchedule(o: ScheduleOptions): ScheduleResult {
   snap();
   const healed = sim.now;
   const fullyConverged = (): boolean =>
-    sim.converged() && sim.nodes.every((n) => [...n.core.nodes.values()].every((x) => !x.failing));
+    sim.converged() &&
+    sim.nodes.every((n) => [...n.core.nodes.values()].every((x) => !x.failing)) &&
+    (!o.replicas || oneMasterPerSlot(sim));
   let convergeMs = -1;
   // Sample invariants while waiting: a master FAIL is cleared 2 * nt after it is reachable.
   const bound = 6 * nt + 10000;
@@ -180,28 +203,4 @@ export function runSchedule(o: ScheduleOptions): ScheduleResult {
   checkTable();
   if (convergeMs < 0) violations.push(`did not converge within ${bound} ms after healing`);
   return { seed: o.seed, violations, faults, convergeMs };
-}
-
-/**
- * Whether some live node's slot bitmaps or counts disagree with its slot table (the invariant
- * ClusterCore.assignSlots relies on); the first disagreement, or null.
- */
-export function slotTableViolation(sim: SimCluster): string | null {
-  for (const n of sim.nodes) {
-    if (!n.alive) continue;
-    const want = new Map<ClusterNode, Uint8Array>();
-    for (const x of n.core.nodes.values()) want.set(x, new Uint8Array(SLOT_BYTES));
-    n.core.slots.forEach((owner, s) => {
-      if (owner) want.get(owner)![s >> 3] |= 1 << (s & 7);
-    });
-    for (const [x, bits] of want) {
-      const got = Buffer.from(x.slots.buffer, x.slots.byteOffset, SLOT_BYTES);
-      let count = 0;
-      for (const v of bits) count += bitCount(v);
-      if (Buffer.compare(got, bits) !== 0 || count !== x.numslots) {
-        return `node ${n.index}: the slots of ${x.id} disagree with its table`;
-      }
-    }
-  }
-  return null;
 }

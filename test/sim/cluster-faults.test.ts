@@ -33,6 +33,24 @@ test(`random fault schedules, 5 nodes (${SEEDS} seeds)`, () => {
   assert.deepEqual(failures, []);
 });
 
+test(`random fault schedules with replicas, 3 masters + 3 replicas (${Math.ceil(SEEDS / 2)} seeds)`, () => {
+  const failures: string[] = [];
+  for (const seed of seeds(Math.ceil(SEEDS / 2), 3000)) {
+    const r = runSchedule({
+      seed,
+      nodes: 6,
+      masters: 3,
+      nodeTimeout: 1000,
+      duration: 15000,
+      faults: 7,
+      replicas: true,
+    });
+    if (r.violations.length)
+      failures.push(`seed ${seed}: ${r.violations[0]}\n  faults: ${r.faults.join(', ')}`);
+  }
+  assert.deepEqual(failures, []);
+});
+
 test('random fault schedules, 9 nodes, 5 masters', () => {
   const failures: string[] = [];
   for (const seed of seeds(Math.max(5, Math.floor(SEEDS / 10)), 5000)) {

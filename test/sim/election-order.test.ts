@@ -7,7 +7,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SimCluster } from '../../src/sim/cluster-sim.js';
 import { NodeFlag } from '../../src/cluster/core/node.js';
-import { formAndAttach, formWithReplicas, oneMasterPerSlot, seedList } from './helpers.js';
+import { oneMasterPerSlot } from '../../src/sim/invariants.js';
+import { formAndAttach, formWithReplicas, seedList } from './helpers.js';
 
 const ELECTION_START = 'Starting a failover election for epoch ';
 

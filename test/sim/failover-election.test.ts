@@ -8,8 +8,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SimCluster, type SimNode } from '../../src/sim/cluster-sim.js';
 import { manualFailoverCommand } from '../../src/cluster/core/manual-failover.js';
-import { slotTableViolation } from '../../src/sim/schedule.js';
-import { formWithReplicas, logged, oneMasterPerSlot, sameEpochClash } from './helpers.js';
+import { oneMasterPerSlot, sameEpochClash, slotTableViolation } from '../../src/sim/invariants.js';
+import { formWithReplicas, logged } from './helpers.js';
 
 const ONLY = process.env.SIM_SEED;
 

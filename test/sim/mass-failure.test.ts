@@ -11,8 +11,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SimCluster } from '../../src/sim/cluster-sim.js';
-import { slotTableViolation } from '../../src/sim/schedule.js';
-import { oneMasterPerSlot, sameEpochClash } from './helpers.js';
+import { oneMasterPerSlot, sameEpochClash, slotTableViolation } from '../../src/sim/invariants.js';
 
 const MASTERS = Number(process.env.SIM_MASS_MASTERS ?? 32);
 const NT = Number(process.env.SIM_MASS_NT ?? 1000);
