@@ -19,6 +19,8 @@ export interface HashLimits {
 /** Slots per chunk (a power of two): the table grows by a chunk, never by copying it all. */
 const CHUNK_BITS = 12;
 const CHUNK = 1 << CHUNK_BITS;
+/** Slots the first chunk starts with (a power of two below CHUNK). */
+const FIRST_SLOTS = 256;
 
 /**
  * Fields in stable slots with holes reused; only trailing holes are trimmed. The slots live in
@@ -42,12 +44,20 @@ class SlotTable {
   }
 
   private put(i: number, f: string | undefined, v: string | undefined): void {
-    let c = this.chunks[i >>> CHUNK_BITS];
-    if (c === undefined) {
-      c = new Array<string | undefined>(2 * CHUNK).fill(undefined);
-      this.chunks.push(c);
-    }
+    const ci = i >>> CHUNK_BITS;
     const j = (i & (CHUNK - 1)) * 2;
+    let c = this.chunks[ci];
+    if (c === undefined) {
+      // The first chunk starts small and doubles: most hashtable hashes have a few hundred
+      // fields, and a full chunk is 64 KB.
+      c = new Array<string | undefined>(ci === 0 ? 2 * FIRST_SLOTS : 2 * CHUNK).fill(undefined);
+      this.chunks.push(c);
+    } else if (j >= c.length) {
+      let n = c.length;
+      while (n <= j) n *= 2;
+      c = c.concat(new Array<string | undefined>(n - c.length).fill(undefined));
+      this.chunks[ci] = c;
+    }
     c[j] = f;
     c[j + 1] = v;
   }
