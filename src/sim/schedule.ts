@@ -92,7 +92,9 @@ export function runSchedule(o: ScheduleOptions): ScheduleResult {
       const s = history[i];
       const end = i + 1 < history.length ? history[i + 1].at : Infinity;
       if (end < t0 || s.at > t1) continue;
-      if (!s.alive[x] || s.group[m] !== s.group[x]) unreachable = true;
+      // A reporter that was down may carry a report from its nodes.conf (Redis loads fail? and
+      // fail flags there too): as good as unreachable.
+      if (!s.alive[x] || !s.alive[m] || s.group[m] !== s.group[x]) unreachable = true;
       if (s.dropping) dropping = true;
       if (s.masters[m]) master = true;
     }
@@ -106,6 +108,13 @@ export function runSchedule(o: ScheduleOptions): ScheduleResult {
       if (!m) continue;
       const x = ids.indexOf(m[1]);
       if (x < 0) continue;
+      // A node back from a restart judges by the table in its nodes.conf (its flags, its idea
+      // of how many masters make a quorum) until gossip corrects it; Redis does the same.
+      const wasDown = history.some(
+        (s, i) =>
+          !s.alive[l.node] && s.at <= l.at && (history[i + 1]?.at ?? Infinity) >= l.at - 10 * nt,
+      );
+      if (wasDown) continue;
       let count = 0;
       let dropping = false;
       // 7.0 takes failure reports from every master, with or without slots.
