@@ -267,21 +267,36 @@ function slotClaims(core: ClusterCore, sender: ClusterNode, m: BusMessage): void
   if (!dirty) return;
   if (sender.isMaster) updateSlotsConfigWith(core, sender, m.configEpoch, m.myslots);
   // Claimed slots another node holds with a newer epoch: tell the sender (one UPDATE).
+  const newer = newerClaim(core, m.myslots, sender.slots, m.configEpoch);
+  if (newer) {
+    core.log(
+      'verbose',
+      `Node ${sender.id} has old slots configuration, sending an UPDATE message about ${newer.owner.id}`,
+    );
+    core.sendUpdate(sender, newer.owner);
+  }
+}
+
+/**
+ * The first slot set in `claim` but not in `skip` whose owner has a configEpoch newer than
+ * `epoch`, or null: what makes a claim stale (UPDATE) or a vote request refused.
+ */
+function newerClaim(
+  core: ClusterCore,
+  claim: Uint8Array,
+  skip: Uint8Array,
+  epoch: number,
+): { slot: number; owner: ClusterNode } | null {
   for (let b = 0; b < SLOT_BYTES; b++) {
-    const others = m.myslots[b] & ~sender.slots[b];
-    if (others === 0) continue;
+    const bits = claim[b] & ~skip[b];
+    if (bits === 0) continue;
     for (let k = 0; k < 8; k++) {
-      if ((others & (1 << k)) === 0) continue;
+      if ((bits & (1 << k)) === 0) continue;
       const owner = core.slots[b * 8 + k];
-      if (owner === null || owner === sender || owner.configEpoch <= m.configEpoch) continue;
-      core.log(
-        'verbose',
-        `Node ${sender.id} has old slots configuration, sending an UPDATE message about ${owner.id}`,
-      );
-      core.sendUpdate(sender, owner);
-      return;
+      if (owner !== null && owner.configEpoch > epoch) return { slot: b * 8 + k, owner };
     }
   }
+  return null;
 }
 
 /** clusterUpdateSlotsConfigWith: adopt `sender`'s claim where its epoch wins. */
@@ -476,16 +491,10 @@ function voteIfNeeded(core: ClusterCore, req: ClusterNode, m: BusMessage): void 
     denied(`can't vote about this master before ${nt * 2 - (now - master.votedTime)} milliseconds`);
     return;
   }
-  for (let b = 0; b < SLOT_BYTES; b++) {
-    const claim = m.myslots[b] & ~core.notClaiming[b];
-    if (claim === 0) continue;
-    for (let k = 0; k < 8; k++) {
-      if ((claim & (1 << k)) === 0) continue;
-      const owner = core.slots[b * 8 + k];
-      if (!owner || owner.configEpoch <= m.configEpoch) continue;
-      denied(`slot ${b * 8 + k} epoch (${owner.configEpoch}) > reqEpoch (${m.configEpoch})`);
-      return;
-    }
+  const newer = newerClaim(core, m.myslots, core.notClaiming, m.configEpoch);
+  if (newer) {
+    denied(`slot ${newer.slot} epoch (${newer.owner.configEpoch}) > reqEpoch (${m.configEpoch})`);
+    return;
   }
   core.lastVoteEpoch = core.currentEpoch;
   master.votedTime = now;
