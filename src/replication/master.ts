@@ -391,7 +391,8 @@ export class ReplicationMaster {
   }
 
   wait(c: Client, needed: number, timeoutMs: number): void {
-    const offset = this.offset;
+    // What the client itself wrote, as Redis: a client that propagated nothing waits for nothing.
+    const offset = c.woff;
     const acked = this.countAcked(offset);
     if (acked >= needed || c.multi !== null || this.server.inExec) {
       c.reply.integer(acked);
@@ -434,9 +435,24 @@ export class ReplicationMaster {
     setImmediate(() => {
       this.getackPending = false;
       if (this.waiters.length === 0 || this.replicas.length === 0) return;
+      // Not while clients are paused, as Redis: the GETACK would move the offset that a manual
+      // failover's replica must reach exactly, so WAITs running meanwhile would stall it.
+      if (this.server.pause) {
+        this.ackDeferred = true;
+        return;
+      }
       this.feedRaw(encodeArgv(['REPLCONF', 'GETACK', '*']));
     });
   }
+
+  /** A GETACK held back by a client pause goes out once the pause ends (even if its WAITs ended). */
+  pauseEnded(): void {
+    if (!this.ackDeferred) return;
+    this.ackDeferred = false;
+    if (this.replicas.length > 0) this.feedRaw(encodeArgv(['REPLCONF', 'GETACK', '*']));
+  }
+
+  private ackDeferred = false;
 
   // --- cron ------------------------------------------------------------------------------------
 

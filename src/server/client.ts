@@ -59,6 +59,8 @@ export class Client implements Watcher {
    * it gets meanwhile (it published to itself), kept apart from the reply that is dropped.
    */
   mutedPushes: string | null = null;
+  /** The replication offset right after this client's last command that propagated something. */
+  woff = 0;
   /** Set when the connection must close once pending replies are written. */
   closeAfterReply = false;
   closed = false;

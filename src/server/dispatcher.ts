@@ -153,6 +153,7 @@ export function call(s: Server, c: Client, def: CommandDef, argv: string[]): voi
   const errorsBefore = s.stats.totalErrorReplies;
   const mark = c.reply.out.length;
   const db = c.db;
+  const offsetBefore = s.master.offset;
   c.propagateAs = null;
   // Snapshots in progress keep the old state of keys this command is about to change.
   if (def.write && s.snapshots.size > 0)
@@ -184,6 +185,7 @@ export function call(s: Server, c: Client, def: CommandDef, argv: string[]): voi
     }
     s.propagate(db.id, c.propagateAs ?? [argv]);
   }
+  if (s.master.offset !== offsetBefore) c.woff = s.master.offset;
 }
 
 /** Calls fn for each key the command's key specs mark as modified (RW/OW/RM). */

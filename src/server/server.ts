@@ -253,6 +253,7 @@ export class Server {
     // the pause and then saves nodes.conf and reconnects replication, while every client it
     // held waits for its -MOVED.
     if (this.pendingFlush.size) this.flushPending();
+    this.master.pauseEnded();
   }
 
   // --- blocking -------------------------------------------------------------------------------

@@ -5,7 +5,8 @@
  * repaired (writes to the dead master's slots succeed again within a bounded time); the killed
  * node is restarted from its directory, rejoins as a replica of its successor and syncs before
  * the next kill. At the end every key acknowledged by WAIT >= 1 must read back: a write a replica
- * had when its master died survives the promotion of that replica.
+ * had when its master died survives the promotion of that replica. A last round is a CLUSTER
+ * FAILOVER under the same load, after which every key answered +OK must read back.
  */
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -85,7 +86,7 @@ async function writeOnce(cluster: Cluster, key: string): Promise<'wait' | 'set' 
   }
 }
 
-test('failover under load: kill -9 masters round after round, no write acknowledged by WAIT 1 is lost', async (t) => {
+test('failover under load: kill -9 masters round after round, no write acknowledged by WAIT 1 is lost; then a manual failover loses no acknowledged write', async (t) => {
   const all = await Promise.all(
     Array.from({ length: 6 }, () => startNode('keyshard', NT, NODE_ARGS)),
   );
@@ -131,6 +132,8 @@ test('failover under load: kill -9 masters round after round, no write acknowled
    */
   const lastOk = [0, 0, 0];
   let stopping = false;
+  /** Where the acknowledged lists stood when the manual failover round began. */
+  let manualFrom = { wait: Number.MAX_SAFE_INTEGER, set: Number.MAX_SAFE_INTEGER };
   const workers = Array.from({ length: WORKERS }, async (_, w) => {
     for (let n = 0; !stopping; n++) {
       const key = `load:${w}:${n}`;
@@ -209,6 +212,40 @@ test('failover under load: kill -9 masters round after round, no write acknowled
       );
       await waitFor('everyone ok', () => stateIs([...survivors, back], 'ok'), 15000);
     }
+
+    // Then a manual failover of shard 2 under the same load: the replica takes over only once it
+    // has everything the paused master acknowledged, so from here on no write answered +OK
+    // (WAIT or not) may go missing.
+    manualFrom = { wait: outcome.waitAcked.length, set: outcome.setOnly.length };
+    const [lo, hi] = ranges[2];
+    const view = await nodes([...byId.values()][0]);
+    const masterId = view.find(
+      (l) => l.flags.includes('master') && l.slots.includes(`${lo}-${hi}`),
+    )!.id;
+    const heir = byId.get(await replicaOf(byId.get(masterId)!, masterId))!;
+    const before = outcome.waitAcked.length;
+    await waitFor(
+      '300 more acknowledged writes',
+      async () => outcome.waitAcked.length >= before + 300,
+      10000,
+    );
+    const askedAt = Date.now();
+    assert.equal(await cmd(heir, 'CLUSTER', 'FAILOVER'), '+OK');
+    await waitFor(
+      'the replica took over',
+      async () => /master/.test(await cmd(heir, 'ROLE')),
+      10000,
+    );
+    await waitFor('shard 2 written again', async () => lastOk[2] > askedAt, RECOVERY_LIMIT_MS);
+    t.diagnostic(
+      `manual failover: shard 2 written again ${lastOk[2] - askedAt} ms after CLUSTER FAILOVER`,
+    );
+    const after = outcome.waitAcked.length;
+    await waitFor(
+      '300 more acknowledged writes',
+      async () => outcome.waitAcked.length >= after + 300,
+      10000,
+    );
   } finally {
     stopping = true;
     await Promise.all(workers);
@@ -228,10 +265,18 @@ test('failover under load: kill -9 masters round after round, no write acknowled
   };
   const lostWait = await missing(outcome.waitAcked);
   const lostSet = await missing(outcome.setOnly);
+  const lostManual =
+    (await missing(outcome.waitAcked.slice(manualFrom.wait))) +
+    (await missing(outcome.setOnly.slice(manualFrom.set)));
   t.diagnostic(
     `writes acknowledged by WAIT 1: ${outcome.waitAcked.length}, lost ${lostWait}; ` +
       `acknowledged by SET only: ${outcome.setOnly.length}, lost ${lostSet}; failed: ${outcome.failed}`,
   );
   assert.ok(outcome.waitAcked.length > 100, 'enough acknowledged writes to mean something');
   assert.equal(lostWait, 0, 'writes acknowledged by WAIT 1 lost');
+  assert.ok(
+    manualFrom.wait < outcome.waitAcked.length,
+    'writes acknowledged around the manual failover',
+  );
+  assert.equal(lostManual, 0, 'writes acknowledged since the manual failover started lost');
 });

@@ -210,6 +210,37 @@ test('WAIT counts replicas that acknowledged, ROLE and INFO describe both sides'
   }
 });
 
+test('WAIT sends no GETACK while clients are paused: the replication offset stays put', async () => {
+  const master = await startKeyshard({ args: FAST });
+  const replica = await startKeyshard({ args: FAST });
+  const m = await RawConn.open(master.port);
+  const w = await RawConn.open(master.port);
+  const r = await RawConn.open(replica.port);
+  try {
+    await replicate(r, master);
+    await caughtUp(m, r);
+    const offset = async (): Promise<string | undefined> =>
+      (await info(m, 'replication')).get('master_repl_offset');
+    assert.equal(await w.call('SET', 'k', 'v'), '+OK\r\n');
+    const before = await offset();
+    assert.equal(await m.call('CLIENT', 'PAUSE', '1500', 'WRITE'), '+OK\r\n');
+    // WAIT runs during a write pause (Redis does not hold it) but asks for no ACK meanwhile: the
+    // replica's periodic ACK may or may not come in time. A client that wrote nothing waits for
+    // nothing.
+    assert.match(await w.call('WAIT', '1', '300'), /^:[01]\r\n$/);
+    assert.equal(await m.call('WAIT', '1', '300'), ':1\r\n');
+    assert.equal(await offset(), before);
+    assert.equal(await m.call('CLIENT', 'UNPAUSE'), '+OK\r\n');
+    // The held-back GETACK goes out once the pause ends.
+    await waitFor('the deferred GETACK', async () => (await offset()) !== before, 3000);
+  } finally {
+    m.close();
+    w.close();
+    r.close();
+    await Promise.all([master.stop(), replica.stop()]);
+  }
+});
+
 test('disk framing, killing the master link from the replica, min-replicas and stale data', async () => {
   const master = await startKeyshard({ args: ['--repl-diskless-sync', 'no', '--save', ''] });
   const replica = await startKeyshard({ args: FAST });
