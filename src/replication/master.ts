@@ -441,15 +441,19 @@ export class ReplicationMaster {
         this.ackDeferred = true;
         return;
       }
-      this.feedRaw(encodeArgv(['REPLCONF', 'GETACK', '*']));
+      this.sendGetack();
     });
+  }
+
+  private sendGetack(): void {
+    this.feedRaw(encodeArgv(['REPLCONF', 'GETACK', '*']));
   }
 
   /** A GETACK held back by a client pause goes out once the pause ends (even if its WAITs ended). */
   pauseEnded(): void {
     if (!this.ackDeferred) return;
     this.ackDeferred = false;
-    if (this.replicas.length > 0) this.feedRaw(encodeArgv(['REPLCONF', 'GETACK', '*']));
+    if (this.replicas.length > 0) this.sendGetack();
   }
 
   private ackDeferred = false;

@@ -23,23 +23,11 @@ import {
 import { onAuthAck } from './election.js';
 import { onMfStart, onPausedHeader } from './manual-failover.js';
 
-/** Only valid ids ever enter the table, so a hit needs no syntax check. */
-function lookupValid(core: ClusterCore, id: string): ClusterNode | undefined {
-  return core.lookup(id);
-}
-
 /** A complete framed packet arrived on link `linkId`. */
 export function processPacket(core: ClusterCore, linkId: number, buf: Buffer): void {
   const link = core.links.get(linkId);
   if (!link) return;
-  if (buf.length >= 14) {
-    const t = buf.readUInt16BE(12);
-    if (t < MSG_TYPE_COUNT) core.statsReceived[t]++;
-  }
-  if (buf.length >= 14 && buf.readUInt16BE(12) === core.dropFilter) {
-    core.log('warning', `Dropping packet that matches debug drop filter`);
-    return;
-  }
+  if (buf.length >= 14 && !admit(core, buf.readUInt16BE(12))) return;
   const r = decode(buf);
   if (!r.ok) {
     if (!r.silent) core.log('warning', r.reason);
@@ -51,13 +39,16 @@ export function processPacket(core: ClusterCore, linkId: number, buf: Buffer): v
 /** A message delivered as an object (the simulator's decodedSends): as processPacket after decoding. */
 export function processMessage(core: ClusterCore, linkId: number, m: BusMessage): void {
   const link = core.links.get(linkId);
-  if (!link) return;
-  if (m.type < MSG_TYPE_COUNT) core.statsReceived[m.type]++;
-  if (m.type === core.dropFilter) {
-    core.log('warning', `Dropping packet that matches debug drop filter`);
-    return;
-  }
+  if (!link || !admit(core, m.type)) return;
   handle(core, link, m);
+}
+
+/** Counts a received message type; false when the debug drop filter discards it. */
+function admit(core: ClusterCore, type: number): boolean {
+  if (type < MSG_TYPE_COUNT) core.statsReceived[type]++;
+  if (type !== core.dropFilter) return true;
+  core.log('warning', `Dropping packet that matches debug drop filter`);
+  return false;
 }
 
 function handle(core: ClusterCore, link: Link, m: BusMessage): void {
@@ -66,7 +57,7 @@ function handle(core: ClusterCore, link: Link, m: BusMessage): void {
   let sender: ClusterNode | undefined;
   if (link.node && !link.node.has(NodeFlag.HANDSHAKE)) sender = link.node;
   else {
-    sender = lookupValid(core, m.sender);
+    sender = core.lookup(m.sender);
     if (sender && link.inbound && !link.node) core.bindInbound(sender, link);
   }
   if (sender) sender.dataReceived = now;
@@ -107,7 +98,7 @@ function handle(core: ClusterCore, link: Link, m: BusMessage): void {
     if (!link.inbound && link.node) {
       const ln = link.node;
       if (ln.has(NodeFlag.HANDSHAKE)) {
-        const known = lookupValid(core, m.sender);
+        const known = core.lookup(m.sender);
         if (known) {
           if (updateAddressIfNeeded(core, known, link, m)) core.todo(true, true);
           core.deleteNode(ln);
@@ -176,7 +167,7 @@ function handle(core: ClusterCore, link: Link, m: BusMessage): void {
         core.log('notice', `Ignoring FAIL message from unknown node ${m.sender} about ${m.failId}`);
         return;
       }
-      const failing = lookupValid(core, m.failId ?? '');
+      const failing = core.lookup(m.failId ?? '');
       if (failing && failing !== core.myself && !failing.has(NodeFlag.FAIL)) {
         core.log('notice', `FAIL message received from ${m.sender} about ${m.failId}`);
         failing.flags = (failing.flags | NodeFlag.FAIL) & ~NodeFlag.PFAIL;
@@ -208,7 +199,7 @@ function handle(core: ClusterCore, link: Link, m: BusMessage): void {
       return;
     case MsgType.UPDATE: {
       if (!sender || !m.update) return;
-      const n = lookupValid(core, m.update.id);
+      const n = core.lookup(m.update.id);
       if (!n || n.configEpoch >= m.update.configEpoch) return;
       if (n.isReplica) core.setNodeAsMaster(n);
       n.configEpoch = m.update.configEpoch;
@@ -246,7 +237,7 @@ function roleSwitch(core: ClusterCore, sender: ClusterNode, m: BusMessage): void
     core.setNodeAsMaster(sender);
     return;
   }
-  const master = lookupValid(core, m.slaveof);
+  const master = core.lookup(m.slaveof);
   if (sender.isMaster) {
     core.delNodeSlots(sender);
     sender.flags = (sender.flags & ~(NodeFlag.MASTER | NodeFlag.MIGRATE_TO)) | NodeFlag.SLAVE;
@@ -410,10 +401,10 @@ export function updateSlotsConfigWith(
 /** clusterProcessGossipSection. */
 function processGossip(core: ClusterCore, link: Link, m: BusMessage): void {
   const now = core.now();
-  const sender = link.node ?? lookupValid(core, m.sender) ?? null;
+  const sender = link.node ?? core.lookup(m.sender) ?? null;
   for (const g of m.gossip ?? []) {
     const flags = g.flags;
-    const n = lookupValid(core, g.id);
+    const n = core.lookup(g.id);
     if (n) {
       const down = (flags & (NodeFlag.FAIL | NodeFlag.PFAIL)) !== 0;
       if (sender && sender.isMaster && n !== core.myself) {
