@@ -347,7 +347,6 @@ export class SimCluster {
     return cond();
   }
 
-  /** Assigns slots evenly to the first `masters` nodes, sets distinct epochs and MEETs all. */
   /**
    * Makes node i a replica of node masterOf(i) (left alone when null); true once every node
    * knows every replica's master.
@@ -374,6 +373,7 @@ export class SimCluster {
     );
   }
 
+  /** Assigns slots evenly to the first `masters` nodes, sets distinct epochs and MEETs all. */
   form(): void {
     const m = this.opts.masters;
     for (let i = 0; i < m; i++) {
