@@ -145,7 +145,7 @@ export function runSchedule(o: ScheduleOptions): ScheduleResult {
     }
   };
 
-  const checkTable = (): void => {
+  const checkOwnership = (): void => {
     const v = slotTableViolation(sim) ?? (o.replicas ? sameEpochClash(sim) : null);
     if (v) violations.push(`t=${sim.now - history[0].at} ${v}`);
   };
@@ -158,7 +158,7 @@ export function runSchedule(o: ScheduleOptions): ScheduleResult {
     sim.runUntil(start + t);
     checkLogs();
     checkCoverage();
-    checkTable();
+    checkOwnership();
     const alive = sim.nodes.filter((n) => n.alive).map((n) => n.index);
     const dead = sim.nodes.filter((n) => !n.alive).map((n) => n.index);
     const kind = plan.int(0, 5);
@@ -209,7 +209,7 @@ export function runSchedule(o: ScheduleOptions): ScheduleResult {
       break;
     }
   }
-  checkTable();
+  checkOwnership();
   if (convergeMs < 0) violations.push(`did not converge within ${bound} ms after healing`);
   return { seed: o.seed, violations, faults, convergeMs };
 }
