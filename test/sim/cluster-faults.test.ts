@@ -89,6 +89,34 @@ test('a killed master is marked FAIL by every live node within 2 * node timeout 
   }
 });
 
+test('a killed node is suspected one node timeout after its peers fail to reconnect', () => {
+  // Its peers' links drop at the kill and their reconnects are refused: each refusal counts as
+  // a ping in flight, so PFAIL comes nt (plus a cron tick or two) after the kill, not up to
+  // nt/2 later when the next scheduled ping would have gone out.
+  const nt = 2000;
+  let worst = 0;
+  for (const seed of seeds(10, 7100)) {
+    const sim = new SimCluster({ seed, nodes: 6, masters: 3, nodeTimeout: nt });
+    sim.form();
+    assert.ok(
+      sim.waitFor(() => sim.converged(), 20000),
+      `seed ${seed} formed`,
+    );
+    sim.runFor(3000 + (seed % 10) * 97);
+    const victim = seed % 3;
+    const id = sim.nodes[victim].core.myself.id;
+    sim.kill(victim);
+    const t0 = sim.now;
+    const suspected = (): boolean =>
+      sim.nodes.every(
+        (n) => !n.alive || Boolean(n.core.lookup(id)!.flags & (NodeFlag.PFAIL | NodeFlag.FAIL)),
+      );
+    assert.ok(sim.waitFor(suspected, 2 * nt), `seed ${seed}: never suspected`);
+    worst = Math.max(worst, sim.now - t0);
+  }
+  assert.ok(worst <= nt + 300, `suspected ${worst} ms after the kill (node timeout ${nt})`);
+});
+
 test('no fault, no FAIL: a healthy cluster with delays stays ok', () => {
   const sim = new SimCluster({ seed: 99, nodes: 7, masters: 4, nodeTimeout: 1000, maxDelay: 200 });
   sim.form();
