@@ -8,6 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SimCluster, type SimNode } from '../../src/sim/cluster-sim.js';
 import { manualFailoverCommand } from '../../src/cluster/core/manual-failover.js';
+import { MsgType } from '../../src/cluster/bus/codec.js';
 import { oneMasterPerSlot, sameEpochClash, slotTableViolation } from '../../src/sim/invariants.js';
 import { formWithReplicas, logged } from './helpers.js';
 
@@ -261,4 +262,39 @@ test('a replica whose data is too old does not fail over unless the validity fac
     sim.waitFor(() => sim.nodes[3].core.myself.isMaster && sim.converged(), 10000),
     'with factor 0 the replica takes over',
   );
+});
+
+test('a vote and an election epoch are fsynced to nodes.conf before their packets leave', () => {
+  // Within each batch of effects a core hands over, the fsynced save must come before any
+  // AUTH_REQUEST or AUTH_ACK: a node that crashes between them must not vote twice in an epoch
+  // or reuse an epoch after its restart.
+  let checked = 0;
+  const late: string[] = [];
+  const sim = new SimCluster({
+    seed: 11,
+    nodes: 6,
+    masters: 3,
+    nodeTimeout: 1000,
+    configureCore: (core) => {
+      const take = core.takeEffects.bind(core);
+      core.takeEffects = () => {
+        const batch = take();
+        let saved = false;
+        for (const e of batch) {
+          if (e.kind === 'save' && e.fsync) saved = true;
+          if (e.kind !== 'send' || e.data.length < 14) continue;
+          const type = e.data.readUInt16BE(12);
+          if (type !== MsgType.AUTH_REQUEST && type !== MsgType.AUTH_ACK) continue;
+          checked++;
+          if (!saved) late.push(`${core.myself.id} sent type ${type} before saving`);
+        }
+        return batch;
+      };
+    },
+  });
+  formWithReplicas(sim, 3);
+  sim.kill(0);
+  assert.ok(sim.waitFor(() => sim.nodes.some((n, i) => i > 2 && n.core.myself.isMaster), 20000));
+  assert.ok(checked >= 3, `only ${checked} requests and votes seen`);
+  assert.deepEqual(late, []);
 });
