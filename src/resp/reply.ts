@@ -1,6 +1,6 @@
 /**
  * Reply builder for one connection. Replies accumulate in a latin1 string (bytes 1:1) and the
- * connection flushes them once per read, so a pipeline of N commands costs one write.
+ * server flushes them once per event-loop turn, so a pipeline of N commands costs one write.
  * RESP3 types degrade to their RESP2 forms when the client speaks RESP2.
  */
 import { formatG17 } from '../util/numfmt.js';
