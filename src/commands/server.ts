@@ -3,6 +3,7 @@
  * and ACL's read-only subcommands. DEBUG lives in debug.ts. This module also attaches the
  * per-server observers (slow log, MONITOR feed, latency samples) at server construction.
  */
+import { performance } from 'node:perf_hooks';
 import type { Client } from '../server/client.js';
 import type { Handler } from './table.js';
 import { serverInitHooks } from '../server/server.js';

@@ -3,6 +3,7 @@
  * Commands reach keys through Db; the keyspace hears about every added, removed and expired key
  * so that WATCH, the cluster slot index and propagation of expiries hang off one place.
  */
+import { performance } from 'node:perf_hooks';
 import { Db, type DbOwner } from './db.js';
 
 /** Volatile keys each active expire pass looks at per database at least (see below). */

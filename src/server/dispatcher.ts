@@ -4,6 +4,9 @@
  * replication and persistence register), queues inside MULTI, and calls the handler. After a
  * write it signals the written keys (WATCH, blocked clients) and propagates the command.
  */
+// Node's global `performance` is a lazy getter; the module's binding skips that call on the
+// per-command clock read.
+import { performance } from 'node:perf_hooks';
 import type { CommandDef } from '../commands/table.js';
 import { getKeys, KeySpecError } from '../commands/keys-spec.js';
 import type { Client } from './client.js';

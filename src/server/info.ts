@@ -10,6 +10,7 @@
  * errorstats latencystats cluster keyspace). A provider that only changes a few fields can start
  * from the default: `defaultInfoSection('clients', s)` and map its lines.
  */
+import { performance } from 'node:perf_hooks';
 import { pubsubOf } from './pubsub.js';
 import { randomBytes } from 'node:crypto';
 import os from 'node:os';

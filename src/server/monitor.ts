@@ -3,6 +3,7 @@
  * monitoring client: `+<sec>.<usec> [<db> <addr>] "arg" "arg"...`, arguments quoted and escaped
  * as Redis's sdscatrepr. Admin commands and those flagged skip_monitor are not shown.
  */
+import { performance } from 'node:perf_hooks';
 import type { Client } from './client.js';
 import type { Server } from './server.js';
 import { redactedArgv } from './redact.js';

@@ -2,6 +2,7 @@
  * The server: listeners, client connections, input processing and reply flushing, the cron,
  * blocking and pausing, and the hooks that cluster, replication and persistence attach to.
  */
+import { performance } from 'node:perf_hooks';
 import { createServer, type Server as NetServer, type Socket } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import type { Config } from '../config/config.js';
