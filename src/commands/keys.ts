@@ -11,6 +11,7 @@ import type { Handler } from './table.js';
 import type { Client } from '../server/client.js';
 import { typeName, type Db, type Value } from '../keyspace/db.js';
 import { ScanCursors, parseCursor } from '../keyspace/scan.js';
+import type { KeyDict } from '../keyspace/key-dict.js';
 import { globMatch, matchesAll } from '../util/glob.js';
 import { parseLong } from '../util/parse.js';
 import { RdbReader, RdbWriter } from '../persistence/rdb/encoding.js';
@@ -145,7 +146,7 @@ const KEYS_SLICE = 20000;
 /** Collects up to `limit` matching keys from `it`; false when `it` is exhausted. */
 function collectKeys(
   it: Iterator<string>,
-  expires: Map<string, number>,
+  expires: KeyDict<number>,
   pattern: string,
   out: string[],
   limit: number,
@@ -241,7 +242,7 @@ function scan(c: Client, argv: string[]): void {
   const db = c.db;
   let cursors = scanCursors.get(db);
   if (cursors === undefined) scanCursors.set(db, (cursors = new ScanCursors()));
-  const src = { map: db.dict, removals: db.removals };
+  const src = { dict: db.dict, removals: db.removals };
   const step = cursors.step(src, cursor, Math.min(count, 1 << 24));
   const out: string[] = [];
   for (const key of step.keys) {
@@ -268,7 +269,7 @@ function scan(c: Client, argv: string[]): void {
  * this size (Redis's own RANDOMKEY is not exactly fair either).
  */
 const EXACT_RANDOM_MAX = 1024;
-const randomWalks = new WeakMap<Db, { map: Map<string, Value>; it: Iterator<string> }>();
+const randomWalks = new WeakMap<Db, { map: KeyDict<Value>; it: Iterator<string> }>();
 
 function randomCandidate(db: Db): string | undefined {
   const size = db.dict.size;

@@ -5,6 +5,7 @@
  * keyspace.ts.
  */
 import { AccessTracker } from './access.js';
+import { KeyDict } from './key-dict.js';
 
 /** A non-string value: list, hash, set or zset (see src/types). */
 export interface DataValue {
@@ -32,7 +33,7 @@ export interface DbOwner {
   onKeyAdded(db: Db, key: string): void;
   onKeyRemoved(db: Db, key: string): void;
   /** `db` was emptied; `previous` is what it held (for WATCH). */
-  onCleared(db: Db, previous: ReadonlyMap<string, Value>): void;
+  onCleared(db: Db, previous: KeyDict<Value>): void;
 }
 
 export function typeName(v: Value): string {
@@ -40,8 +41,8 @@ export function typeName(v: Value): string {
 }
 
 export class Db {
-  dict = new Map<string, Value>();
-  expires = new Map<string, number>();
+  dict = new KeyDict<Value>();
+  expires = new KeyDict<number>();
   /**
    * How many keys have ever left this database (deleted, expired, flushed, swapped away). SCAN
    * cursors use it to stay conservative when they resume without their cached iterator.
@@ -104,10 +105,8 @@ export class Db {
    * Use replace() for in-place type updates that must keep the TTL.
    */
   set(key: string, value: Value, keepTtl = false): void {
-    // One hash lookup instead of has() + set(): the size grows only for a new key.
-    const before = this.dict.size;
-    this.dict.set(key, value);
-    const existed = this.dict.size === before;
+    // One lookup instead of has() + set().
+    const existed = !this.dict.add(key, value);
     if (this.access !== null) this.access.touch(key, !existed);
     if (!existed) this.owner.onKeyAdded(this, key);
     else if (!keepTtl && this.expires.size !== 0) this.expires.delete(key);
@@ -147,8 +146,8 @@ export class Db {
   clear(): number {
     const n = this.dict.size;
     const previous = this.dict;
-    this.dict = new Map();
-    this.expires = new Map();
+    this.dict = new KeyDict();
+    this.expires = new KeyDict();
     this.access = null;
     this.avgTtl = 0;
     this.removals += n;

@@ -5,6 +5,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { Db, type DbOwner } from './db.js';
+import type { KeyDict } from './key-dict.js';
 
 /** Volatile keys each active expire pass looks at per database at least (see below). */
 const MIN_WALK = 500;
@@ -78,7 +79,7 @@ export class Keyspace implements DbOwner {
     this.hooks.removed?.(db, key);
   }
 
-  onCleared(db: Db, previous: ReadonlyMap<string, unknown>): void {
+  onCleared(db: Db, previous: KeyDict<unknown>): void {
     this.touchAll(db, previous);
     this.hooks.cleared?.(db);
   }
@@ -115,7 +116,7 @@ export class Keyspace implements DbOwner {
    * FLUSHDB / SWAPDB: a watched key of `db` counts as changed if it exists in one of `dicts`
    * (the contents being dropped or swapped in), as Redis's touchAllWatchedKeysInDb decides.
    */
-  touchAll(db: Db, ...dicts: ReadonlyMap<string, unknown>[]): void {
+  touchAll(db: Db, ...dicts: KeyDict<unknown>[]): void {
     if (this.watched.size === 0) return;
     const prefix = `${db.id}\0`;
     for (const [k, set] of this.watched) {
@@ -136,10 +137,7 @@ export class Keyspace implements DbOwner {
   // --- active expiry -----------------------------------------------------------------------
 
   /** Where each database's active expiry walk stands (a live iterator over its expires map). */
-  private expireWalk = new WeakMap<
-    Db,
-    { map: Map<string, number>; it: Iterator<[string, number]> }
-  >();
+  private expireWalk = new WeakMap<Db, { map: KeyDict<number>; it: Iterator<[string, number]> }>();
   /** INFO stats fields kept as Redis does. */
   expiredStalePerc = 0;
   expireCycleTimeCapReached = 0;

@@ -59,7 +59,7 @@ const HASH_SAMPLE = 64;
  * Keys that differ only between the sampled bytes share a segment, which then just grows
  * as one big Map would.
  */
-function hashOf(s: string): number {
+export function hashOf(s: string): number {
   let h = 0x811c9dc5 | 0;
   const n = s.length;
   if (n <= HASH_SAMPLE) {

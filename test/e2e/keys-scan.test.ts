@@ -15,7 +15,7 @@ let srv: ServerProc;
 let conn: RawConn;
 
 before(async () => {
-  srv = await startKeyshard();
+  srv = await startKeyshard({ args: ['--enable-debug-command', 'local'] });
   conn = await RawConn.open(srv.port);
 });
 
@@ -180,4 +180,31 @@ test('expired keys are not returned by SCAN or KEYS', async () => {
   assert.equal(keys.length, 20);
   const reply = await conn.call('KEYS', 'gone:*');
   assert.equal(reply, '*0\r\n');
+});
+
+test('a keyspace of 200K keys: SCAN, KEYS, RANDOMKEY and DBSIZE agree', async () => {
+  await conn.call('FLUSHALL');
+  assert.equal(await conn.call('DEBUG', 'POPULATE', '200000', 'big'), '+OK\r\n');
+  assert.equal(await conn.call('DBSIZE'), ':200000\r\n');
+  const seen = new Set<string>();
+  let cursor = '0';
+  let calls = 0;
+  do {
+    const [next, keys] = await scanCall(conn, cursor, 'COUNT', '1000');
+    for (const k of keys) seen.add(k);
+    cursor = next;
+    assert.ok(++calls < 1000, 'SCAN did not terminate');
+  } while (cursor !== '0');
+  assert.equal(seen.size, 200000);
+  for (const i of [0, 1, 99999, 199999]) assert.ok(seen.has(`big:${i}`), `big:${i}`);
+  const keys = splitAggregate(await conn.call('KEYS', 'big:1999?'))!.items.map(bulkText);
+  assert.deepEqual(
+    keys.sort(),
+    Array.from({ length: 10 }, (_, i) => `big:1999${i}`),
+  );
+  for (let i = 0; i < 20; i++) {
+    const key = bulkText(await conn.call('RANDOMKEY'));
+    assert.ok(seen.has(key), `RANDOMKEY gave ${key}`);
+  }
+  await conn.call('FLUSHALL');
 });

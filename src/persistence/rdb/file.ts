@@ -4,6 +4,7 @@
  */
 import type { Keyspace } from '../../keyspace/keyspace.js';
 import type { Db, Value } from '../../keyspace/db.js';
+import type { KeyDict } from '../../keyspace/key-dict.js';
 import { Crc64 } from './crc64.js';
 import { RdbFormatError, RdbReader, RdbWriter, RDB_OPCODE, RDB_VERSION } from './encoding.js';
 import { readValue, valueType, writeValue, type ValueLimits } from './values.js';
@@ -36,8 +37,8 @@ function writeEntry(w: RdbWriter, key: string, v: Value, expire: number): void {
 interface DbCursor {
   db: Db;
   /** The maps as they were at the start: FLUSHDB/FLUSHALL swap in new maps, leaving these. */
-  dict: Map<string, Value>;
-  expires: Map<string, number>;
+  dict: KeyDict<Value>;
+  expires: KeyDict<number>;
   keys: string[];
   pos: number;
   /** Keys serialized ahead of the cursor because they were about to change. */
