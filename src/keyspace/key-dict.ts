@@ -19,6 +19,9 @@ import { hashOf } from '../types/hash-dict.js';
 const PART_BITS = 8;
 export const PARTS = 1 << PART_BITS;
 
+let lastKey = '';
+let lastPart = hashOf('') & (PARTS - 1);
+
 export class KeyDict<V> {
   private readonly parts: (Map<string, V> | undefined)[] = new Array<Map<string, V> | undefined>(
     PARTS,
@@ -30,7 +33,13 @@ export class KeyDict<V> {
   }
 
   private partOf(k: string): number {
-    return hashOf(k) & (PARTS - 1);
+    // A command usually asks the keys and then the expiry times about the same key string:
+    // one remembered hash, shared by every KeyDict, saves the second pass over its bytes.
+    if (k !== lastKey) {
+      lastPart = hashOf(k) & (PARTS - 1);
+      lastKey = k;
+    }
+    return lastPart;
   }
 
   get(k: string): V | undefined {
