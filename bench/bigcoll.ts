@@ -3,8 +3,8 @@
  * hash in keyshard and in redis-server, one server at a time, while a probe client (a worker
  * thread) sends PING every 10 ms and records the worst round trip of each phase: how long
  * another client stalls. Then times the whole-collection reads, a small ZRANGEBYSCORE, ZRANK
- * and ZINCRBY on the big set, COPY, DEL and UNLINK of each structure with the probe running, and the memory each structure added
- * (INFO used_memory and the process RSS). Part of `npm run bench` (row id `bigcoll`); alone:
+ * and ZINCRBY on the big set, COPY, DEL and UNLINK of each structure with the probe running,
+ * and the memory each structure added (INFO used_memory and the process RSS). Part of `npm run bench` (row id `bigcoll`); alone:
  * `node dist/bench/bigcoll.js [--n 1000000] [--repeats 1]`.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';

@@ -51,6 +51,8 @@ export class ReplicationMaster {
   private batch: string[] = [];
   private flushQueued = false;
   private getackPending = false;
+  /** A GETACK that a client pause held back. */
+  private ackDeferred = false;
   private pingTicks = 0;
 
   constructor(private readonly server: Server) {}
@@ -455,8 +457,6 @@ export class ReplicationMaster {
     this.ackDeferred = false;
     if (this.replicas.length > 0) this.sendGetack();
   }
-
-  private ackDeferred = false;
 
   // --- cron ------------------------------------------------------------------------------------
 

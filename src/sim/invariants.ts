@@ -3,6 +3,7 @@
  */
 import { SLOT_BYTES } from '../cluster/bus/codec.js';
 import { bitCount, type ClusterNode } from '../cluster/core/node.js';
+import { SLOTS } from '../cluster/core/cluster.js';
 import type { SimCluster, SimNode } from './cluster-sim.js';
 
 /** Two live masters claiming a common slot with the same configEpoch: the forbidden state. */
@@ -38,15 +39,15 @@ export function oneMasterPerSlot(sim: SimCluster): boolean {
   for (const n of live) {
     const me = n.core.myself;
     if (!me.isMaster) continue;
-    for (let s = 0; s < 16384; s++) {
+    for (let s = 0; s < SLOTS; s++) {
       if (!me.ownsSlot(s)) continue;
       if (claims.has(s)) return false;
       claims.set(s, n);
     }
   }
-  if (claims.size !== 16384) return false;
+  if (claims.size !== SLOTS) return false;
   for (const n of live) {
-    for (let s = 0; s < 16384; s += 97) {
+    for (let s = 0; s < SLOTS; s += 97) {
       if (n.core.slots[s]?.id !== claims.get(s)!.core.myself.id) return false;
     }
   }

@@ -1,10 +1,10 @@
 /**
- * The sorted set type: a member -> score dictionary (hash-dict.ts) for O(1) ZSCORE plus an order-statistic B+tree
- * (zset-btree.ts) for ordered access. OBJECT ENCODING follows Redis 7.0: `listpack` while the
- * set holds at most zset-max-listpack-entries members none longer than zset-max-listpack-value
- * bytes, else `skiplist` (what Redis reports, whatever our structure); a skiplist stays one
- * except where Redis converts stored results back (ZUNIONSTORE, ZINTERSTORE, ZDIFFSTORE,
- * ZRANGESTORE: see shrinkIfSmall).
+ * The sorted set type: a member -> score dictionary (hash-dict.ts) for O(1) ZSCORE plus an
+ * order-statistic B+tree (zset-btree.ts) for ordered access. OBJECT ENCODING follows Redis 7.0:
+ * `listpack` while the set holds at most zset-max-listpack-entries members none longer than
+ * zset-max-listpack-value bytes, else `skiplist` (what Redis reports, whatever our structure);
+ * a skiplist stays one except where Redis converts stored results back (ZUNIONSTORE,
+ * ZINTERSTORE, ZDIFFSTORE, ZRANGESTORE: see shrinkIfSmall).
  */
 import type { DataValue } from '../keyspace/db.js';
 import type { Client } from '../server/client.js';
