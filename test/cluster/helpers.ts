@@ -51,7 +51,31 @@ async function launchNode(
   dir?: string,
   fixedPort?: number,
 ): Promise<Node> {
-  const port = fixedPort ?? (await freeClusterPort());
+  // A port found free can be taken before the node binds it (by another test file, or as an
+  // ephemeral port of an outgoing connection): a port we picked is picked again, a few times.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await launchNodeOn(
+        kind,
+        nodeTimeout,
+        extra,
+        dir,
+        fixedPort ?? (await freeClusterPort()),
+      );
+    } catch (e) {
+      const taken = /EADDRINUSE|Address already in use/.test(String(e));
+      if (fixedPort !== undefined || !taken || attempt === 3) throw e;
+    }
+  }
+}
+
+async function launchNodeOn(
+  kind: 'keyshard' | 'redis',
+  nodeTimeout: number,
+  extra: string[],
+  dir: string | undefined,
+  port: number,
+): Promise<Node> {
   const args = [
     '--cluster-enabled',
     'yes',
