@@ -271,12 +271,18 @@ function replyAll(c: Client, key: string, fields: boolean, values: boolean): voi
     else c.reply.array(0);
     return;
   }
-  const r = h.size < BULK_WRITER_MIN ? c.reply : new BulkWriter(c.reply.resp);
-  if (fields && values) r.map(h.size);
-  else r.array(h.size);
-  for (const [f, v] of h.entries()) {
-    if (fields) r.bulk(f);
-    if (values) r.bulk(v);
+  if (h.size < BULK_WRITER_MIN) {
+    if (fields && values) c.reply.map(h.size);
+    else c.reply.array(h.size);
+    for (const [f, v] of h.entries()) {
+      if (fields) c.reply.bulk(f);
+      if (values) c.reply.bulk(v);
+    }
+    return;
   }
-  if (r instanceof BulkWriter) c.reply.raw(r.finish());
+  const w = new BulkWriter(c.reply.resp);
+  if (fields && values) w.map(h.size);
+  else w.array(h.size);
+  h.writeAll(w, fields, values);
+  c.reply.raw(w.finish());
 }

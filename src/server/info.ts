@@ -83,7 +83,8 @@ export function initInfo(s: Server): void {
 
 function usedMemory(): number {
   const m = process.memoryUsage();
-  return m.heapUsed + m.external + m.arrayBuffers;
+  // `external` already includes `arrayBuffers` (every Buffer, big hashes' pages).
+  return m.heapUsed + m.external;
 }
 
 /** Redis's bytesToHuman: B, K, M, G, T, P with two decimals. */

@@ -86,6 +86,32 @@ export class BulkWriter {
     this.pos = p;
   }
 
+  /** A bulk string of the bytes b[start, end) (elements stored outside the V8 heap). */
+  bulkBytes(b: Buffer, start: number, end: number): void {
+    const len = end - start;
+    if (len > BIG_ELEMENT) {
+      this.header(36 /* $ */, len);
+      this.flushPiece();
+      this.pieces.push((b as unknown as Latin1Buffer).latin1Slice(start, end));
+      this.ensure(2);
+      this.buf[this.pos++] = CR;
+      this.buf[this.pos++] = LF;
+      return;
+    }
+    this.ensure(len + 24);
+    this.header(36 /* $ */, len);
+    const out = this.buf;
+    let p = this.pos;
+    if (len <= 32) {
+      for (let i = start; i < end; i++) out[p++] = b[i];
+    } else {
+      p += b.copy(out, p, start, end);
+    }
+    out[p++] = CR;
+    out[p++] = LF;
+    this.pos = p;
+  }
+
   /** A double as Redis prints it: `,d` in RESP3, a bulk string in RESP2. */
   double(d: number): void {
     const s = formatG17(d);

@@ -3,12 +3,13 @@
  * order, updates in place and deletions without reordering, exactly as a listpack would, so
  * HGETALL/HKEYS/HSCAN answer in Redis's order. Once a hash passes hash-max-listpack-entries or
  * gets a field or value longer than hash-max-listpack-value it becomes a `hashtable` for good
- * (as in Redis) and moves to a slot table: fields never move once placed, so an HSCAN cursor
- * (a slot index) returns every field present for the whole scan, and random picks are O(1).
- * The field -> slot index is a SegDict, which never rehashes a big table in one go.
+ * (as in Redis) and moves to a FieldTable, outside the V8 heap: fields keep their slot once
+ * placed, so an HSCAN cursor (a slot index) returns every field present for the whole scan, and
+ * random picks are O(1).
  */
 import type { DataValue } from '../keyspace/db.js';
-import { SegDict } from './hash-dict.js';
+import type { BulkWriter } from './bulk-writer.js';
+import { FieldTable } from './field-table.js';
 
 /** The listpack limits in force when a write happens (from the config). */
 export interface HashLimits {
@@ -16,125 +17,17 @@ export interface HashLimits {
   value: number;
 }
 
-/** Slots per chunk (a power of two): the table grows by a chunk, never by copying it all. */
-const CHUNK_BITS = 12;
-const CHUNK = 1 << CHUNK_BITS;
-/** Slots the first chunk starts with (a power of two below CHUNK). */
-const FIRST_SLOTS = 256;
-
-/**
- * Fields in stable slots with holes reused; only trailing holes are trimmed. The slots live in
- * chunks of CHUNK (field, value) pairs rather than in two arrays that V8 would copy whole each
- * time they grow (about 15 ms of stall at a million fields).
- */
-class SlotTable {
-  index = new SegDict<number>();
-  /** Slot i's field at chunks[i >> CHUNK_BITS][2 * (i % CHUNK)], its value in the next entry. */
-  private chunks: (string | undefined)[][] = [];
-  /** One past the last slot in use. */
-  length = 0;
-  private free: number[] = [];
-
-  field(i: number): string | undefined {
-    return this.chunks[i >>> CHUNK_BITS][(i & (CHUNK - 1)) * 2];
-  }
-
-  value(i: number): string | undefined {
-    return this.chunks[i >>> CHUNK_BITS][(i & (CHUNK - 1)) * 2 + 1];
-  }
-
-  private put(i: number, f: string | undefined, v: string | undefined): void {
-    const ci = i >>> CHUNK_BITS;
-    const j = (i & (CHUNK - 1)) * 2;
-    let c = this.chunks[ci];
-    if (c === undefined) {
-      // The first chunk starts small and doubles: most hashtable hashes have a few hundred
-      // fields, and a full chunk is 64 KB.
-      c = new Array<string | undefined>(ci === 0 ? 2 * FIRST_SLOTS : 2 * CHUNK).fill(undefined);
-      this.chunks.push(c);
-    } else if (j >= c.length) {
-      let n = c.length;
-      while (n <= j) n *= 2;
-      c = c.concat(new Array<string | undefined>(n - c.length).fill(undefined));
-      this.chunks[ci] = c;
-    }
-    c[j] = f;
-    c[j + 1] = v;
-  }
-
-  get(f: string): string | undefined {
-    const i = this.index.get(f);
-    return i === undefined ? undefined : this.value(i);
-  }
-
-  set(f: string, v: string): boolean {
-    const i = this.index.get(f);
-    if (i !== undefined) {
-      this.put(i, f, v);
-      return false;
-    }
-    let slot = this.free.pop();
-    while (slot !== undefined && slot >= this.length) slot = this.free.pop();
-    if (slot === undefined) slot = this.length++;
-    this.put(slot, f, v);
-    this.index.set(f, slot);
-    return true;
-  }
-
-  delete(f: string): boolean {
-    const i = this.index.get(f);
-    if (i === undefined) return false;
-    this.index.delete(f);
-    this.put(i, undefined, undefined);
-    if (i === this.length - 1) {
-      while (this.length > 0 && this.field(this.length - 1) === undefined) this.length--;
-      // Keep one spare chunk past the end, so a table hovering at a chunk edge does not
-      // allocate and drop the same chunk over and over.
-      while (this.chunks.length > (this.length >>> CHUNK_BITS) + 2) this.chunks.pop();
-      // Free slots past the new end are stale (set() skips them); drop them only once they
-      // dominate, so the filtering stays amortized O(1) per delete.
-      if (this.free.length > 2 * this.length + 64) {
-        this.free = this.free.filter((s) => s < this.length);
-      }
-    } else {
-      this.free.push(i);
-    }
-    return true;
-  }
-
-  clone(): SlotTable {
-    const t = new SlotTable();
-    t.index = this.index.clone();
-    t.chunks = this.chunks.map((c) => c.slice());
-    t.length = this.length;
-    t.free = this.free.slice();
-    return t;
-  }
-
-  /** A uniformly chosen live slot when the table is dense enough, else a nearby one. */
-  randomSlot(rand: () => number): number {
-    const n = this.length;
-    for (let t = 0; t < 32; t++) {
-      const i = Math.floor(rand() * n);
-      if (this.field(i) !== undefined) return i;
-    }
-    let i = Math.floor(rand() * n);
-    while (this.field(i) === undefined) i = (i + 1) % n;
-    return i;
-  }
-}
-
 export class HashValue implements DataValue {
   readonly kind = 'hash';
   private small: Map<string, string> | null = new Map();
-  private big: SlotTable | null = null;
+  private big: FieldTable | null = null;
 
   encoding(): string {
     return this.small ? 'listpack' : 'hashtable';
   }
 
   get size(): number {
-    return this.small ? this.small.size : this.big!.index.size;
+    return this.small ? this.small.size : this.big!.size;
   }
 
   get(f: string): string | undefined {
@@ -142,7 +35,7 @@ export class HashValue implements DataValue {
   }
 
   has(f: string): boolean {
-    return this.small ? this.small.has(f) : this.big!.index.has(f);
+    return this.small ? this.small.has(f) : this.big!.slotOf(f) >= 0;
   }
 
   /**
@@ -195,9 +88,23 @@ export class HashValue implements DataValue {
     }
     const t = this.big!;
     for (let i = 0; i < t.length; i++) {
-      const f = t.field(i);
-      if (f !== undefined) yield [f, t.value(i)!];
+      if (t.has(i)) yield [t.field(i), t.value(i)];
     }
+  }
+
+  /** Writes every field and/or value to w as bulk strings, in entries() order. */
+  writeAll(w: BulkWriter, fields: boolean, values: boolean): void {
+    if (this.small) {
+      for (const [f, v] of this.small) {
+        if (fields) w.bulk(f);
+        if (values) w.bulk(v);
+      }
+      return;
+    }
+    this.big!.forEachBytes((b, at, flen, vlen) => {
+      if (fields) w.bulkBytes(b, at, at + flen);
+      if (values) w.bulkBytes(b, at + flen, at + flen + vlen);
+    });
   }
 
   /** Whether HSCAN returns everything in one call with cursor 0 (listpack encoding). */
@@ -217,10 +124,9 @@ export class HashValue implements DataValue {
     const maxSlots = count * 10;
     for (let visited = 0; i < t.length && seen < count && visited < maxSlots; i++) {
       visited++;
-      const f = t.field(i);
-      if (f === undefined) continue;
+      if (!t.has(i)) continue;
       seen++;
-      emit(f, t.value(i)!);
+      emit(t.field(i), t.value(i));
     }
     return i >= t.length ? 0 : i;
   }
@@ -233,11 +139,11 @@ export class HashValue implements DataValue {
     }
     const t = this.big!;
     const i = t.randomSlot(rand);
-    return [t.field(i)!, t.value(i)!];
+    return [t.field(i), t.value(i)];
   }
 
   private convert(): void {
-    const t = new SlotTable();
+    const t = new FieldTable();
     for (const [f, v] of this.small!) t.set(f, v);
     this.small = null;
     this.big = t;

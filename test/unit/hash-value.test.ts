@@ -71,3 +71,56 @@ for (const seed of [1, 2]) {
     check(copy, cm, r, 'clone untouched');
   });
 }
+
+/** A latin1 string of n chars drawn from every byte value. */
+function bytes(r: () => number, n: number): string {
+  let s = '';
+  for (let i = 0; i < n; i++) s += String.fromCharCode(Math.floor(r() * 256));
+  return s;
+}
+
+test('fields and values of every byte and length, rewritten in place and moved', () => {
+  const r = rng(3);
+  const h = new HashValue();
+  const m = new Map<string, string>();
+  // Lengths from empty to past a page (1 MB), weighted to the short ones.
+  const len = (): number => {
+    const x = r();
+    if (x < 0.6) return Math.floor(r() * 40);
+    if (x < 0.95) return Math.floor(r() * 2000);
+    if (x < 0.999) return Math.floor(r() * 100000);
+    return (1 << 20) + Math.floor(r() * 1000);
+  };
+  const fields = Array.from({ length: 3000 }, (_, i) => (i % 3 === 0 ? bytes(r, i % 50) : `f${i}`));
+  for (let step = 0; step < 40000; step++) {
+    const f = fields[Math.floor(r() * fields.length)];
+    if (r() < 0.7) {
+      const v = bytes(r, len());
+      assert.equal(h.set(f, v, LIMITS), !m.has(f));
+      m.set(f, v);
+    } else {
+      assert.equal(h.delete(f), m.delete(f));
+    }
+    if (step % 8000 === 7999) check(h, m, r, `step ${step}`);
+  }
+  for (const f of fields) assert.equal(h.get(f), m.get(f));
+});
+
+test('rewrites and deletes do not let a big hash hold unbounded memory', () => {
+  const r = rng(4);
+  const h = new HashValue();
+  const base = process.memoryUsage().arrayBuffers;
+  const n = 20000;
+  for (let round = 0; round < 6; round++) {
+    // Every value changes length each round: grown ones move, shrunk ones stay in place.
+    for (let i = 0; i < n; i++)
+      h.set(`field:${i}`, 'x'.repeat(200 + Math.floor(r() * 800)), LIMITS);
+    for (let i = round; i < n; i += 7) h.delete(`field:${i}`);
+  }
+  let live = 0;
+  for (const [f, v] of h.entries()) live += f.length + v.length;
+  const held = process.memoryUsage().arrayBuffers - base;
+  assert.ok(held < live * 4 + (4 << 20), `holds ${held} bytes for ${live} live`);
+  // The last round (5) deleted every 7th field from field:5 on.
+  assert.equal(h.size, n - Math.ceil((n - 5) / 7));
+});

@@ -1,0 +1,435 @@
+/**
+ * A hashtable-encoded hash's fields and values, stored outside the V8 heap.
+ *
+ * Kept as JS strings, a million-field hash is two million heap objects that every young
+ * collection copies once and every old-generation marking walks: building one stalled other
+ * clients for 12-30 ms where Redis stalls 3-5 (docs/ARCHITECTURE.md, "Big collections and the
+ * garbage collector"). Here each field and its value are bytes in a record inside a few large
+ * Buffers (pages), found through typed arrays, so the collector sees a few hundred objects
+ * whatever the size. Strings are made only for what a command reads back.
+ *
+ * - Slots: every field has a stable slot number (an HSCAN cursor is a slot number, so a scan
+ *   returns each field present throughout it; random picks are O(1)). A slot holds its record's
+ *   address and the field's hash, in chunks that grow without copying the table.
+ * - Index: field -> slot, an extendible hash table of open-addressing segments of slot numbers.
+ *   A full segment splits in two using the stored hashes, so no write ever rehashes more than
+ *   one segment and no field string is hashed twice.
+ * - Pages: records are appended to the newest page. A value rewritten in place if it fits; a
+ *   record that moves or goes leaves a hole, and a page whose live bytes fall below a quarter
+ *   is emptied into the newest page, so holes never exceed about 3x the live bytes.
+ *
+ * Strings here are latin1 (one char per byte), as everywhere in the keyspace.
+ */
+
+/** Slots per chunk (a power of two). */
+const CHUNK_BITS = 12;
+const CHUNK = 1 << CHUNK_BITS;
+/** Slots of the first chunk, which doubles up to CHUNK: most such hashes are small. */
+const FIRST_SLOTS = 256;
+
+/** Record header: owning slot, field length, value capacity, value length (u32 each). */
+const HEADER = 16;
+/** The first page's size; each new page doubles up to MAX_PAGE. */
+const FIRST_PAGE = 4096;
+const MAX_PAGE = 1 << 20;
+/** A record address is page * PAGE_SPAN + offset. */
+const PAGE_SPAN = 2 ** 32;
+/** The slot field of a freed record. */
+const DEAD = 0xffffffff;
+
+/** Index segments start at 2^SEG_FIRST_BITS entries and split once at 2^SEG_BITS. */
+const SEG_FIRST_BITS = 6;
+const SEG_BITS = 13;
+/** Directory bits at most; a segment this deep grows instead of splitting (equal hashes). */
+const MAX_DEPTH = 24;
+
+interface Seg {
+  /** Slot + 1 per position, 0 = empty. */
+  tab: Int32Array;
+  bits: number;
+  count: number;
+  /** Low hash bits shared by every field in the segment. */
+  depth: number;
+}
+
+function newSeg(bits: number, depth: number): Seg {
+  return { tab: new Int32Array(1 << bits), bits, count: 0, depth };
+}
+
+/** FNV-1a over every byte with a final mix: the low bits pick a segment, the high a position. */
+export function fieldHash(s: string): number {
+  let h = 0x811c9dc5 | 0;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
+}
+
+function rd32(b: Buffer, o: number): number {
+  return (b[o] | (b[o + 1] << 8) | (b[o + 2] << 16) | (b[o + 3] << 24)) >>> 0;
+}
+
+function wr32(b: Buffer, o: number, v: number): void {
+  b[o] = v;
+  b[o + 1] = v >>> 8;
+  b[o + 2] = v >>> 16;
+  b[o + 3] = v >>> 24;
+}
+
+/** Short strings are copied by a loop: cheaper than a call into C++ for a few bytes. */
+function writeStr(b: Buffer, o: number, s: string): void {
+  const n = s.length;
+  if (n > 32) b.write(s, o, n, 'latin1');
+  else for (let i = 0; i < n; i++) b[o + i] = s.charCodeAt(i);
+}
+
+export class FieldTable {
+  /** Slot i's record address at addr[i >> CHUNK_BITS][i % CHUNK] (-1: free), its hash beside. */
+  private addr: Float64Array[] = [];
+  private hashes: Uint32Array[] = [];
+  /** One past the last slot in use. */
+  length = 0;
+  /** Fields stored. */
+  size = 0;
+  private free: number[] = [];
+
+  private dir: Seg[] = [newSeg(SEG_FIRST_BITS, 0)];
+  private dirBits = 0;
+
+  private pages: (Buffer | null)[] = [];
+  /** Live record bytes per page. */
+  private live: number[] = [];
+  /** Bytes written to each page (records are never past this). */
+  private ends: number[] = [];
+  /** The page records are appended to (-1 before the first). */
+  private tail = -1;
+
+  private addrOf(i: number): number {
+    return this.addr[i >>> CHUNK_BITS][i & (CHUNK - 1)];
+  }
+
+  private hashOfSlot(i: number): number {
+    return this.hashes[i >>> CHUNK_BITS][i & (CHUNK - 1)];
+  }
+
+  private setSlot(i: number, a: number, h: number): void {
+    const ci = i >>> CHUNK_BITS;
+    const j = i & (CHUNK - 1);
+    let c = this.addr[ci];
+    if (c === undefined || j >= c.length) {
+      const n = ci === 0 ? Math.max(FIRST_SLOTS, (c?.length ?? 0) * 2) : CHUNK;
+      const a2 = new Float64Array(n).fill(-1);
+      const h2 = new Uint32Array(n);
+      if (c !== undefined) {
+        a2.set(c);
+        h2.set(this.hashes[ci]);
+      }
+      this.addr[ci] = c = a2;
+      this.hashes[ci] = h2;
+    }
+    c[j] = a;
+    this.hashes[ci][j] = h;
+  }
+
+  /** Whether slot i holds a field. */
+  has(i: number): boolean {
+    return i < this.length && this.addrOf(i) >= 0;
+  }
+
+  field(i: number): string {
+    const a = this.addrOf(i);
+    const b = this.pages[Math.floor(a / PAGE_SPAN)]!;
+    const o = a % PAGE_SPAN;
+    return b.toString('latin1', o + HEADER, o + HEADER + rd32(b, o + 4));
+  }
+
+  value(i: number): string {
+    const a = this.addrOf(i);
+    const b = this.pages[Math.floor(a / PAGE_SPAN)]!;
+    const o = a % PAGE_SPAN;
+    const v = o + HEADER + rd32(b, o + 4);
+    return b.toString('latin1', v, v + rd32(b, o + 12));
+  }
+
+  /**
+   * Calls fn for every field in slot order with its bytes in place: the field is
+   * b[at, at + flen), its value follows it and is vlen long. For whole-hash replies, which
+   * then copy bytes instead of making two strings per field.
+   */
+  forEachBytes(fn: (b: Buffer, at: number, flen: number, vlen: number) => void): void {
+    for (let i = 0; i < this.length; i++) {
+      const a = this.addrOf(i);
+      if (a < 0) continue;
+      const b = this.pages[Math.floor(a / PAGE_SPAN)]!;
+      const o = a % PAGE_SPAN;
+      fn(b, o + HEADER, rd32(b, o + 4), rd32(b, o + 12));
+    }
+  }
+
+  /** The slot of field f (hash h), or -1. */
+  private find(f: string, h: number): number {
+    const seg = this.dir[h & ((1 << this.dirBits) - 1)];
+    const mask = seg.tab.length - 1;
+    const n = f.length;
+    for (let p = h >>> (32 - seg.bits); ; p = (p + 1) & mask) {
+      const e = seg.tab[p];
+      if (e === 0) return -1;
+      const i = e - 1;
+      if (this.hashOfSlot(i) !== h) continue;
+      const a = this.addrOf(i);
+      const b = this.pages[Math.floor(a / PAGE_SPAN)]!;
+      const o = a % PAGE_SPAN;
+      if (rd32(b, o + 4) !== n) continue;
+      let k = 0;
+      const s = o + HEADER;
+      while (k < n && b[s + k] === f.charCodeAt(k)) k++;
+      if (k === n) return i;
+    }
+  }
+
+  slotOf(f: string): number {
+    return this.find(f, fieldHash(f));
+  }
+
+  get(f: string): string | undefined {
+    const i = this.find(f, fieldHash(f));
+    return i < 0 ? undefined : this.value(i);
+  }
+
+  /** Sets a field; true when it is new. */
+  set(f: string, v: string): boolean {
+    const h = fieldHash(f);
+    const i = this.find(f, h);
+    if (i >= 0) {
+      const a = this.addrOf(i);
+      const b = this.pages[Math.floor(a / PAGE_SPAN)]!;
+      const o = a % PAGE_SPAN;
+      if (v.length <= rd32(b, o + 8)) {
+        writeStr(b, o + HEADER + f.length, v);
+        wr32(b, o + 12, v.length);
+        return false;
+      }
+      this.release(a);
+      this.addr[i >>> CHUNK_BITS][i & (CHUNK - 1)] = this.append(i, f, v);
+      return false;
+    }
+    let slot = this.free.pop();
+    while (slot !== undefined && slot >= this.length) slot = this.free.pop();
+    if (slot === undefined) slot = this.length++;
+    this.setSlot(slot, this.append(slot, f, v), h);
+    this.indexAdd(slot, h);
+    this.size++;
+    return true;
+  }
+
+  delete(f: string): boolean {
+    const h = fieldHash(f);
+    const i = this.find(f, h);
+    if (i < 0) return false;
+    this.indexRemove(i, h);
+    this.release(this.addrOf(i));
+    this.setSlot(i, -1, 0);
+    this.size--;
+    if (i === this.length - 1) {
+      while (this.length > 0 && this.addrOf(this.length - 1) < 0) this.length--;
+      // Keep one spare chunk past the end, so a table hovering at a chunk edge does not
+      // allocate and drop the same chunk over and over.
+      while (this.addr.length > (this.length >>> CHUNK_BITS) + 2) {
+        this.addr.pop();
+        this.hashes.pop();
+      }
+      // Free slots past the new end are stale (set() skips them); drop them only once they
+      // dominate, so the filtering stays amortized O(1) per delete.
+      if (this.free.length > 2 * this.length + 64) {
+        this.free = this.free.filter((s) => s < this.length);
+      }
+    } else {
+      this.free.push(i);
+    }
+    return true;
+  }
+
+  /** An independent copy: typed arrays and pages are copied as bytes. */
+  clone(): FieldTable {
+    const t = new FieldTable();
+    t.addr = this.addr.map((c) => c.slice());
+    t.hashes = this.hashes.map((c) => c.slice());
+    t.length = this.length;
+    t.size = this.size;
+    t.free = this.free.slice();
+    const segs = new Map<Seg, Seg>();
+    t.dir = this.dir.map((s) => {
+      let c = segs.get(s);
+      if (c === undefined) {
+        c = { tab: s.tab.slice(), bits: s.bits, count: s.count, depth: s.depth };
+        segs.set(s, c);
+      }
+      return c;
+    });
+    t.dirBits = this.dirBits;
+    t.pages = this.pages.map((p) => (p === null ? null : Buffer.from(p)));
+    t.live = this.live.slice();
+    t.ends = this.ends.slice();
+    t.tail = this.tail;
+    return t;
+  }
+
+  /** A uniformly chosen live slot when the table is dense enough, else a nearby one. */
+  randomSlot(rand: () => number): number {
+    const n = this.length;
+    for (let t = 0; t < 32; t++) {
+      const i = Math.floor(rand() * n);
+      if (this.addrOf(i) >= 0) return i;
+    }
+    let i = Math.floor(rand() * n);
+    while (this.addrOf(i) < 0) i = (i + 1) % n;
+    return i;
+  }
+
+  // --- index -------------------------------------------------------------------------------
+
+  private indexAdd(slot: number, h: number): void {
+    let seg = this.dir[h & ((1 << this.dirBits) - 1)];
+    // Load at most 3/4: linear probing stays short.
+    while ((seg.count + 1) * 4 > seg.tab.length * 3) {
+      if (seg.bits < SEG_BITS || seg.depth >= MAX_DEPTH) this.growSeg(seg);
+      else this.splitSeg(seg);
+      seg = this.dir[h & ((1 << this.dirBits) - 1)];
+    }
+    this.place(seg, slot, h);
+    seg.count++;
+  }
+
+  private place(seg: Seg, slot: number, h: number): void {
+    const mask = seg.tab.length - 1;
+    let p = h >>> (32 - seg.bits);
+    while (seg.tab[p] !== 0) p = (p + 1) & mask;
+    seg.tab[p] = slot + 1;
+  }
+
+  /** Doubles a segment in place (small segments, or ones whose fields share a hash). */
+  private growSeg(seg: Seg): void {
+    const old = seg.tab;
+    seg.bits++;
+    seg.tab = new Int32Array(1 << seg.bits);
+    for (let p = 0; p < old.length; p++) {
+      if (old[p] !== 0) this.place(seg, old[p] - 1, this.hashOfSlot(old[p] - 1));
+    }
+  }
+
+  /** Splits a full segment on its next hash bit, doubling the directory if it must. */
+  private splitSeg(seg: Seg): void {
+    if (seg.depth === this.dirBits) {
+      this.dir = this.dir.concat(this.dir);
+      this.dirBits++;
+    }
+    const bit = 1 << seg.depth;
+    const lo = newSeg(seg.bits, seg.depth + 1);
+    const hi = newSeg(seg.bits, seg.depth + 1);
+    for (let p = 0; p < seg.tab.length; p++) {
+      const e = seg.tab[p];
+      if (e === 0) continue;
+      const h = this.hashOfSlot(e - 1);
+      const to = h & bit ? hi : lo;
+      this.place(to, e - 1, h);
+      to.count++;
+    }
+    for (let d = 0; d < this.dir.length; d++) {
+      if (this.dir[d] === seg) this.dir[d] = d & bit ? hi : lo;
+    }
+  }
+
+  /** Removes slot i (hash h) from its segment, shifting later entries of its run back. */
+  private indexRemove(slot: number, h: number): void {
+    const seg = this.dir[h & ((1 << this.dirBits) - 1)];
+    const tab = seg.tab;
+    const mask = tab.length - 1;
+    const shift = 32 - seg.bits;
+    let i = h >>> shift;
+    while (tab[i] !== slot + 1) i = (i + 1) & mask;
+    // Backward-shift deletion: an entry after the hole moves into it unless its home position
+    // lies cyclically in (hole, entry], where the hole does not break its probe run.
+    for (let j = (i + 1) & mask; tab[j] !== 0; j = (j + 1) & mask) {
+      const home = this.hashOfSlot(tab[j] - 1) >>> shift;
+      const stays = i <= j ? home > i && home <= j : home > i || home <= j;
+      if (!stays) {
+        tab[i] = tab[j];
+        i = j;
+      }
+    }
+    tab[i] = 0;
+    seg.count--;
+  }
+
+  // --- pages -------------------------------------------------------------------------------
+
+  /** Room for a record of `size` bytes at the end of the newest page; its address. */
+  private reserve(size: number): number {
+    let p = this.tail;
+    if (p < 0 || this.ends[p] + size > this.pages[p]!.length) {
+      const prev = p < 0 ? 0 : this.pages[p]!.length;
+      const pageSize = Math.max(Math.min(MAX_PAGE, Math.max(FIRST_PAGE, prev * 2)), size);
+      p = this.pages.indexOf(null);
+      if (p < 0) p = this.pages.length;
+      this.pages[p] = Buffer.allocUnsafeSlow(pageSize);
+      this.live[p] = 0;
+      this.ends[p] = 0;
+      this.tail = p;
+    }
+    const o = this.ends[p];
+    this.ends[p] += size;
+    this.live[p] += size;
+    return p * PAGE_SPAN + o;
+  }
+
+  /** Writes slot's record (field f, value v) at the end of the newest page; its address. */
+  private append(slot: number, f: string, v: string): number {
+    const a = this.reserve(HEADER + f.length + v.length);
+    const b = this.pages[Math.floor(a / PAGE_SPAN)]!;
+    const o = a % PAGE_SPAN;
+    wr32(b, o, slot);
+    wr32(b, o + 4, f.length);
+    wr32(b, o + 8, v.length);
+    wr32(b, o + 12, v.length);
+    writeStr(b, o + HEADER, f);
+    writeStr(b, o + HEADER + f.length, v);
+    return a;
+  }
+
+  /** Marks the record at address a dead; empties its page once mostly holes. */
+  private release(a: number): void {
+    const p = Math.floor(a / PAGE_SPAN);
+    const b = this.pages[p]!;
+    const o = a % PAGE_SPAN;
+    wr32(b, o, DEAD);
+    this.live[p] -= HEADER + rd32(b, o + 4) + rd32(b, o + 8);
+    if (p !== this.tail && this.live[p] * 4 < b.length) this.evacuate(p);
+  }
+
+  /**
+   * Copies page p's live records to the newest page (dropping their spare value room) and
+   * frees p: at most a quarter of a page is copied, and only after three quarters were freed.
+   */
+  private evacuate(p: number): void {
+    const b = this.pages[p]!;
+    for (let o = 0; o < this.ends[p];) {
+      const slot = rd32(b, o);
+      const flen = rd32(b, o + 4);
+      const next = o + HEADER + flen + rd32(b, o + 8);
+      if (slot !== DEAD) {
+        const len = HEADER + flen + rd32(b, o + 12);
+        const a = this.reserve(len);
+        const to = this.pages[Math.floor(a / PAGE_SPAN)]!;
+        const at = a % PAGE_SPAN;
+        b.copy(to, at, o, o + len);
+        wr32(to, at + 8, len - HEADER - flen);
+        this.addr[slot >>> CHUNK_BITS][slot & (CHUNK - 1)] = a;
+      }
+      o = next;
+    }
+    this.pages[p] = null;
+  }
+}
