@@ -173,7 +173,7 @@ export const listCommands: Record<string, Handler> = {
     }
     const w = new BulkWriter(c.reply.resp);
     w.array(end - start + 1);
-    list.forRangeIn(start, end, (s, a, b) => w.bulkOf(s, a, b));
+    list.writeRange(start, end, w);
     c.reply.raw(w.finish());
   },
 

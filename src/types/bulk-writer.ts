@@ -55,16 +55,11 @@ export class BulkWriter {
   }
 
   bulk(s: string): void {
-    this.bulkOf(s, 0, s.length);
-  }
-
-  /** A bulk string of s[start, end), without slicing it out first (packed list blocks). */
-  bulkOf(s: string, start: number, end: number): void {
-    const len = end - start;
+    const len = s.length;
     if (len > BIG_ELEMENT) {
       this.header(36 /* $ */, len);
       this.flushPiece();
-      this.pieces.push(start === 0 && end === s.length ? s : s.slice(start, end));
+      this.pieces.push(s);
       this.ensure(2);
       this.buf[this.pos++] = CR;
       this.buf[this.pos++] = LF;
@@ -76,14 +71,28 @@ export class BulkWriter {
     let p = this.pos;
     // Short strings are copied in JS: a native call per element costs more than the bytes.
     if (len <= 32) {
-      for (let i = start; i < end; i++) b[p++] = s.charCodeAt(i);
+      for (let i = 0; i < len; i++) b[p++] = s.charCodeAt(i);
     } else {
-      const part = start === 0 && end === s.length ? s : s.slice(start, end);
-      p += (b as unknown as Latin1Buffer).latin1Write(part, p, len);
+      p += (b as unknown as Latin1Buffer).latin1Write(s, p, len);
     }
     b[p++] = CR;
     b[p++] = LF;
     this.pos = p;
+  }
+
+  /** s[start, end), which already holds RESP-encoded elements (packed list blocks). */
+  encoded(s: string, start: number, end: number): void {
+    const len = end - start;
+    if (len <= 64) {
+      this.ensure(len);
+      const b = this.buf;
+      let p = this.pos;
+      for (let i = start; i < end; i++) b[p++] = s.charCodeAt(i);
+      this.pos = p;
+      return;
+    }
+    this.flushPiece();
+    this.pieces.push(start === 0 && end === s.length ? s : s.slice(start, end));
   }
 
   /** A bulk string of the bytes b[start, end) (elements stored outside the V8 heap). */
