@@ -50,7 +50,8 @@ function replyRun(c: Client, z: ZSetValue | undefined, run: Run, withscores: boo
     const cur = z!.at(run.start);
     for (let k = 0; k < n; k++) {
       if (nested) r.array(2);
-      r.bulk(cur.member);
+      if (r instanceof BulkWriter) cur.writeMember(r);
+      else r.bulk(cur.member);
       if (withscores) r.double(cur.score);
       if (run.rev) cur.prev();
       else cur.next();
@@ -347,8 +348,8 @@ function zremrangeGeneric(c: Client, argv: string[], type: 'rank' | 'score' | 'l
 
 /** 0-based rank bounds of the members whose scores are in `r`, or null. */
 function scoreRanks(z: ZSetValue, r: ScoreRange): [number, number] | null {
-  const a = z.tree.countBefore((s) => !scoreGteMin(s, r));
-  const b = z.tree.countBefore((s) => scoreLteMax(s, r)) - 1;
+  const a = z.tree.countScoresBefore((s) => !scoreGteMin(s, r));
+  const b = z.tree.countScoresBefore((s) => scoreLteMax(s, r)) - 1;
   return a <= b ? [a, b] : null;
 }
 
@@ -618,14 +619,10 @@ export const zsetCommands: Record<string, Handler> = {
       do items.push([cur.member, cur.score]);
       while (cur.next());
     } else {
-      const r = z.scan.step(
-        cursor,
-        opts.count,
-        () => z.dict.entries(),
-        (e) => z.dict.has(e[0]),
-      );
-      next = r.next;
-      items = r.items;
+      items = [];
+      if (cursor <= Number.MAX_SAFE_INTEGER) {
+        next = z.scanStep(cursor, opts.count, (m, score) => items.push([m, score]));
+      }
     }
     const pat = opts.pattern;
     if (pat !== null) items = items.filter(([m]) => stringMatch(pat, m));
@@ -635,7 +632,7 @@ export const zsetCommands: Record<string, Handler> = {
     const fmt = z.listpack ? listpackScore : formatG17;
     for (const [m, s] of items) {
       c.reply.bulk(m);
-      c.reply.bulk(fmt(z.dict.get(m) ?? s));
+      c.reply.bulk(fmt(s));
     }
   },
 };

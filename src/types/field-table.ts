@@ -20,25 +20,25 @@
  *
  * Strings here are latin1 (one char per byte), as everywhere in the keyspace.
  */
+import type { BulkWriter } from './bulk-writer.js';
 
 /** Slots per chunk (a power of two). */
 const CHUNK_BITS = 12;
 const CHUNK = 1 << CHUNK_BITS;
-/** Slots of the first chunk, which doubles up to CHUNK: most such hashes are small. */
-const FIRST_SLOTS = 256;
+/** Slots of the first chunk, which doubles up to CHUNK: most tables are small. */
+const FIRST_SLOTS = 8;
 
 /** Record header: owning slot, field length, value capacity, value length (u32 each). */
 const HEADER = 16;
 /** The first page's size; each new page doubles up to MAX_PAGE. */
-const FIRST_PAGE = 4096;
+const FIRST_PAGE = 256;
 const MAX_PAGE = 1 << 20;
-/** A record address is page * PAGE_SPAN + offset. */
-const PAGE_SPAN = 2 ** 32;
-/** The slot field of a freed record. */
+/** The slot field of a freed record, and the page of a free slot. */
 const DEAD = 0xffffffff;
+const FREE = 0xffffffff;
 
 /** Index segments start at 2^SEG_FIRST_BITS entries and split once at 2^SEG_BITS. */
-const SEG_FIRST_BITS = 6;
+const SEG_FIRST_BITS = 3;
 const SEG_BITS = 13;
 /** Directory bits at most; a segment this deep grows instead of splitting (equal hashes). */
 const MAX_DEPTH = 24;
@@ -86,10 +86,31 @@ function writeStr(b: Buffer, o: number, s: string): void {
   else for (let i = 0; i < n; i++) b[o + i] = s.charCodeAt(i);
 }
 
+/** A copy of chunk c (or a new one) with room for n entries, the new ones set to `fill`. */
+function grown<T extends Float64Array | Uint32Array>(
+  c: T | undefined,
+  n: number,
+  make: (n: number) => T,
+  fill: number,
+): T {
+  const g = make(n);
+  if (fill !== 0) g.fill(fill);
+  if (c !== undefined) g.set(c);
+  return g;
+}
+
 export class FieldTable {
-  /** Slot i's record address at addr[i >> CHUNK_BITS][i % CHUNK] (-1: free), its hash beside. */
-  private addr: Float64Array[] = [];
+  /**
+   * Slot i's record is at page loc[c][2j] (FREE: no field), offset loc[c][2j + 1], where
+   * c = i >> CHUNK_BITS and j = i % CHUNK: side by side, one cache miss finds a record. The
+   * field's hash is in hashes[c][j].
+   */
+  private loc: Uint32Array[] = [];
   private hashes: Uint32Array[] = [];
+  /** The record offset found by the last locate(). */
+  private at = 0;
+  /** A number per slot (a sorted set's scores), in chunks made on the first setNum(). */
+  private nums: Float64Array[] | null = null;
   /** One past the last slot in use. */
   length = 0;
   /** Fields stored. */
@@ -107,49 +128,78 @@ export class FieldTable {
   /** The page records are appended to (-1 before the first). */
   private tail = -1;
 
-  private addrOf(i: number): number {
-    return this.addr[i >>> CHUNK_BITS][i & (CHUNK - 1)];
+  /** Slot i's page, or FREE. */
+  private pageOf(i: number): number {
+    return this.loc[i >>> CHUNK_BITS][(i & (CHUNK - 1)) * 2];
+  }
+
+  /** Slot i's page, its record's offset left in `at` (no pair allocated on the hot paths). */
+  private locate(i: number): Buffer {
+    const c = this.loc[i >>> CHUNK_BITS];
+    const j = (i & (CHUNK - 1)) * 2;
+    this.at = c[j + 1];
+    return this.pages[c[j]]!;
   }
 
   private hashOfSlot(i: number): number {
     return this.hashes[i >>> CHUNK_BITS][i & (CHUNK - 1)];
   }
 
-  private setSlot(i: number, a: number, h: number): void {
+  /** Points slot i at record offset o of page p (FREE: frees it). */
+  private point(i: number, p: number, o: number): void {
+    const c = this.loc[i >>> CHUNK_BITS];
+    const j = (i & (CHUNK - 1)) * 2;
+    c[j] = p;
+    c[j + 1] = o;
+  }
+
+  private setSlot(i: number, p: number, o: number, h: number): void {
     const ci = i >>> CHUNK_BITS;
     const j = i & (CHUNK - 1);
-    let c = this.addr[ci];
-    if (c === undefined || j >= c.length) {
-      const n = ci === 0 ? Math.max(FIRST_SLOTS, (c?.length ?? 0) * 2) : CHUNK;
-      const a2 = new Float64Array(n).fill(-1);
-      const h2 = new Uint32Array(n);
-      if (c !== undefined) {
-        a2.set(c);
-        h2.set(this.hashes[ci]);
-      }
-      this.addr[ci] = c = a2;
-      this.hashes[ci] = h2;
+    const h0 = this.hashes[ci];
+    if (h0 === undefined || j >= h0.length) {
+      let n = ci === 0 ? Math.max(FIRST_SLOTS, h0?.length ?? 0) : CHUNK;
+      while (n <= j) n *= 2;
+      this.loc[ci] = grown(this.loc[ci], 2 * n, (k) => new Uint32Array(k), FREE);
+      this.hashes[ci] = grown(h0, n, (k) => new Uint32Array(k), 0);
+      if (this.nums !== null)
+        this.nums[ci] = grown(this.nums[ci], n, (k) => new Float64Array(k), 0);
     }
-    c[j] = a;
+    this.point(i, p, o);
     this.hashes[ci][j] = h;
+  }
+
+  /** Slot i's number (0 until set). */
+  num(i: number): number {
+    return this.nums === null ? 0 : this.nums[i >>> CHUNK_BITS][i & (CHUNK - 1)];
+  }
+
+  setNum(i: number, x: number): void {
+    if (this.nums === null) this.nums = this.hashes.map((c) => new Float64Array(c.length));
+    this.nums[i >>> CHUNK_BITS][i & (CHUNK - 1)] = x;
   }
 
   /** Whether slot i holds a field. */
   has(i: number): boolean {
-    return i < this.length && this.addrOf(i) >= 0;
+    return i < this.length && this.pageOf(i) !== FREE;
   }
 
   field(i: number): string {
-    const a = this.addrOf(i);
-    const b = this.pages[Math.floor(a / PAGE_SPAN)]!;
-    const o = a % PAGE_SPAN;
+    const b = this.locate(i);
+    const o = this.at;
     return b.toString('latin1', o + HEADER, o + HEADER + rd32(b, o + 4));
   }
 
+  /** Writes slot i's field to w as a bulk string, copying its bytes. */
+  writeField(i: number, w: BulkWriter): void {
+    const b = this.locate(i);
+    const o = this.at + HEADER;
+    w.bulkBytes(b, o, o + rd32(b, o - HEADER + 4));
+  }
+
   value(i: number): string {
-    const a = this.addrOf(i);
-    const b = this.pages[Math.floor(a / PAGE_SPAN)]!;
-    const o = a % PAGE_SPAN;
+    const b = this.locate(i);
+    const o = this.at;
     const v = o + HEADER + rd32(b, o + 4);
     return b.toString('latin1', v, v + rd32(b, o + 12));
   }
@@ -161,10 +211,9 @@ export class FieldTable {
    */
   forEachBytes(fn: (b: Buffer, at: number, flen: number, vlen: number) => void): void {
     for (let i = 0; i < this.length; i++) {
-      const a = this.addrOf(i);
-      if (a < 0) continue;
-      const b = this.pages[Math.floor(a / PAGE_SPAN)]!;
-      const o = a % PAGE_SPAN;
+      if (this.pageOf(i) === FREE) continue;
+      const b = this.locate(i);
+      const o = this.at;
       fn(b, o + HEADER, rd32(b, o + 4), rd32(b, o + 12));
     }
   }
@@ -179,9 +228,8 @@ export class FieldTable {
       if (e === 0) return -1;
       const i = e - 1;
       if (this.hashOfSlot(i) !== h) continue;
-      const a = this.addrOf(i);
-      const b = this.pages[Math.floor(a / PAGE_SPAN)]!;
-      const o = a % PAGE_SPAN;
+      const b = this.locate(i);
+      const o = this.at;
       if (rd32(b, o + 4) !== n) continue;
       let k = 0;
       const s = o + HEADER;
@@ -194,6 +242,20 @@ export class FieldTable {
     return this.find(f, fieldHash(f));
   }
 
+  /** Slot i's field against m, byte by byte: negative, 0 or positive as memcmp. */
+  compare(i: number, m: string): number {
+    const b = this.locate(i);
+    const o = this.at;
+    const n = rd32(b, o + 4);
+    const s = o + HEADER;
+    const k = Math.min(n, m.length);
+    for (let j = 0; j < k; j++) {
+      const d = b[s + j] - m.charCodeAt(j);
+      if (d !== 0) return d;
+    }
+    return n - m.length;
+  }
+
   get(f: string): string | undefined {
     const i = this.find(f, fieldHash(f));
     return i < 0 ? undefined : this.value(i);
@@ -204,42 +266,60 @@ export class FieldTable {
     const h = fieldHash(f);
     const i = this.find(f, h);
     if (i >= 0) {
-      const a = this.addrOf(i);
-      const b = this.pages[Math.floor(a / PAGE_SPAN)]!;
-      const o = a % PAGE_SPAN;
+      const b = this.locate(i);
+      const o = this.at;
       if (v.length <= rd32(b, o + 8)) {
         writeStr(b, o + HEADER + f.length, v);
         wr32(b, o + 12, v.length);
         return false;
       }
-      this.release(a);
-      this.addr[i >>> CHUNK_BITS][i & (CHUNK - 1)] = this.append(i, f, v);
+      this.release(this.pageOf(i), o);
+      const at = this.append(i, f, v);
+      this.point(i, this.tail, at);
       return false;
     }
-    let slot = this.free.pop();
-    while (slot !== undefined && slot >= this.length) slot = this.free.pop();
-    if (slot === undefined) slot = this.length++;
-    this.setSlot(slot, this.append(slot, f, v), h);
-    this.indexAdd(slot, h);
-    this.size++;
+    this.insert(f, v, h);
     return true;
   }
 
+  /** Adds field f, which the caller found absent; its slot. */
+  add(f: string, v: string): number {
+    return this.insert(f, v, fieldHash(f));
+  }
+
+  private insert(f: string, v: string, h: number): number {
+    let slot = this.free.pop();
+    while (slot !== undefined && slot >= this.length) slot = this.free.pop();
+    if (slot === undefined) slot = this.length++;
+    const at = this.append(slot, f, v);
+    this.setSlot(slot, this.tail, at, h);
+    this.indexAdd(slot, h);
+    this.size++;
+    return slot;
+  }
+
   delete(f: string): boolean {
-    const h = fieldHash(f);
-    const i = this.find(f, h);
+    const i = this.find(f, fieldHash(f));
     if (i < 0) return false;
-    this.indexRemove(i, h);
-    this.release(this.addrOf(i));
-    this.setSlot(i, -1, 0);
+    this.removeSlot(i);
+    return true;
+  }
+
+  /** Removes the field in slot i. */
+  removeSlot(i: number): void {
+    this.indexRemove(i, this.hashOfSlot(i));
+    this.locate(i);
+    this.release(this.pageOf(i), this.at);
+    this.point(i, FREE, 0);
     this.size--;
     if (i === this.length - 1) {
-      while (this.length > 0 && this.addrOf(this.length - 1) < 0) this.length--;
+      while (this.length > 0 && this.pageOf(this.length - 1) === FREE) this.length--;
       // Keep one spare chunk past the end, so a table hovering at a chunk edge does not
       // allocate and drop the same chunk over and over.
-      while (this.addr.length > (this.length >>> CHUNK_BITS) + 2) {
-        this.addr.pop();
+      while (this.loc.length > (this.length >>> CHUNK_BITS) + 2) {
+        this.loc.pop();
         this.hashes.pop();
+        this.nums?.pop();
       }
       // Free slots past the new end are stale (set() skips them); drop them only once they
       // dominate, so the filtering stays amortized O(1) per delete.
@@ -249,14 +329,31 @@ export class FieldTable {
     } else {
       this.free.push(i);
     }
-    return true;
+  }
+
+  /**
+   * One scan step: visits slots from `cursor` until `count` fields were seen (or 10x as many
+   * empty slots), calls `emit` with each, returns the next cursor (0 at the end).
+   */
+  scanStep(cursor: number, count: number, emit: (i: number) => void): number {
+    let seen = 0;
+    let i = cursor;
+    const maxSlots = count * 10;
+    for (let visited = 0; i < this.length && seen < count && visited < maxSlots; i++) {
+      visited++;
+      if (this.pageOf(i) === FREE) continue;
+      seen++;
+      emit(i);
+    }
+    return i >= this.length ? 0 : i;
   }
 
   /** An independent copy: typed arrays and pages are copied as bytes. */
   clone(): FieldTable {
     const t = new FieldTable();
-    t.addr = this.addr.map((c) => c.slice());
+    t.loc = this.loc.map((c) => c.slice());
     t.hashes = this.hashes.map((c) => c.slice());
+    t.nums = this.nums === null ? null : this.nums.map((c) => c.slice());
     t.length = this.length;
     t.size = this.size;
     t.free = this.free.slice();
@@ -282,10 +379,10 @@ export class FieldTable {
     const n = this.length;
     for (let t = 0; t < 32; t++) {
       const i = Math.floor(rand() * n);
-      if (this.addrOf(i) >= 0) return i;
+      if (this.pageOf(i) !== FREE) return i;
     }
     let i = Math.floor(rand() * n);
-    while (this.addrOf(i) < 0) i = (i + 1) % n;
+    while (this.pageOf(i) === FREE) i = (i + 1) % n;
     return i;
   }
 
@@ -366,7 +463,7 @@ export class FieldTable {
 
   // --- pages -------------------------------------------------------------------------------
 
-  /** Room for a record of `size` bytes at the end of the newest page; its address. */
+  /** Room for a record of `size` bytes at the end of the newest page (`tail`); its offset. */
   private reserve(size: number): number {
     let p = this.tail;
     if (p < 0 || this.ends[p] + size > this.pages[p]!.length) {
@@ -382,28 +479,25 @@ export class FieldTable {
     const o = this.ends[p];
     this.ends[p] += size;
     this.live[p] += size;
-    return p * PAGE_SPAN + o;
+    return o;
   }
 
-  /** Writes slot's record (field f, value v) at the end of the newest page; its address. */
+  /** Writes slot's record (field f, value v) at the end of the newest page; its offset. */
   private append(slot: number, f: string, v: string): number {
-    const a = this.reserve(HEADER + f.length + v.length);
-    const b = this.pages[Math.floor(a / PAGE_SPAN)]!;
-    const o = a % PAGE_SPAN;
+    const o = this.reserve(HEADER + f.length + v.length);
+    const b = this.pages[this.tail]!;
     wr32(b, o, slot);
     wr32(b, o + 4, f.length);
     wr32(b, o + 8, v.length);
     wr32(b, o + 12, v.length);
     writeStr(b, o + HEADER, f);
     writeStr(b, o + HEADER + f.length, v);
-    return a;
+    return o;
   }
 
-  /** Marks the record at address a dead; empties its page once mostly holes. */
-  private release(a: number): void {
-    const p = Math.floor(a / PAGE_SPAN);
+  /** Marks the record at offset o of page p dead; empties the page once mostly holes. */
+  private release(p: number, o: number): void {
     const b = this.pages[p]!;
-    const o = a % PAGE_SPAN;
     wr32(b, o, DEAD);
     this.live[p] -= HEADER + rd32(b, o + 4) + rd32(b, o + 8);
     if (p !== this.tail && this.live[p] * 4 < b.length) this.evacuate(p);
@@ -421,12 +515,11 @@ export class FieldTable {
       const next = o + HEADER + flen + rd32(b, o + 8);
       if (slot !== DEAD) {
         const len = HEADER + flen + rd32(b, o + 12);
-        const a = this.reserve(len);
-        const to = this.pages[Math.floor(a / PAGE_SPAN)]!;
-        const at = a % PAGE_SPAN;
+        const at = this.reserve(len);
+        const to = this.pages[this.tail]!;
         b.copy(to, at, o, o + len);
         wr32(to, at + 8, len - HEADER - flen);
-        this.addr[slot >>> CHUNK_BITS][slot & (CHUNK - 1)] = a;
+        this.point(slot, this.tail, at);
       }
       o = next;
     }

@@ -119,16 +119,7 @@ export class HashValue implements DataValue {
    */
   scanStep(cursor: number, count: number, emit: (f: string, v: string) => void): number {
     const t = this.big!;
-    let seen = 0;
-    let i = cursor;
-    const maxSlots = count * 10;
-    for (let visited = 0; i < t.length && seen < count && visited < maxSlots; i++) {
-      visited++;
-      if (!t.has(i)) continue;
-      seen++;
-      emit(t.field(i), t.value(i));
-    }
-    return i >= t.length ? 0 : i;
+    return t.scanStep(cursor, count, (i) => emit(t.field(i), t.value(i)));
   }
 
   /** A random field and value (the hash is not empty). */

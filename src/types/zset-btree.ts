@@ -1,17 +1,24 @@
 /**
  * An order-statistic B+tree of (score, member) entries, the ordered half of a sorted set. A
- * million-member set lives in about ten thousand leaves of parallel arrays (scores in a
- * Float64Array, members in a string array) instead of a million small linked objects: an
- * insert touches a handful of cache lines, and the collector has few objects to trace.
+ * million-member set lives in about ten thousand leaves of parallel number arrays (scores, and
+ * the members' slot numbers in the set's FieldTable, which holds their bytes outside the V8
+ * heap) instead of a million small linked objects: an insert touches a handful of cache lines,
+ * and the collector has a few objects per leaf to trace, none per member. Plain arrays, not
+ * typed ones: V8 keeps numbers in them unboxed, and a typed array per leaf would be an
+ * ArrayBuffer per leaf, whose allocations V8 counts as external memory and answers with full
+ * collections (7-8 ms pauses while a big set loads).
  *
- * Order is by score, then by member as latin1 strings (`<` on one-byte strings is memcmp).
+ * Order is by score, then by member bytes (memcmp; `<` on latin1 strings is the same order).
  * Inner nodes keep the size of every subtree, so rank, byRank, rank-range deletes and range
  * seeks are O(log n). A cursor (leaf + index) walks the entries both ways.
  *
  * Separators: an inner node's sepS/sepM[i] (i >= 1) is a key that is greater than every key
  * under child i-1 and at most every key under child i. A separator may outlive the entry it was
- * copied from (deletes do not touch it); it stays a valid bound.
+ * copied from (deletes do not touch it); it stays a valid bound. Separators are strings (one
+ * per leaf), so a member's slot can be reused as soon as it leaves the tree.
  */
+import type { BulkWriter } from './bulk-writer.js';
+import type { FieldTable } from './field-table.js';
 
 const LEAF_CAP = 64;
 const LEAF_MIN = LEAF_CAP >> 2;
@@ -23,14 +30,22 @@ const FIRST_CAP = 4;
 
 export class Leaf {
   n = 0;
-  scores: Float64Array;
-  members: string[];
+  scores: number[];
+  /** Member slots in `keys`. */
+  ids: number[];
   prev: Leaf | null = null;
   next: Leaf | null = null;
 
-  constructor(cap = LEAF_CAP) {
-    this.scores = new Float64Array(cap);
-    this.members = new Array<string>(cap).fill('');
+  constructor(
+    readonly keys: FieldTable,
+    cap = LEAF_CAP,
+  ) {
+    this.scores = new Array<number>(cap).fill(0);
+    this.ids = new Array<number>(cap).fill(0);
+  }
+
+  member(i: number): string {
+    return this.keys.field(this.ids[i]);
   }
 
   /** Makes room for `n` entries (at most LEAF_CAP), doubling the arrays. */
@@ -38,12 +53,10 @@ export class Leaf {
     let cap = this.scores.length;
     if (n <= cap) return;
     while (cap < n) cap *= 2;
-    const scores = new Float64Array(cap);
-    scores.set(this.scores);
-    this.scores = scores;
-    const members = new Array<string>(cap).fill('');
-    for (let i = 0; i < this.n; i++) members[i] = this.members[i];
-    this.members = members;
+    for (let i = this.scores.length; i < cap; i++) {
+      this.scores.push(0);
+      this.ids.push(0);
+    }
   }
 }
 
@@ -64,7 +77,17 @@ export class ZCursor {
   ) {}
 
   get member(): string {
-    return this.leaf.members[this.i];
+    return this.leaf.member(this.i);
+  }
+
+  /** Writes the member to w as a bulk string, from its bytes. */
+  writeMember(w: BulkWriter): void {
+    this.leaf.keys.writeField(this.leaf.ids[this.i], w);
+  }
+
+  /** The member's slot in the set's FieldTable. */
+  get id(): number {
+    return this.leaf.ids[this.i];
   }
 
   get score(): number {
@@ -102,13 +125,14 @@ const PATH_I: number[] = [];
 /** Entries of `leaf` before (s, m). */
 function leafPos(leaf: Leaf, s: number, m: string): number {
   const sc = leaf.scores;
-  const mb = leaf.members;
+  const ids = leaf.ids;
+  const keys = leaf.keys;
   let lo = 0;
   let hi = leaf.n;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
     const x = sc[mid];
-    if (x < s || (x === s && mb[mid] < m)) lo = mid + 1;
+    if (x < s || (x === s && keys.compare(ids[mid], m) < 0)) lo = mid + 1;
     else hi = mid;
   }
   return lo;
@@ -141,14 +165,14 @@ function sizeOf(node: Inner | Leaf): number {
 
 /** Moves `k` entries from `src` at `from` to `dst` at `to` (regions must not overlap). */
 function moveEntries(src: Leaf, from: number, dst: Leaf, to: number, k: number): void {
-  dst.scores.set(src.scores.subarray(from, from + k), to);
-  const sm = src.members;
-  const dm = dst.members;
-  for (let j = 0; j < k; j++) dm[to + j] = sm[from + j];
+  for (let j = 0; j < k; j++) {
+    dst.scores[to + j] = src.scores[from + j];
+    dst.ids[to + j] = src.ids[from + j];
+  }
 }
 
 export class ZTree {
-  private root: Inner | Leaf = new Leaf(FIRST_CAP);
+  private root: Inner | Leaf;
   /** Levels of inner nodes above the leaves. */
   private height = 0;
   /** The first and last leaves (the same, empty one for an empty tree). */
@@ -160,8 +184,8 @@ export class ZTree {
   private hintLeaf: Leaf | null = null;
   private hintI = 0;
 
-  constructor() {
-    this.head = this.tail = this.root as Leaf;
+  constructor(readonly keys: FieldTable) {
+    this.root = this.head = this.tail = new Leaf(keys, FIRST_CAP);
   }
 
   /** Descends towards (s, m), recording the path; returns the leaf. */
@@ -192,15 +216,15 @@ export class ZTree {
     return new ZCursor(node as Leaf, rank);
   }
 
-  /** Inserts (s, m), which must be absent. */
-  insert(s: number, m: string): void {
+  /** Inserts (s, m), whose member is in slot `id` of the keys, and must be absent. */
+  insert(s: number, m: string, id: number): void {
     const leaf = this.descendKey(s, m);
     for (let d = 0; d < this.height; d++) PATH_N[d].counts[PATH_I[d]]++;
     this.length++;
     this.hintLeaf = null;
     const p = leafPos(leaf, s, m);
     if (leaf.n < LEAF_CAP) {
-      this.leafInsert(leaf, p, s, m);
+      this.leafInsert(leaf, p, s, id);
       return;
     }
     // Full: split. Appending at the very end or prepending at the very start (ordered loads,
@@ -211,7 +235,7 @@ export class ZTree {
         : p === 0 && leaf.prev === null
           ? 0
           : LEAF_CAP >> 1;
-    const right = new Leaf();
+    const right = new Leaf(this.keys);
     moveEntries(leaf, at, right, 0, LEAF_CAP - at);
     right.n = LEAF_CAP - at;
     leaf.n = at;
@@ -220,21 +244,20 @@ export class ZTree {
     if (leaf.next) leaf.next.prev = right;
     else this.tail = right;
     leaf.next = right;
-    if (p < at || at === 0) this.leafInsert(leaf, p, s, m);
-    else this.leafInsert(right, p - at, s, m);
-    this.addChild(this.height - 1, leaf, right, right.scores[0], right.members[0]);
+    if (p < at || at === 0) this.leafInsert(leaf, p, s, id);
+    else this.leafInsert(right, p - at, s, id);
+    this.addChild(this.height - 1, leaf, right, right.scores[0], right.member(0));
   }
 
-  private leafInsert(leaf: Leaf, p: number, s: number, m: string): void {
+  private leafInsert(leaf: Leaf, p: number, s: number, id: number): void {
     const n = leaf.n;
     if (n === leaf.scores.length) leaf.reserve(n + 1);
-    const mb = leaf.members;
     if (p < n) {
       leaf.scores.copyWithin(p + 1, p, n);
-      for (let j = n; j > p; j--) mb[j] = mb[j - 1];
+      leaf.ids.copyWithin(p + 1, p, n);
     }
     leaf.scores[p] = s;
-    mb[p] = m;
+    leaf.ids[p] = id;
     leaf.n = n + 1;
   }
 
@@ -277,32 +300,32 @@ export class ZTree {
     this.addChild(d - 1, parent, sib, us, um);
   }
 
-  /** Deletes (s, m); false if absent. */
-  delete(s: number, m: string): boolean {
+  /** Deletes (s, m), whose member is in slot `id`; false if absent. */
+  delete(s: number, m: string, id: number): boolean {
     const leaf = this.descendKey(s, m);
     const p = leafPos(leaf, s, m);
-    if (p >= leaf.n || leaf.scores[p] !== s || leaf.members[p] !== m) return false;
+    if (p >= leaf.n || leaf.scores[p] !== s || leaf.ids[p] !== id) return false;
     this.removeAt(leaf, p);
     return true;
   }
 
-  /** Deletes the entry at 0-based `rank` (< length); returns its member. */
-  deleteAt(rank: number): string {
+  /** Deletes the entry at 0-based `rank` (< length); returns its member's slot. */
+  deleteAt(rank: number): number {
     const c = this.descendRank(rank);
-    const m = c.member;
+    const id = c.id;
     this.removeAt(c.leaf, c.i);
-    return m;
+    return id;
   }
 
   /**
    * Deletes `count` entries from 0-based rank `start` (all within range), calling `gone` with
-   * each member in order. One descent per leaf's worth of entries, not per entry.
+   * each member's slot in order. One descent per leaf's worth of entries, not per entry.
    */
-  deleteRange(start: number, count: number, gone: (m: string) => void): void {
+  deleteRange(start: number, count: number, gone: (id: number) => void): void {
     while (count > 0) {
       const c = this.descendRank(start);
       const k = Math.min(count, c.leaf.n - c.i);
-      for (let j = 0; j < k; j++) gone(c.leaf.members[c.i + j]);
+      for (let j = 0; j < k; j++) gone(c.leaf.ids[c.i + j]);
       this.removeAt(c.leaf, c.i, k);
       count -= k;
     }
@@ -314,12 +337,10 @@ export class ZTree {
     this.length -= k;
     this.hintLeaf = null;
     const n = leaf.n - k;
-    const mb = leaf.members;
     if (p < n) {
       leaf.scores.copyWithin(p, p + k, n + k);
-      for (let j = p; j < n; j++) mb[j] = mb[j + k];
+      leaf.ids.copyWithin(p, p + k, n + k);
     }
-    for (let j = n; j < n + k; j++) mb[j] = '';
     leaf.n = n;
     if (n < LEAF_MIN && this.height > 0) this.fixLeaf();
   }
@@ -352,26 +373,22 @@ export class ZTree {
       left.reserve(want);
       moveEntries(right, 0, left, left.n, k);
       right.scores.copyWithin(0, k, right.n);
-      const mb = right.members;
-      for (let j = 0; j + k < right.n; j++) mb[j] = mb[j + k];
-      for (let j = right.n - k; j < right.n; j++) mb[j] = '';
+      right.ids.copyWithin(0, k, right.n);
       left.n = want;
       right.n -= k;
     } else {
       const k = left.n - want;
       right.reserve(right.n + k);
       right.scores.copyWithin(k, 0, right.n);
-      const mb = right.members;
-      for (let j = right.n - 1; j >= 0; j--) mb[j + k] = mb[j];
+      right.ids.copyWithin(k, 0, right.n);
       moveEntries(left, want, right, 0, k);
-      for (let j = want; j < left.n; j++) left.members[j] = '';
       left.n = want;
       right.n += k;
     }
     parent.counts[li] = left.n;
     parent.counts[li + 1] = right.n;
     parent.sepS[li + 1] = right.scores[0];
-    parent.sepM[li + 1] = right.members[0];
+    parent.sepM[li + 1] = right.member(0);
   }
 
   /** Drops child `ci` of the inner node at path level `d` (merged away) and rebalances. */
@@ -434,27 +451,34 @@ export class ZTree {
   }
 
   /**
-   * Moves `m` from score `cur` to `s`: in place when it keeps its position and both of its
-   * neighbours are in the same leaf (so no separator can be crossed), else delete + insert.
+   * Moves `m` (slot `id`) from score `cur` to `s`: in place when it keeps its position and both
+   * of its neighbours are in the same leaf (so no separator can be crossed), else delete +
+   * insert.
    */
-  updateScore(cur: number, m: string, s: number): void {
+  updateScore(cur: number, m: string, id: number, s: number): void {
     const leaf = this.descendKey(cur, m);
     const p = leafPos(leaf, cur, m);
     const sc = leaf.scores;
-    const mb = leaf.members;
-    const prevOk = p > 0 ? sc[p - 1] < s || (sc[p - 1] === s && mb[p - 1] < m) : leaf.prev === null;
+    const ids = leaf.ids;
+    const keys = this.keys;
+    const prevOk =
+      p > 0
+        ? sc[p - 1] < s || (sc[p - 1] === s && keys.compare(ids[p - 1], m) < 0)
+        : leaf.prev === null;
     const nextOk =
-      p < leaf.n - 1 ? sc[p + 1] > s || (sc[p + 1] === s && mb[p + 1] > m) : leaf.next === null;
+      p < leaf.n - 1
+        ? sc[p + 1] > s || (sc[p + 1] === s && keys.compare(ids[p + 1], m) > 0)
+        : leaf.next === null;
     if (prevOk && nextOk) {
       sc[p] = s;
       return;
     }
     this.removeAt(leaf, p);
-    this.insert(s, m);
+    this.insert(s, m, id);
   }
 
-  /** 0-based rank of (s, m), or -1 if absent. */
-  rank(s: number, m: string): number {
+  /** 0-based rank of (s, m), member slot `id`, or -1 if absent. */
+  rank(s: number, m: string, id: number): number {
     let node = this.root;
     let rank = 0;
     for (let d = 0; d < this.height; d++) {
@@ -465,7 +489,7 @@ export class ZTree {
     }
     const leaf = node as Leaf;
     const p = leafPos(leaf, s, m);
-    if (p >= leaf.n || leaf.scores[p] !== s || leaf.members[p] !== m) return -1;
+    if (p >= leaf.n || leaf.scores[p] !== s || leaf.ids[p] !== id) return -1;
     return rank + p;
   }
 
@@ -474,6 +498,15 @@ export class ZTree {
    * bound, member below a bound among equal scores): the rank of the first entry it rejects.
    */
   countBefore(before: (s: number, m: string) => boolean): number {
+    return this.search(before, true);
+  }
+
+  /** countBefore for a predicate on the score alone: no member is read from the keys. */
+  countScoresBefore(before: (s: number) => boolean): number {
+    return this.search(before, false);
+  }
+
+  private search(before: (s: number, m: string) => boolean, members: boolean): number {
     let node = this.root;
     let rank = 0;
     for (let d = 0; d < this.height; d++) {
@@ -493,7 +526,7 @@ export class ZTree {
     let hi = leaf.n;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if (before(leaf.scores[mid], leaf.members[mid])) lo = mid + 1;
+      if (before(leaf.scores[mid], members ? leaf.member(mid) : '')) lo = mid + 1;
       else hi = mid;
     }
     return rank + lo;
@@ -536,16 +569,16 @@ export class ZTree {
     }
   }
 
-  /** An independent copy with the same shape; O(n). */
-  clone(): ZTree {
-    const t = new ZTree();
+  /** An independent copy with the same shape over `keys`, a copy of this tree's keys; O(n). */
+  clone(keys: FieldTable): ZTree {
+    const t = new ZTree(keys);
     const leaves: Leaf[] = [];
     const copy = (node: Inner | Leaf): Inner | Leaf => {
       if (node instanceof Leaf) {
-        const l = new Leaf(node.scores.length);
+        const l = new Leaf(keys, node.scores.length);
         l.n = node.n;
-        l.scores.set(node.scores);
-        for (let i = 0; i < node.n; i++) l.members[i] = node.members[i];
+        l.scores = node.scores.slice();
+        l.ids = node.ids.slice();
         leaves.push(l);
         return l;
       }
@@ -583,8 +616,8 @@ export class ZTree {
         if (!(node instanceof Leaf)) throw new Error('inner node at leaf depth');
         if (node !== this.root && node.n < 1) throw new Error('empty leaf');
         for (let i = 0; i < node.n; i++) {
-          const k: [number, string] = [node.scores[i], node.members[i]];
-          if (i > 0 && !lt([node.scores[i - 1], node.members[i - 1]], k))
+          const k: [number, string] = [node.scores[i], node.member(i)];
+          if (i > 0 && !lt([node.scores[i - 1], node.member(i - 1)], k))
             throw new Error('leaf order');
           if (lo && lt(k, lo)) throw new Error('below separator');
           if (hi && !lt(k, hi)) throw new Error('not below next separator');

@@ -19,12 +19,12 @@ function size(s: Source): number {
 }
 
 function* entries(v: ZSetValue | SetValue): Iterable<[string, number]> {
-  if (v instanceof ZSetValue) yield* v.dict;
+  if (v instanceof ZSetValue) yield* v.entries();
   else for (const m of v.members()) yield [m, 1];
 }
 
 function find(v: ZSetValue | SetValue, m: string): number | undefined {
-  if (v instanceof ZSetValue) return v.dict.get(m);
+  if (v instanceof ZSetValue) return v.score(m);
   return v.has(m) ? 1 : undefined;
 }
 

@@ -1,6 +1,7 @@
 /**
- * The sorted set type: a member -> score dictionary (hash-dict.ts) for O(1) ZSCORE plus an
- * order-statistic B+tree (zset-btree.ts) for ordered access. OBJECT ENCODING follows Redis 7.0:
+ * The sorted set type: a FieldTable (field-table.ts) holding each member's bytes in a slot, with
+ * its score beside it, for O(1) ZSCORE, plus an order-statistic B+tree (zset-btree.ts) of
+ * (score, slot) for ordered access; no member is a V8 heap object. OBJECT ENCODING follows Redis 7.0:
  * `listpack` while the set holds at most zset-max-listpack-entries members none longer than
  * zset-max-listpack-value bytes, else `skiplist` (what Redis reports, whatever our structure);
  * a skiplist stays one except where Redis converts stored results back (ZUNIONSTORE,
@@ -10,8 +11,7 @@ import type { DataValue } from '../keyspace/db.js';
 import type { Client } from '../server/client.js';
 import { WRONGTYPE } from './set.js';
 import { ZTree, type ZCursor } from './zset-btree.js';
-import { LiveScan } from './set-scan.js';
-import { SegDict } from './hash-dict.js';
+import { FieldTable } from './field-table.js';
 
 export interface ZsetLimits {
   maxEntries: number;
@@ -20,10 +20,9 @@ export interface ZsetLimits {
 
 export class ZSetValue implements DataValue {
   readonly kind = 'zset';
-  dict = new SegDict<number>();
-  tree = new ZTree();
+  keys = new FieldTable();
+  tree = new ZTree(this.keys);
   listpack: boolean;
-  private scanState: LiveScan<[string, number]> | null = null;
 
   /** A new empty zset; `firstLen` is the length of the member about to be added. */
   constructor(
@@ -33,67 +32,81 @@ export class ZSetValue implements DataValue {
     this.listpack = limits.maxEntries > 0 && firstLen <= limits.maxValue;
   }
 
-  /** ZSCAN cursors over the skiplist encoding, made on first use (most zsets never see one). */
-  get scan(): LiveScan<[string, number]> {
-    return (this.scanState ??= new LiveScan());
-  }
-
   encoding(): string {
     return this.listpack ? 'listpack' : 'skiplist';
   }
 
   get size(): number {
-    return this.dict.size;
+    return this.keys.size;
   }
 
   score(m: string): number | undefined {
-    return this.dict.get(m);
+    const id = this.keys.slotOf(m);
+    return id < 0 ? undefined : this.keys.num(id);
   }
 
   /** Adds a new member or changes a score; true if the member was new. */
   set(m: string, score: number): boolean {
-    const cur = this.dict.get(m);
-    if (cur === undefined) {
+    const id = this.keys.slotOf(m);
+    if (id < 0) {
       this.add(m, score);
       return true;
     }
+    const cur = this.keys.num(id);
     if (cur !== score) this.update(m, cur, score);
     return false;
+  }
+
+  /** Every member and score, in slot order (ZSCAN's, not the set's order). */
+  *entries(): IterableIterator<[string, number]> {
+    const t = this.keys;
+    for (let i = 0; i < t.length; i++) if (t.has(i)) yield [t.field(i), t.num(i)];
+  }
+
+  /**
+   * One ZSCAN step over the skiplist encoding: a cursor is a slot number, and members keep
+   * their slot, so a scan returns every member present throughout it.
+   */
+  scanStep(cursor: number, count: number, emit: (m: string, score: number) => void): number {
+    const t = this.keys;
+    return t.scanStep(cursor, count, (i) => emit(t.field(i), t.num(i)));
   }
 
   /** Adds `m`, which the caller found absent (saves a second lookup in a big dict). */
   add(m: string, score: number): void {
     if (
       this.listpack &&
-      (this.dict.size + 1 > this.limits.maxEntries || m.length > this.limits.maxValue)
+      (this.keys.size + 1 > this.limits.maxEntries || m.length > this.limits.maxValue)
     ) {
       this.listpack = false;
     }
     // A listpack stores scores as printed integers, so -0 comes back as 0.
     if (this.listpack && score === 0) score = 0;
-    this.dict.set(m, score);
-    this.tree.insert(score, m);
+    const id = this.keys.add(m, '');
+    this.keys.setNum(id, score);
+    this.tree.insert(score, m, id);
   }
 
   /** Moves member `m` from its current score `cur` to `score` (different). */
   update(m: string, cur: number, score: number): void {
     if (this.listpack && score === 0) score = 0;
-    this.tree.updateScore(cur, m, score);
-    this.dict.set(m, score);
+    const id = this.keys.slotOf(m);
+    this.tree.updateScore(cur, m, id, score);
+    this.keys.setNum(id, score);
   }
 
   remove(m: string): boolean {
-    const cur = this.dict.get(m);
-    if (cur === undefined) return false;
-    this.tree.delete(cur, m);
-    this.dict.delete(m);
+    const id = this.keys.slotOf(m);
+    if (id < 0) return false;
+    this.tree.delete(this.keys.num(id), m, id);
+    this.keys.removeSlot(id);
     return true;
   }
 
   /** 0-based rank of `m` in ascending order, or -1. */
   rank(m: string): number {
-    const s = this.dict.get(m);
-    return s === undefined ? -1 : this.tree.rank(s, m);
+    const id = this.keys.slotOf(m);
+    return id < 0 ? -1 : this.tree.rank(this.keys.num(id), m, id);
   }
 
   /** A cursor at 0-based rank `i` (< size). */
@@ -104,8 +117,8 @@ export class ZSetValue implements DataValue {
   /** Deletes 0-based ranks start..end inclusive; returns how many went. */
   removeRanks(start: number, end: number): number {
     const n = end - start + 1;
-    if (n === 1) this.dict.delete(this.tree.deleteAt(start));
-    else this.tree.deleteRange(start, n, (m) => this.dict.delete(m));
+    if (n === 1) this.keys.removeSlot(this.tree.deleteAt(start));
+    else this.tree.deleteRange(start, n, (id) => this.keys.removeSlot(id));
     return n;
   }
 
@@ -113,19 +126,21 @@ export class ZSetValue implements DataValue {
   clone(): ZSetValue {
     const c = new ZSetValue(this.limits);
     c.listpack = this.listpack;
-    c.dict = this.dict.clone();
-    c.tree = this.tree.clone();
+    c.keys = this.keys.clone();
+    c.tree = this.tree.clone(c.keys);
     return c;
   }
 
   /** Stored results go back to listpack when small enough (Redis's convert-if-needed). */
   shrinkIfSmall(): void {
     if (this.listpack || this.size > this.limits.maxEntries) return;
-    for (const m of this.dict.keys()) if (m.length > this.limits.maxValue) return;
+    const t = this.keys;
+    for (let i = 0; i < t.length; i++)
+      if (t.has(i) && t.field(i).length > this.limits.maxValue) return;
     this.listpack = true;
     // Turning -0 into 0 keeps the order: the two compare equal.
     this.tree.mapScores((s) => (s === 0 ? 0 : s));
-    for (const [m, s] of this.dict) if (s === 0) this.dict.set(m, 0);
+    for (let i = 0; i < t.length; i++) if (t.has(i) && t.num(i) === 0) t.setNum(i, 0);
   }
 }
 

@@ -3,9 +3,11 @@
  * score updates, rank-range deletes (one by one and in runs), rank / byRank lookups, range seeks and cursor walks both
  * ways, with ties on scores, -0, infinities and binary members. Grows past three levels (inner
  * splits) and shrinks back (merges, borrows, root collapse), checking every invariant as it goes.
+ * Members live in a FieldTable, as in a sorted set; slots freed by deletes are reused.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { FieldTable } from '../../src/types/field-table.js';
 import { ZTree } from '../../src/types/zset-btree.js';
 import { rng } from '../helpers/diff.js';
 
@@ -34,7 +36,8 @@ function check(t: ZTree, model: Entry[], r: () => number, what: string): void {
     const i = Math.floor(r() * model.length);
     const c = t.at(i)!;
     assert.deepEqual([c.score, c.member], model[i], `${what}: at(${i})`);
-    assert.equal(t.rank(model[i][0], model[i][1]), i, `${what}: rank`);
+    const id = t.keys.slotOf(model[i][1]);
+    assert.equal(t.rank(model[i][0], model[i][1], id), i, `${what}: rank`);
     // A walk of a few steps each way from there.
     const fwd = t.at(i)!;
     for (let j = i + 1; j < Math.min(model.length, i + 300); j++) {
@@ -53,6 +56,11 @@ function check(t: ZTree, model: Entry[], r: () => number, what: string): void {
       t.countBefore((s) => s < x),
       below,
       `${what}: countBefore(${x})`,
+    );
+    assert.equal(
+      t.countScoresBefore((s) => s < x),
+      below,
+      `${what}: countScoresBefore(${x})`,
     );
   }
   assert.equal(t.at(model.length), null);
@@ -81,7 +89,8 @@ function check(t: ZTree, model: Entry[], r: () => number, what: string): void {
 for (const seed of [1, 2, 3]) {
   test(`random operations match a sorted-array model (seed ${seed})`, () => {
     const r = rng(seed);
-    const t = new ZTree();
+    const t = new ZTree(new FieldTable());
+    const keys = t.keys;
     let model: Entry[] = [];
     const members = new Map<string, number>();
     const score = () => {
@@ -95,7 +104,7 @@ for (const seed of [1, 2, 3]) {
     const member = () => (r() < 0.05 ? `\0\xff${next++}` : `m${next++}`);
     const insert = () => {
       const e: Entry = [score(), member()];
-      t.insert(e[0], e[1]);
+      t.insert(e[0], e[1], keys.add(e[1], ''));
       model.splice(lowerBound(model, e), 0, e);
       members.set(e[1], e[0]);
     };
@@ -103,6 +112,7 @@ for (const seed of [1, 2, 3]) {
     const remove = (e: Entry) => {
       model.splice(lowerBound(model, e), 1);
       members.delete(e[1]);
+      keys.delete(e[1]);
     };
 
     // Grow to three levels (leaves of 64, inner nodes of 64).
@@ -111,7 +121,7 @@ for (const seed of [1, 2, 3]) {
         // Ascending and descending runs, as ordered loads make.
         const s = i % 2 === 0 ? 1e9 + i : -1e9 - i;
         const e: Entry = [s, member()];
-        t.insert(e[0], e[1]);
+        t.insert(e[0], e[1], keys.add(e[1], ''));
         model.splice(lowerBound(model, e), 0, e);
         members.set(e[1], e[0]);
       } else insert();
@@ -123,19 +133,20 @@ for (const seed of [1, 2, 3]) {
       if (x < 0.3 || model.length === 0) insert();
       else if (x < 0.55) {
         const e = randomEntry();
-        assert.equal(t.delete(e[0], e[1]), true);
+        assert.equal(t.delete(e[0], e[1], keys.slotOf(e[1])), true);
         remove(e);
       } else if (x < 0.6) {
-        assert.equal(t.delete(1.5, 'absent'), false);
+        assert.equal(t.delete(1.5, 'absent', -1), false);
         const e = randomEntry();
-        assert.equal(t.delete(e[0] + 1, e[1]), e[0] + 1 === e[0] ? true : false);
+        const id = keys.slotOf(e[1]);
+        assert.equal(t.delete(e[0] + 1, e[1], id), e[0] + 1 === e[0] ? true : false);
         if (e[0] + 1 === e[0]) remove(e);
       } else if (x < 0.85) {
         const e = randomEntry();
         const s = r() < 0.5 ? e[0] + (r() - 0.5) * 1e-9 : score();
         if (s === e[0]) continue;
-        t.updateScore(e[0], e[1], s);
-        remove(e);
+        t.updateScore(e[0], e[1], keys.slotOf(e[1]), s);
+        model.splice(lowerBound(model, e), 1);
         const ne: Entry = [s, e[1]];
         model.splice(lowerBound(model, ne), 0, ne);
         members.set(e[1], s);
@@ -144,11 +155,16 @@ for (const seed of [1, 2, 3]) {
         const k = Math.min(model.length - i0, 1 + Math.floor(r() * 200));
         if (r() < 0.5) {
           for (let j = 0; j < k; j++) {
-            assert.equal(t.deleteAt(i0), model[i0 + j][1]);
+            const id = t.deleteAt(i0);
+            assert.equal(keys.field(id), model[i0 + j][1]);
+            keys.removeSlot(id);
           }
         } else {
           const gone: string[] = [];
-          t.deleteRange(i0, k, (m) => gone.push(m));
+          t.deleteRange(i0, k, (id) => {
+            gone.push(keys.field(id));
+            keys.removeSlot(id);
+          });
           assert.deepEqual(
             gone,
             model.slice(i0, i0 + k).map((e) => e[1]),
@@ -158,14 +174,14 @@ for (const seed of [1, 2, 3]) {
       }
       if (i % 1500 === 1499) check(t, model, r, `mix ${i}`);
     }
-    const copy = t.clone();
+    const copy = t.clone(keys.clone());
     const copyModel = model.slice();
     // Shrink to nothing through rank deletes from random places.
     while (model.length > 0) {
       const i0 = Math.floor(r() * model.length);
       const k = Math.min(model.length - i0, 1 + Math.floor(r() * 500));
-      if (r() < 0.5) for (let j = 0; j < k; j++) t.deleteAt(i0);
-      else t.deleteRange(i0, k, () => {});
+      if (r() < 0.5) for (let j = 0; j < k; j++) keys.removeSlot(t.deleteAt(i0));
+      else t.deleteRange(i0, k, (id) => keys.removeSlot(id));
       model.splice(i0, k);
       if (r() < 0.05) check(t, model, r, `shrink ${model.length}`);
     }
@@ -173,14 +189,16 @@ for (const seed of [1, 2, 3]) {
     // The clone was untouched by all of that.
     check(copy, copyModel, r, 'clone');
     model = copyModel;
-    for (const e of model.slice(0, 100)) assert.equal(copy.delete(e[0], e[1]), true);
+    for (const e of model.slice(0, 100)) {
+      assert.equal(copy.delete(e[0], e[1], copy.keys.slotOf(e[1])), true);
+    }
     check(copy, model.slice(100), r, 'clone after deletes');
   });
 }
 
 test('mapScores turns -0 into 0 without reordering', () => {
-  const t = new ZTree();
-  for (let i = 0; i < 500; i++) t.insert(i % 3 === 0 ? -0 : i, `m${i}`);
+  const t = new ZTree(new FieldTable());
+  for (let i = 0; i < 500; i++) t.insert(i % 3 === 0 ? -0 : i, `m${i}`, t.keys.add(`m${i}`, ''));
   t.mapScores((s) => (s === 0 ? 0 : s));
   t.verify();
   const c = t.first()!;
