@@ -99,6 +99,29 @@ function grown<T extends Float64Array | Uint32Array>(
   return g;
 }
 
+/**
+ * One scan step over numbered slots: visits slots from `cursor` until `count` were in use (or
+ * 10x as many were empty), calls `emit` with each used one, returns the next cursor (0 at the
+ * end). Slots keep their contents, so a scan returns everything present throughout it.
+ */
+export function scanSlots(
+  t: { readonly length: number; has(i: number): boolean },
+  cursor: number,
+  count: number,
+  emit: (i: number) => void,
+): number {
+  let seen = 0;
+  let i = cursor;
+  const maxSlots = count * 10;
+  for (let visited = 0; i < t.length && seen < count && visited < maxSlots; i++) {
+    visited++;
+    if (!t.has(i)) continue;
+    seen++;
+    emit(i);
+  }
+  return i >= t.length ? 0 : i;
+}
+
 export class FieldTable {
   /**
    * Slot i's record is at page loc[c][2j] (FREE: no field), offset loc[c][2j + 1], where
@@ -331,21 +354,8 @@ export class FieldTable {
     }
   }
 
-  /**
-   * One scan step: visits slots from `cursor` until `count` fields were seen (or 10x as many
-   * empty slots), calls `emit` with each, returns the next cursor (0 at the end).
-   */
   scanStep(cursor: number, count: number, emit: (i: number) => void): number {
-    let seen = 0;
-    let i = cursor;
-    const maxSlots = count * 10;
-    for (let visited = 0; i < this.length && seen < count && visited < maxSlots; i++) {
-      visited++;
-      if (this.pageOf(i) === FREE) continue;
-      seen++;
-      emit(i);
-    }
-    return i >= this.length ? 0 : i;
+    return scanSlots(this, cursor, count, emit);
   }
 
   /** An independent copy: typed arrays and pages are copied as bytes. */

@@ -1,8 +1,8 @@
 /**
  * An order-statistic B+tree of (score, member) entries, the ordered half of a sorted set. A
  * million-member set lives in about ten thousand leaves of parallel number arrays (scores, and
- * the members' slot numbers in the set's FieldTable, which holds their bytes outside the V8
- * heap) instead of a million small linked objects: an insert touches a handful of cache lines,
+ * the members' slot numbers in the set's MemberKeys, which for a big set hold their bytes
+ * outside the V8 heap) instead of a million small linked objects: an insert touches a handful of cache lines,
  * and the collector has a few objects per leaf to trace, none per member. Plain arrays, not
  * typed ones: V8 keeps numbers in them unboxed, and a typed array per leaf would be an
  * ArrayBuffer per leaf, whose allocations V8 counts as external memory and answers with full
@@ -18,7 +18,7 @@
  * per leaf), so a member's slot can be reused as soon as it leaves the tree.
  */
 import type { BulkWriter } from './bulk-writer.js';
-import type { FieldTable } from './field-table.js';
+import type { MemberKeys } from './zset-keys.js';
 
 const LEAF_CAP = 64;
 const LEAF_MIN = LEAF_CAP >> 2;
@@ -37,7 +37,7 @@ export class Leaf {
   next: Leaf | null = null;
 
   constructor(
-    readonly keys: FieldTable,
+    readonly keys: MemberKeys,
     cap = LEAF_CAP,
   ) {
     this.scores = new Array<number>(cap).fill(0);
@@ -53,10 +53,15 @@ export class Leaf {
     let cap = this.scores.length;
     if (n <= cap) return;
     while (cap < n) cap *= 2;
-    for (let i = this.scores.length; i < cap; i++) {
-      this.scores.push(0);
-      this.ids.push(0);
+    // New arrays of exactly `cap`: push() would grow them by half again plus 16 slots.
+    const scores = new Array<number>(cap).fill(0);
+    const ids = new Array<number>(cap).fill(0);
+    for (let i = 0; i < this.n; i++) {
+      scores[i] = this.scores[i];
+      ids[i] = this.ids[i];
     }
+    this.scores = scores;
+    this.ids = ids;
   }
 }
 
@@ -85,7 +90,7 @@ export class ZCursor {
     this.leaf.keys.writeField(this.leaf.ids[this.i], w);
   }
 
-  /** The member's slot in the set's FieldTable. */
+  /** The member's slot in the set's MemberKeys. */
   get id(): number {
     return this.leaf.ids[this.i];
   }
@@ -184,7 +189,7 @@ export class ZTree {
   private hintLeaf: Leaf | null = null;
   private hintI = 0;
 
-  constructor(readonly keys: FieldTable) {
+  constructor(readonly keys: MemberKeys) {
     this.root = this.head = this.tail = new Leaf(keys, FIRST_CAP);
   }
 
@@ -570,7 +575,7 @@ export class ZTree {
   }
 
   /** An independent copy with the same shape over `keys`, a copy of this tree's keys; O(n). */
-  clone(keys: FieldTable): ZTree {
+  clone(keys: MemberKeys): ZTree {
     const t = new ZTree(keys);
     const leaves: Leaf[] = [];
     const copy = (node: Inner | Leaf): Inner | Leaf => {

@@ -1,7 +1,7 @@
 /**
- * The sorted set type: a FieldTable (field-table.ts) holding each member's bytes in a slot, with
- * its score beside it, for O(1) ZSCORE, plus an order-statistic B+tree (zset-btree.ts) of
- * (score, slot) for ordered access; no member is a V8 heap object. OBJECT ENCODING follows Redis 7.0:
+ * The sorted set type: MemberKeys (zset-keys.ts) holding each member in a slot with its score
+ * beside it, for ZSCORE (O(1) once big: a FieldTable, whose members are not V8 heap objects),
+ * plus an order-statistic B+tree (zset-btree.ts) of (score, slot) for ordered access. OBJECT ENCODING follows Redis 7.0:
  * `listpack` while the set holds at most zset-max-listpack-entries members none longer than
  * zset-max-listpack-value bytes, else `skiplist` (what Redis reports, whatever our structure);
  * a skiplist stays one except where Redis converts stored results back (ZUNIONSTORE,
@@ -12,6 +12,7 @@ import type { Client } from '../server/client.js';
 import { WRONGTYPE } from './set.js';
 import { ZTree, type ZCursor } from './zset-btree.js';
 import { FieldTable } from './field-table.js';
+import { SmallKeys, type MemberKeys } from './zset-keys.js';
 
 export interface ZsetLimits {
   maxEntries: number;
@@ -20,8 +21,8 @@ export interface ZsetLimits {
 
 export class ZSetValue implements DataValue {
   readonly kind = 'zset';
-  keys = new FieldTable();
-  tree = new ZTree(this.keys);
+  keys: MemberKeys;
+  tree: ZTree;
   listpack: boolean;
 
   /** A new empty zset; `firstLen` is the length of the member about to be added. */
@@ -30,6 +31,8 @@ export class ZSetValue implements DataValue {
     firstLen = 0,
   ) {
     this.listpack = limits.maxEntries > 0 && firstLen <= limits.maxValue;
+    this.keys = this.listpack ? new SmallKeys() : new FieldTable();
+    this.tree = new ZTree(this.keys);
   }
 
   encoding(): string {
@@ -79,6 +82,7 @@ export class ZSetValue implements DataValue {
       (this.keys.size + 1 > this.limits.maxEntries || m.length > this.limits.maxValue)
     ) {
       this.listpack = false;
+      this.toFieldTable();
     }
     // A listpack stores scores as printed integers, so -0 comes back as 0.
     if (this.listpack && score === 0) score = 0;
@@ -129,6 +133,24 @@ export class ZSetValue implements DataValue {
     c.keys = this.keys.clone();
     c.tree = this.tree.clone(c.keys);
     return c;
+  }
+
+  /** Moves the members to a FieldTable when the set stops being a listpack (for good). */
+  private toFieldTable(): void {
+    if (this.keys instanceof FieldTable) return;
+    const keys = new FieldTable();
+    const tree = new ZTree(keys);
+    const c = this.tree.first();
+    if (c !== null) {
+      do {
+        const m = c.member;
+        const id = keys.add(m, '');
+        keys.setNum(id, c.score);
+        tree.insert(c.score, m, id);
+      } while (c.next());
+    }
+    this.keys = keys;
+    this.tree = tree;
   }
 
   /** Stored results go back to listpack when small enough (Redis's convert-if-needed). */
