@@ -14,10 +14,36 @@
  * order: a live iteration survives any change, and SCAN (scan.ts) bounds each part by its
  * size when the walk enters it.
  */
-import { hashOf } from '../types/hash-dict.js';
-
 const PART_BITS = 8;
 export const PARTS = 1 << PART_BITS;
+
+/** Characters hashed at most: longer keys are sampled, so every lookup stays cheap. */
+const HASH_SAMPLE = 64;
+
+/**
+ * FNV-1a over the bytes, with a final mix so the low bits (the part) depend on every byte. A
+ * key longer than HASH_SAMPLE contributes its length and HASH_SAMPLE bytes spread over its whole
+ * length. Keys that differ only between the sampled bytes share a part, which then just grows
+ * as one big Map would: the part only spreads the keys, the Map inside finds them.
+ */
+export function hashOf(s: string): number {
+  let h = 0x811c9dc5 | 0;
+  const n = s.length;
+  if (n <= HASH_SAMPLE) {
+    for (let i = 0; i < n; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  } else {
+    h = Math.imul(h ^ n, 0x01000193);
+    const step = n / HASH_SAMPLE;
+    for (let k = 0; k < HASH_SAMPLE; k++) {
+      h = Math.imul(h ^ s.charCodeAt(Math.floor(k * step)), 0x01000193);
+    }
+    h = Math.imul(h ^ s.charCodeAt(n - 1), 0x01000193);
+  }
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  return h >>> 0;
+}
 
 let lastKey = '';
 let lastPart = hashOf('') & (PARTS - 1);

@@ -1,5 +1,6 @@
 /**
- * A hashtable-encoded hash's fields and values, stored outside the V8 heap.
+ * A big hash's fields and values (hashtable encoding), or a big sorted set's members and scores
+ * (skiplist encoding), stored outside the V8 heap.
  *
  * Kept as JS strings, a million-field hash is two million heap objects that every young
  * collection copies once and every old-generation marking walks: building one stalled other
@@ -10,7 +11,8 @@
  *
  * - Slots: every field has a stable slot number (an HSCAN cursor is a slot number, so a scan
  *   returns each field present throughout it; random picks are O(1)). A slot holds its record's
- *   address and the field's hash, in chunks that grow without copying the table.
+ *   page and offset, the field's hash and, for sorted sets, a number (the score), in chunks
+ *   that grow without copying the table.
  * - Index: field -> slot, an extendible hash table of open-addressing segments of slot numbers.
  *   A full segment splits in two using the stored hashes, so no write ever rehashes more than
  *   one segment and no field string is hashed twice.

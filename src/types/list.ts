@@ -21,6 +21,13 @@ import type { BulkWriter } from './bulk-writer.js';
 const BLOCK = 128;
 /** Longest element packed; a block holding a longer one stays loose (no big copies). */
 const PACK_MAX = 64;
+/**
+ * Scratch space for pack(): a packed block holds at most 2 * BLOCK elements (inserts split it
+ * past that), each at most PACK_MAX + 7 bytes encoded (two length digits), so every offset
+ * fits one UTF-16 code unit of the offsets string.
+ */
+const PACK_DATA = Buffer.allocUnsafe((2 * BLOCK + 1) * (PACK_MAX + 7));
+const PACK_OFFS = Buffer.allocUnsafe(2 * (2 * BLOCK + 2));
 
 class Block {
   /** Loose elements in items[lo..hi), or null when packed. */
@@ -75,22 +82,27 @@ class Block {
     const items = this.items;
     if (!items) return;
     for (let j = this.lo; j < this.hi; j++) if (items[j]!.length > PACK_MAX) return;
-    // A packed block holds at most 2 * BLOCK elements (inserts split it past that), each at
-    // most PACK_MAX + 7 bytes encoded: offsets stay within one UTF-16 code unit.
+    // Encoded into scratch buffers and sliced out once: no string per element to collect.
     const n = this.size;
-    const offs = new Array<number>(n + 1);
-    const parts = new Array<string>(n);
+    const out = PACK_DATA;
+    const offs = PACK_OFFS;
     let at = 0;
     for (let k = 0; k < n; k++) {
       const v = items[this.lo + k]!;
-      offs[k] = at;
-      parts[k] = `$${v.length}\r\n${v}\r\n`;
-      at += parts[k].length;
+      const len = v.length;
+      offs.writeUInt16LE(at, 2 * k);
+      out[at++] = 36; // $
+      if (len >= 10) out[at++] = 48 + Math.floor(len / 10);
+      out[at++] = 48 + (len % 10);
+      out[at++] = 13;
+      out[at++] = 10;
+      for (let i = 0; i < len; i++) out[at++] = v.charCodeAt(i);
+      out[at++] = 13;
+      out[at++] = 10;
     }
-    offs[n] = at;
-    // join() builds one flat string, where += would leave a rope to flatten on the first read.
-    this.data = parts.join('');
-    this.offs = String.fromCharCode(...offs);
+    offs.writeUInt16LE(at, 2 * n);
+    this.data = out.toString('latin1', 0, at);
+    this.offs = offs.toString('utf16le', 0, 2 * (n + 1));
     this.hi = this.size;
     this.lo = 0;
     this.items = null;
