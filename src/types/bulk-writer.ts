@@ -56,15 +56,7 @@ export class BulkWriter {
 
   bulk(s: string): void {
     const len = s.length;
-    if (len > BIG_ELEMENT) {
-      this.header(36 /* $ */, len);
-      this.flushPiece();
-      this.pieces.push(s);
-      this.ensure(2);
-      this.buf[this.pos++] = CR;
-      this.buf[this.pos++] = LF;
-      return;
-    }
+    if (len > BIG_ELEMENT) return this.bigBulk(s);
     this.ensure(len + 24);
     this.header(36 /* $ */, len);
     const b = this.buf;
@@ -78,6 +70,16 @@ export class BulkWriter {
     b[p++] = CR;
     b[p++] = LF;
     this.pos = p;
+  }
+
+  /** A bulk string too long to copy: its header, then the string itself as a piece. */
+  private bigBulk(s: string): void {
+    this.header(36 /* $ */, s.length);
+    this.flushPiece();
+    this.pieces.push(s);
+    this.ensure(2);
+    this.buf[this.pos++] = CR;
+    this.buf[this.pos++] = LF;
   }
 
   /** s[start, end), which already holds RESP-encoded elements (packed list blocks). */
@@ -98,15 +100,8 @@ export class BulkWriter {
   /** A bulk string of the bytes b[start, end) (elements stored outside the V8 heap). */
   bulkBytes(b: Buffer, start: number, end: number): void {
     const len = end - start;
-    if (len > BIG_ELEMENT) {
-      this.header(36 /* $ */, len);
-      this.flushPiece();
-      this.pieces.push((b as unknown as Latin1Buffer).latin1Slice(start, end));
-      this.ensure(2);
-      this.buf[this.pos++] = CR;
-      this.buf[this.pos++] = LF;
-      return;
-    }
+    if (len > BIG_ELEMENT)
+      return this.bigBulk((b as unknown as Latin1Buffer).latin1Slice(start, end));
     this.ensure(len + 24);
     this.header(36 /* $ */, len);
     const out = this.buf;
