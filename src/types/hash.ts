@@ -1,6 +1,6 @@
 /**
- * The hash value. Small hashes behave like Redis's listpack encoding: a Map keeps insertion
- * order, updates in place and deletions without reordering, exactly as a listpack would, so
+ * The hash value. Small hashes are packed into one string as Redis packs them into a listpack
+ * (hash-packed.ts): insertion order, updates in place and deletions without reordering, so
  * HGETALL/HKEYS/HSCAN answer in Redis's order. Once a hash passes hash-max-listpack-entries or
  * gets a field or value longer than hash-max-listpack-value it becomes a `hashtable` for good
  * (as in Redis) and moves to a FieldTable, outside the V8 heap: fields keep their slot once
@@ -10,6 +10,7 @@
 import type { DataValue } from '../keyspace/db.js';
 import type { BulkWriter } from './bulk-writer.js';
 import { FieldTable } from './field-table.js';
+import { PackedHash } from './hash-packed.js';
 
 /** The listpack limits in force when a write happens (from the config). */
 export interface HashLimits {
@@ -19,7 +20,7 @@ export interface HashLimits {
 
 export class HashValue implements DataValue {
   readonly kind = 'hash';
-  private small: Map<string, string> | null = new Map();
+  private small: PackedHash | null = new PackedHash();
   private big: FieldTable | null = null;
 
   encoding(): string {
@@ -57,10 +58,7 @@ export class HashValue implements DataValue {
     if (this.small) {
       if (f.length > limits.value || v.length > limits.value) this.convert();
       else {
-        // One hash lookup instead of has() + set(): only a new field grows the map.
-        const before = this.small.size;
-        this.small.set(f, v);
-        const isNew = this.small.size !== before;
+        const isNew = this.small.set(f, v);
         if (this.small.size > limits.entries) this.convert();
         return isNew;
       }
@@ -75,7 +73,7 @@ export class HashValue implements DataValue {
   /** An independent copy (COPY) keeping the encoding, as Redis's dup does. */
   clone(): HashValue {
     const c = new HashValue();
-    c.small = this.small ? new Map(this.small) : null;
+    c.small = this.small ? this.small.clone() : null;
     c.big = this.big ? this.big.clone() : null;
     return c;
   }
@@ -83,7 +81,7 @@ export class HashValue implements DataValue {
   /** Every field and value, in listpack order for small hashes. */
   *entries(): IterableIterator<[string, string]> {
     if (this.small) {
-      yield* this.small;
+      yield* this.small.entries();
       return;
     }
     const t = this.big!;
@@ -95,7 +93,7 @@ export class HashValue implements DataValue {
   /** Writes every field and/or value to w as bulk strings, in entries() order. */
   writeAll(w: BulkWriter, fields: boolean, values: boolean): void {
     if (this.small) {
-      for (const [f, v] of this.small) {
+      for (const [f, v] of this.small.entries()) {
         if (fields) w.bulk(f);
         if (values) w.bulk(v);
       }
@@ -124,10 +122,7 @@ export class HashValue implements DataValue {
 
   /** A random field and value (the hash is not empty). */
   randomEntry(rand: () => number): [string, string] {
-    if (this.small) {
-      let k = Math.floor(rand() * this.small.size);
-      for (const e of this.small) if (k-- === 0) return e;
-    }
+    if (this.small) return this.small.at(Math.floor(rand() * this.small.size));
     const t = this.big!;
     const i = t.randomSlot(rand);
     return [t.field(i), t.value(i)];
@@ -135,7 +130,7 @@ export class HashValue implements DataValue {
 
   private convert(): void {
     const t = new FieldTable();
-    for (const [f, v] of this.small!) t.set(f, v);
+    for (const [f, v] of this.small!.entries()) t.set(f, v);
     this.small = null;
     this.big = t;
   }

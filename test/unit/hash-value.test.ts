@@ -124,3 +124,36 @@ test('rewrites and deletes do not let a big hash hold unbounded memory', () => {
   // The last round (5) deleted every 7th field from field:5 on.
   assert.equal(h.size, n - Math.ceil((n - 5) / 7));
 });
+
+test('a listpack hash keeps Redis order and any length or byte, up to a configured limit', () => {
+  const r = rng(5);
+  // Values up to 100000 bytes may stay in the listpack when the limit allows it (lengths past
+  // 254 take the long length form).
+  const limits = { entries: 64, value: 100000 };
+  const h = new HashValue();
+  const m = new Map<string, string>();
+  const fields = Array.from({ length: 60 }, (_, i) => bytes(r, i % 7) + `${i}`);
+  for (let step = 0; step < 5000; step++) {
+    const f = fields[Math.floor(r() * fields.length)];
+    if (r() < 0.7) {
+      const v = bytes(r, r() < 0.9 ? Math.floor(r() * 300) : Math.floor(r() * 70000));
+      assert.equal(h.set(f, v, limits), !m.has(f));
+      m.set(f, v);
+    } else {
+      assert.equal(h.delete(f), m.delete(f));
+    }
+    assert.equal(h.encoding(), 'listpack');
+    if (step % 500 === 499) {
+      // A Map keeps insertion order, updates in place and closes gaps: a listpack's order.
+      assert.deepEqual([...h.entries()], [...m], `step ${step}: order`);
+      for (const f2 of fields) assert.equal(h.get(f2), m.get(f2));
+      assert.equal(h.size, m.size);
+      const copy = h.clone();
+      assert.deepEqual([...copy.entries()], [...m]);
+      if (m.size > 0) {
+        const [rf, rv] = h.randomEntry(r);
+        assert.equal(m.get(rf), rv);
+      }
+    }
+  }
+});
