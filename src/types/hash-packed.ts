@@ -87,6 +87,8 @@ export class PackedHash {
   set(f: string, v: string): boolean {
     if (this.find(f)) {
       const d = this.data;
+      // Rewriting the same value (an idempotent write) leaves the string as it is.
+      if (valueLen === v.length && d.startsWith(v, valueAt)) return false;
       // join() builds a flat string; + would leave a rope for the next read to flatten.
       this.data = [
         d.slice(0, entryAt),
