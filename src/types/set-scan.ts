@@ -1,9 +1,10 @@
 /**
- * SSCAN/ZSCAN support: Redis's glob matcher (stringmatchlen) and a cursor scheme over live Map
- * iterators. A cursor is the number of elements handed out so far; the live iterator that
- * continues from it is cached on the value, so elements present for the whole scan are returned
- * exactly once even while the collection changes. An unknown cursor (evicted, or from before a
- * restart) falls back to skipping that many elements.
+ * SSCAN/ZSCAN support: Redis's glob matcher (stringmatchlen), the option parsing, and SSCAN's
+ * cursor scheme over live Map iterators (a ZSCAN cursor is a FieldTable slot instead). An SSCAN
+ * cursor is the number of elements handed out so far; the live iterator that continues from it
+ * is cached on the value, so elements present for the whole scan are returned exactly once even
+ * while the collection changes. An unknown cursor (evicted, or from before a restart) falls back
+ * to skipping that many elements.
  */
 import type { Client } from '../server/client.js';
 import { parseLong } from '../util/parse.js';
