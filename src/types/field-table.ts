@@ -153,6 +153,13 @@ export class FieldTable {
   /** The page records are appended to (-1 before the first). */
   private tail = -1;
 
+  /** Bytes the pages hold: live records, holes, and the newest page's unused end. */
+  get pageBytes(): number {
+    let n = 0;
+    for (const p of this.pages) if (p !== null) n += p.length;
+    return n;
+  }
+
   /** Slot i's page, or FREE. */
   private pageOf(i: number): number {
     return this.loc[i >>> CHUNK_BITS][(i & (CHUNK - 1)) * 2];
