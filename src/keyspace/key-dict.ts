@@ -7,46 +7,28 @@
  * fills up, which blocked every client for ~30 ms at 2^19 keys and ~130 ms at 2^20. Split 256
  * ways, a database holds 2^32 keys, and a part doubles at a 256th of the size: the same
  * ~130 ms block would come only at 268M keys, beyond what a Node heap holds. The price is our
- * own hash of each key on every lookup (hashOf: a few ns for a short key).
+ * own hash of each key on every lookup (strHash: a few ns for a short key).
  *
  * Parts are created on first use and never merged or moved, so every key stays in one part
  * for the dictionary's life. Iteration visits the parts in index order, each in insertion
  * order: a live iteration survives any change, and SCAN (scan.ts) bounds each part by its
  * size when the walk enters it.
  */
+import { strHash } from '../util/strhash.js';
+
 const PART_BITS = 8;
 export const PARTS = 1 << PART_BITS;
 
-/** Characters hashed at most: longer keys are sampled, so every lookup stays cheap. */
+/** Bytes hashed at most per key: longer keys are sampled (strHash), so lookups stay cheap. */
 const HASH_SAMPLE = 64;
 
-/**
- * FNV-1a over the bytes, with a final mix so the low bits (the part) depend on every byte. A
- * key longer than HASH_SAMPLE contributes its length and HASH_SAMPLE bytes spread over its whole
- * length. Keys that differ only between the sampled bytes share a part, which then just grows
- * as one big Map would: the part only spreads the keys, the Map inside finds them.
- */
-export function hashOf(s: string): number {
-  let h = 0x811c9dc5 | 0;
-  const n = s.length;
-  if (n <= HASH_SAMPLE) {
-    for (let i = 0; i < n; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
-  } else {
-    h = Math.imul(h ^ n, 0x01000193);
-    const step = n / HASH_SAMPLE;
-    for (let k = 0; k < HASH_SAMPLE; k++) {
-      h = Math.imul(h ^ s.charCodeAt(Math.floor(k * step)), 0x01000193);
-    }
-    h = Math.imul(h ^ s.charCodeAt(n - 1), 0x01000193);
-  }
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  return h >>> 0;
+/** The part of the keyspace key k belongs to. */
+function partFor(k: string): number {
+  return strHash(k, HASH_SAMPLE) & (PARTS - 1);
 }
 
 let lastKey = '';
-let lastPart = hashOf('') & (PARTS - 1);
+let lastPart = partFor('');
 
 export class KeyDict<V> {
   private readonly parts: (Map<string, V> | undefined)[] = new Array<Map<string, V> | undefined>(
@@ -62,7 +44,7 @@ export class KeyDict<V> {
     // A command usually asks the keys and then the expiry times about the same key string:
     // one remembered hash, shared by every KeyDict, saves the second pass over its bytes.
     if (k !== lastKey) {
-      lastPart = hashOf(k) & (PARTS - 1);
+      lastPart = partFor(k);
       lastKey = k;
     }
     return lastPart;

@@ -23,6 +23,7 @@
  * Strings here are latin1 (one char per byte), as everywhere in the keyspace.
  */
 import type { BulkWriter } from './bulk-writer.js';
+import { strHash } from '../util/strhash.js';
 
 /** Slots per chunk (a power of two). */
 const CHUNK_BITS = 12;
@@ -56,18 +57,6 @@ interface Seg {
 
 function newSeg(bits: number, depth: number): Seg {
   return { tab: new Int32Array(1 << bits), bits, count: 0, depth };
-}
-
-/** FNV-1a over every byte with a final mix: the low bits pick a segment, the high a position. */
-export function fieldHash(s: string): number {
-  let h = 0x811c9dc5 | 0;
-  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
 }
 
 function rd32(b: Buffer, o: number): number {
@@ -271,7 +260,7 @@ export class FieldTable {
   }
 
   slotOf(f: string): number {
-    return this.find(f, fieldHash(f));
+    return this.find(f, strHash(f));
   }
 
   /** Slot i's field against m, byte by byte: negative, 0 or positive as memcmp. */
@@ -289,13 +278,13 @@ export class FieldTable {
   }
 
   get(f: string): string | undefined {
-    const i = this.find(f, fieldHash(f));
+    const i = this.find(f, strHash(f));
     return i < 0 ? undefined : this.value(i);
   }
 
   /** Sets a field; true when it is new. */
   set(f: string, v: string): boolean {
-    const h = fieldHash(f);
+    const h = strHash(f);
     const i = this.find(f, h);
     if (i >= 0) {
       const b = this.locate(i);
@@ -316,7 +305,7 @@ export class FieldTable {
 
   /** Adds field f, which the caller found absent; its slot. */
   add(f: string, v: string): number {
-    return this.insert(f, v, fieldHash(f));
+    return this.insert(f, v, strHash(f));
   }
 
   private insert(f: string, v: string, h: number): number {
@@ -331,7 +320,7 @@ export class FieldTable {
   }
 
   delete(f: string): boolean {
-    const i = this.find(f, fieldHash(f));
+    const i = this.find(f, strHash(f));
     if (i < 0) return false;
     this.removeSlot(i);
     return true;
