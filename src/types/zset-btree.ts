@@ -2,11 +2,11 @@
  * An order-statistic B+tree of (score, member) entries, the ordered half of a sorted set. A
  * million-member set lives in about ten thousand leaves of parallel number arrays (scores, and
  * the members' slot numbers in the set's MemberKeys, which for a big set hold their bytes
- * outside the V8 heap) instead of a million small linked objects: an insert touches a handful of cache lines,
- * and the collector has a few objects per leaf to trace, none per member. Plain arrays, not
- * typed ones: V8 keeps numbers in them unboxed, and a typed array per leaf would be an
- * ArrayBuffer per leaf, whose allocations V8 counts as external memory and answers with full
- * collections (7-8 ms pauses while a big set loads).
+ * outside the V8 heap) instead of a million small linked objects: an insert touches a handful
+ * of cache lines, and the collector has a few objects per leaf to trace, none per member.
+ * Plain arrays, not typed ones: V8 keeps numbers in them unboxed, and a typed array per leaf
+ * would be an ArrayBuffer per leaf, whose allocations V8 counts as external memory and answers
+ * with full collections (7-8 ms pauses while a big set loads).
  *
  * Order is by score, then by member bytes (memcmp; `<` on latin1 strings is the same order).
  * Inner nodes keep the size of every subtree, so rank, byRank, rank-range deletes and range
@@ -169,30 +169,24 @@ function sizeOf(node: Inner | Leaf): number {
 }
 
 /**
- * Moves a leaf's entries [from, to) by `by` places (the room must exist). A loop, not
- * copyWithin: on plain arrays that is a generic builtin, ten times slower than this.
+ * Moves `k` entries from `src` at `from` to `dst` at `to`; within one leaf the regions may
+ * overlap. A loop, not copyWithin: on plain arrays that is a generic builtin, ten times slower.
  */
-function shift(leaf: Leaf, from: number, to: number, by: number): void {
-  const sc = leaf.scores;
-  const ids = leaf.ids;
-  if (by > 0) {
-    for (let j = to - 1; j >= from; j--) {
-      sc[j + by] = sc[j];
-      ids[j + by] = ids[j];
+function moveEntries(src: Leaf, from: number, dst: Leaf, to: number, k: number): void {
+  const ss = src.scores;
+  const si = src.ids;
+  const ds = dst.scores;
+  const di = dst.ids;
+  if (src === dst && to > from) {
+    for (let j = k - 1; j >= 0; j--) {
+      ds[to + j] = ss[from + j];
+      di[to + j] = si[from + j];
     }
   } else {
-    for (let j = from; j < to; j++) {
-      sc[j + by] = sc[j];
-      ids[j + by] = ids[j];
+    for (let j = 0; j < k; j++) {
+      ds[to + j] = ss[from + j];
+      di[to + j] = si[from + j];
     }
-  }
-}
-
-/** Moves `k` entries from `src` at `from` to `dst` at `to` (regions must not overlap). */
-function moveEntries(src: Leaf, from: number, dst: Leaf, to: number, k: number): void {
-  for (let j = 0; j < k; j++) {
-    dst.scores[to + j] = src.scores[from + j];
-    dst.ids[to + j] = src.ids[from + j];
   }
 }
 
@@ -278,7 +272,7 @@ export class ZTree {
     const n = leaf.n;
     if (n === leaf.scores.length) leaf.reserve(n + 1);
     if (p < n) {
-      shift(leaf, p, n, 1);
+      moveEntries(leaf, p, leaf, p + 1, n - p);
     }
     leaf.scores[p] = s;
     leaf.ids[p] = id;
@@ -362,7 +356,7 @@ export class ZTree {
     this.hintLeaf = null;
     const n = leaf.n - k;
     if (p < n) {
-      shift(leaf, p + k, n + k, -k);
+      moveEntries(leaf, p + k, leaf, p, n - p);
     }
     leaf.n = n;
     if (n < LEAF_MIN && this.height > 0) this.fixLeaf();
@@ -395,13 +389,13 @@ export class ZTree {
       const k = want - left.n;
       left.reserve(want);
       moveEntries(right, 0, left, left.n, k);
-      shift(right, k, right.n, -k);
+      moveEntries(right, k, right, 0, right.n - k);
       left.n = want;
       right.n -= k;
     } else {
       const k = left.n - want;
       right.reserve(right.n + k);
-      shift(right, 0, right.n, k);
+      moveEntries(right, 0, right, k, right.n);
       moveEntries(left, want, right, 0, k);
       left.n = want;
       right.n += k;

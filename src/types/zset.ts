@@ -1,11 +1,11 @@
 /**
  * The sorted set type: MemberKeys (zset-keys.ts) holding each member in a slot with its score
  * beside it, for ZSCORE (O(1) once big: a FieldTable, whose members are not V8 heap objects),
- * plus an order-statistic B+tree (zset-btree.ts) of (score, slot) for ordered access. OBJECT ENCODING follows Redis 7.0:
- * `listpack` while the set holds at most zset-max-listpack-entries members none longer than
- * zset-max-listpack-value bytes, else `skiplist` (what Redis reports, whatever our structure);
- * a skiplist stays one except where Redis converts stored results back (ZUNIONSTORE,
- * ZINTERSTORE, ZDIFFSTORE, ZRANGESTORE: see shrinkIfSmall).
+ * plus an order-statistic B+tree (zset-btree.ts) of (score, slot) for ordered access. OBJECT
+ * ENCODING follows Redis 7.0: `listpack` while the set holds at most zset-max-listpack-entries
+ * members none longer than zset-max-listpack-value bytes, else `skiplist` (what Redis reports,
+ * whatever our structure); a skiplist stays one except where Redis converts stored results back
+ * (ZUNIONSTORE, ZINTERSTORE, ZDIFFSTORE, ZRANGESTORE: see shrinkIfSmall).
  */
 import type { DataValue } from '../keyspace/db.js';
 import type { Client } from '../server/client.js';
