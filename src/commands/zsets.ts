@@ -135,9 +135,10 @@ function zadd(c: Client, argv: string[], incrCmd: boolean): void {
     for (let j = 0; j < scores.length; j++) {
       const m = argv[i + j * 2 + 1];
       let score = scores[j];
-      const cur = z.score(m);
-      if (cur !== undefined) {
+      const id = z.slotOf(m);
+      if (id >= 0) {
         if (nx) continue;
+        const cur = z.scoreAt(id);
         if (incr) {
           score += cur;
           if (Number.isNaN(score)) {
@@ -149,7 +150,7 @@ function zadd(c: Client, argv: string[], incrCmd: boolean): void {
         last = score;
         processed++;
         if (score !== cur) {
-          z.update(m, cur, score);
+          z.update(m, id, cur, score);
           updated++;
         }
       } else if (!xx) {
@@ -612,17 +613,13 @@ export const zsetCommands: Record<string, Handler> = {
     const opts = parseScanOptions(c, argv, 3, cursor);
     if (!opts) return;
     let next = 0;
-    let items: [string, number][];
+    let items: [string, number][] = [];
     if (z.listpack) {
-      items = [];
       const cur = z.tree.first()!;
       do items.push([cur.member, cur.score]);
       while (cur.next());
-    } else {
-      items = [];
-      if (cursor <= Number.MAX_SAFE_INTEGER) {
-        next = z.scanStep(cursor, opts.count, (m, score) => items.push([m, score]));
-      }
+    } else if (cursor <= Number.MAX_SAFE_INTEGER) {
+      next = z.scanStep(cursor, opts.count, (m, score) => items.push([m, score]));
     }
     const pat = opts.pattern;
     if (pat !== null) items = items.filter(([m]) => stringMatch(pat, m));

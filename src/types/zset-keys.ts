@@ -9,7 +9,6 @@
  * five-member set take several KB.
  */
 import type { BulkWriter } from './bulk-writer.js';
-import { scanSlots } from './field-table.js';
 
 export interface MemberKeys {
   /** Members stored. */
@@ -28,7 +27,6 @@ export interface MemberKeys {
   writeField(i: number, w: BulkWriter): void;
   num(i: number): number;
   setNum(i: number, x: number): void;
-  scanStep(cursor: number, count: number, emit: (i: number) => void): number;
   clone(): MemberKeys;
 }
 
@@ -83,10 +81,6 @@ export class SmallKeys implements MemberKeys {
 
   setNum(i: number, x: number): void {
     this.scores[i] = x;
-  }
-
-  scanStep(cursor: number, count: number, emit: (i: number) => void): number {
-    return scanSlots(this, cursor, count, emit);
   }
 
   clone(): SmallKeys {

@@ -11,7 +11,7 @@ import type { DataValue } from '../keyspace/db.js';
 import type { Client } from '../server/client.js';
 import { WRONGTYPE } from './set.js';
 import { ZTree, type ZCursor } from './zset-btree.js';
-import { FieldTable } from './field-table.js';
+import { FieldTable, scanSlots } from './field-table.js';
 import { SmallKeys, type MemberKeys } from './zset-keys.js';
 
 export interface ZsetLimits {
@@ -48,6 +48,16 @@ export class ZSetValue implements DataValue {
     return id < 0 ? undefined : this.keys.num(id);
   }
 
+  /** Member m's slot, or -1: a read followed by update() looks the member up once. */
+  slotOf(m: string): number {
+    return this.keys.slotOf(m);
+  }
+
+  /** The score of the member in slot `id`. */
+  scoreAt(id: number): number {
+    return this.keys.num(id);
+  }
+
   /** Adds a new member or changes a score; true if the member was new. */
   set(m: string, score: number): boolean {
     const id = this.keys.slotOf(m);
@@ -56,7 +66,7 @@ export class ZSetValue implements DataValue {
       return true;
     }
     const cur = this.keys.num(id);
-    if (cur !== score) this.update(m, cur, score);
+    if (cur !== score) this.update(m, id, cur, score);
     return false;
   }
 
@@ -72,7 +82,7 @@ export class ZSetValue implements DataValue {
    */
   scanStep(cursor: number, count: number, emit: (m: string, score: number) => void): number {
     const t = this.keys;
-    return t.scanStep(cursor, count, (i) => emit(t.field(i), t.num(i)));
+    return scanSlots(t, cursor, count, (i) => emit(t.field(i), t.num(i)));
   }
 
   /** Adds `m`, which the caller found absent (saves a second lookup in a big dict). */
@@ -91,10 +101,9 @@ export class ZSetValue implements DataValue {
     this.tree.insert(score, m, id);
   }
 
-  /** Moves member `m` from its current score `cur` to `score` (different). */
-  update(m: string, cur: number, score: number): void {
+  /** Moves member `m` (slot `id`) from its current score `cur` to `score` (different). */
+  update(m: string, id: number, cur: number, score: number): void {
     if (this.listpack && score === 0) score = 0;
-    const id = this.keys.slotOf(m);
     this.tree.updateScore(cur, m, id, score);
     this.keys.setNum(id, score);
   }
