@@ -271,18 +271,16 @@ function replyAll(c: Client, key: string, fields: boolean, values: boolean): voi
     else c.reply.array(0);
     return;
   }
-  if (h.size < BULK_WRITER_MIN) {
-    if (fields && values) c.reply.map(h.size);
-    else c.reply.array(h.size);
-    for (const [f, v] of h.entries()) {
-      if (fields) c.reply.bulk(f);
-      if (values) c.reply.bulk(v);
-    }
+  const r = h.size < BULK_WRITER_MIN ? c.reply : new BulkWriter(c.reply.resp);
+  if (fields && values) r.map(h.size);
+  else r.array(h.size);
+  if (r instanceof BulkWriter) {
+    h.writeAll(r, fields, values);
+    c.reply.raw(r.finish());
     return;
   }
-  const w = new BulkWriter(c.reply.resp);
-  if (fields && values) w.map(h.size);
-  else w.array(h.size);
-  h.writeAll(w, fields, values);
-  c.reply.raw(w.finish());
+  for (const [f, v] of h.entries()) {
+    if (fields) r.bulk(f);
+    if (values) r.bulk(v);
+  }
 }
