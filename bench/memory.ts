@@ -116,6 +116,23 @@ export function keyName(i: number, size: number): string {
   return `key:${pad(i, size - 4)}`;
 }
 
+/** The command that creates key `i` of the row. */
+function loadCommand(row: MemoryRow, i: number, filler: string): string {
+  const key = keyName(i, row.keySize);
+  const type = row.type ?? 'string';
+  if (type === 'string')
+    return cmd('SET', key, `val:${pad(i, 12)}${filler}`.slice(0, row.valueSize));
+  const args: string[] = [];
+  for (let e = 0; e < (row.elements ?? 1); e++) {
+    const item = `e${e}:${pad(i, row.valueSize - 3)}`.slice(0, row.valueSize);
+    if (type === 'hash') args.push(`f${e}`, item);
+    else if (type === 'zset') args.push(String(e), item);
+    else args.push(item);
+  }
+  const verb = { hash: 'HSET', list: 'RPUSH', set: 'SADD', zset: 'ZADD' }[type];
+  return cmd(verb, key, ...args);
+}
+
 export async function loadKeys(port: number, row: MemoryRow): Promise<void> {
   const pipe = await Pipe.open(port);
   const batch = 10_000;
@@ -124,10 +141,7 @@ export async function loadKeys(port: number, row: MemoryRow): Promise<void> {
     for (let start = 0; start < row.keys; start += batch) {
       const end = Math.min(row.keys, start + batch);
       let data = '';
-      for (let i = start; i < end; i++) {
-        const value = `val:${pad(i, 12)}${filler}`.slice(0, row.valueSize);
-        data += cmd('SET', keyName(i, row.keySize), value);
-      }
+      for (let i = start; i < end; i++) data += loadCommand(row, i, filler);
       const replies = await pipe.send(data, end - start);
       if (replies[0] === '-') throw new Error(`loading failed: ${replies.split('\r\n')[0]}`);
     }

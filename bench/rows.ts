@@ -27,10 +27,20 @@ export interface MemoryRow {
   id: string;
   keys: number;
   keySize: number;
+  /** Size of each string value, hash value, and list, set or sorted-set element. */
   valueSize: number;
+  /** What each key holds: a string (the default) or a small collection of `elements` items. */
+  type?: 'string' | 'hash' | 'list' | 'set' | 'zset';
+  elements?: number;
 }
 
 export type Row = ThroughputRow | MemoryRow;
+
+/** 1M keys of five 12-byte elements each (a million, as strings-1M, so the V8 heap's fixed
+ * young generation does not dominate the RSS per key). */
+function smallCollections(id: string, type: 'hash' | 'list' | 'set' | 'zset'): MemoryRow {
+  return { kind: 'memory', id, keys: 1_000_000, keySize: 16, valueSize: 12, type, elements: 5 };
+}
 
 /** redis-benchmark's tests of the data-type commands (issue 3). */
 const TYPE_TESTS = [
@@ -84,4 +94,10 @@ export const ROWS: Row[] = [
     withReplica: true,
   },
   { kind: 'memory', id: 'strings-1M', keys: 1_000_000, keySize: 16, valueSize: 32 },
+  // Small collections in Redis's compact encodings (listpack; a set of strings is a hashtable
+  // in 7.0): what applications keep per user, session or item.
+  smallCollections('hashes-1M', 'hash'),
+  smallCollections('lists-1M', 'list'),
+  smallCollections('sets-1M', 'set'),
+  smallCollections('zsets-1M', 'zset'),
 ];

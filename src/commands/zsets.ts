@@ -349,8 +349,8 @@ function zremrangeGeneric(c: Client, argv: string[], type: 'rank' | 'score' | 'l
 
 /** 0-based rank bounds of the members whose scores are in `r`, or null. */
 function scoreRanks(z: ZSetValue, r: ScoreRange): [number, number] | null {
-  const a = z.tree.countScoresBefore((s) => !scoreGteMin(s, r));
-  const b = z.tree.countScoresBefore((s) => scoreLteMax(s, r)) - 1;
+  const a = z.countScoresBefore((s) => !scoreGteMin(s, r));
+  const b = z.countScoresBefore((s) => scoreLteMax(s, r)) - 1;
   return a <= b ? [a, b] : null;
 }
 
@@ -488,8 +488,8 @@ function setOpGeneric(
       : op === 'inter'
         ? inter(sources, how).result
         : diff(sources);
-  const z = newZset(c);
-  z.listpack = false;
+  // Built as a skiplist, as Redis builds it: a -0 score survives into the reply.
+  const z = newZset(c, Infinity);
   for (const [m, s] of result) z.set(m, s);
   if (dst !== null) {
     z.shrinkIfSmall();
@@ -615,7 +615,7 @@ export const zsetCommands: Record<string, Handler> = {
     let next = 0;
     let items: [string, number][] = [];
     if (z.listpack) {
-      const cur = z.tree.first()!;
+      const cur = z.first()!;
       do items.push([cur.member, cur.score]);
       while (cur.next());
     } else if (cursor <= Number.MAX_SAFE_INTEGER) {

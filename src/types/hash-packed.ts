@@ -8,40 +8,9 @@
  * listpack's memmove costs too. Order is the listpack's: a field keeps its place when its
  * value changes, and a delete closes the gap.
  *
- * A length is one char below 255, else char 255 and four chars, big-endian.
+ * Lengths are packed-len.ts's.
  */
-
-const LONG = 255;
-
-/** Position just after the last length read (no pair allocated per read). */
-let after = 0;
-
-function readLen(s: string, pos: number): number {
-  const c = s.charCodeAt(pos);
-  if (c !== LONG) {
-    after = pos + 1;
-    return c;
-  }
-  after = pos + 5;
-  return (
-    ((s.charCodeAt(pos + 1) << 24) |
-      (s.charCodeAt(pos + 2) << 16) |
-      (s.charCodeAt(pos + 3) << 8) |
-      s.charCodeAt(pos + 4)) >>>
-    0
-  );
-}
-
-function lenOf(n: number): string {
-  if (n < LONG) return String.fromCharCode(n);
-  return String.fromCharCode(
-    LONG,
-    (n >>> 24) & 0xff,
-    (n >>> 16) & 0xff,
-    (n >>> 8) & 0xff,
-    n & 0xff,
-  );
-}
+import { lenEnd, lenOf, readLen } from './packed-len.js';
 
 /** Where find() left its entry: start, value start and length, end. */
 let entryAt = 0;
@@ -61,16 +30,16 @@ export class PackedHash {
     const n = f.length;
     for (let pos = 0; pos < d.length;) {
       const flen = readLen(d, pos);
-      const fAt = after;
+      const fAt = lenEnd();
       const vlen = readLen(d, fAt + flen);
       if (flen === n && d.startsWith(f, fAt)) {
         entryAt = pos;
-        valueAt = after;
+        valueAt = lenEnd();
         valueLen = vlen;
-        entryEnd = after + vlen;
+        entryEnd = lenEnd() + vlen;
         return true;
       }
-      pos = after + vlen;
+      pos = lenEnd() + vlen;
     }
     return false;
   }
@@ -122,9 +91,9 @@ export class PackedHash {
     const d = this.data;
     for (let pos = 0; pos < d.length;) {
       const flen = readLen(d, pos);
-      const f = d.slice(after, after + flen);
-      const vlen = readLen(d, after + flen);
-      const vAt = after;
+      const f = d.slice(lenEnd(), lenEnd() + flen);
+      const vlen = readLen(d, lenEnd() + flen);
+      const vAt = lenEnd();
       yield [f, d.slice(vAt, vAt + vlen)];
       pos = vAt + vlen;
     }
@@ -136,10 +105,10 @@ export class PackedHash {
     let pos = 0;
     for (;;) {
       const flen = readLen(d, pos);
-      const fAt = after;
+      const fAt = lenEnd();
       const vlen = readLen(d, fAt + flen);
-      if (k-- === 0) return [d.slice(fAt, fAt + flen), d.slice(after, after + vlen)];
-      pos = after + vlen;
+      if (k-- === 0) return [d.slice(fAt, fAt + flen), d.slice(lenEnd(), lenEnd() + vlen)];
+      pos = lenEnd() + vlen;
     }
   }
 }

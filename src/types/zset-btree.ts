@@ -1,8 +1,8 @@
 /**
  * An order-statistic B+tree of (score, member) entries, the ordered half of a sorted set. A
  * million-member set lives in about ten thousand leaves of parallel number arrays (scores, and
- * the members' slot numbers in the set's MemberKeys, which for a big set hold their bytes
- * outside the V8 heap) instead of a million small linked objects: an insert touches a handful
+ * the members' slot numbers in the set's FieldTable, which holds their bytes outside the V8
+ * heap) instead of a million small linked objects: an insert touches a handful
  * of cache lines, and the collector has a few objects per leaf to trace, none per member.
  * Plain arrays, not typed ones: V8 keeps numbers in them unboxed, and a typed array per leaf
  * would be an ArrayBuffer per leaf, whose allocations V8 counts as external memory and answers
@@ -18,7 +18,7 @@
  * per leaf), so a member's slot can be reused as soon as it leaves the tree.
  */
 import type { BulkWriter } from './bulk-writer.js';
-import type { MemberKeys } from './zset-keys.js';
+import type { FieldTable } from './field-table.js';
 
 const LEAF_CAP = 64;
 const LEAF_MIN = LEAF_CAP >> 2;
@@ -37,7 +37,7 @@ export class Leaf {
   next: Leaf | null = null;
 
   constructor(
-    readonly keys: MemberKeys,
+    readonly keys: FieldTable,
     cap = LEAF_CAP,
   ) {
     this.scores = new Array<number>(cap).fill(0);
@@ -74,8 +74,20 @@ class Inner {
   sepM: string[] = [];
 }
 
+/** A position in a sorted set's order, which steps both ways (a tree's or a packed set's). */
+export interface ZPos {
+  readonly member: string;
+  readonly score: number;
+  /** Writes the member to w as a bulk string. */
+  writeMember(w: BulkWriter): void;
+  /** Moves to the next entry; false (position unusable) past the last. */
+  next(): boolean;
+  /** Moves to the previous entry; false (position unusable) before the first. */
+  prev(): boolean;
+}
+
 /** A position in the tree: entry `i` of `leaf`. */
-export class ZCursor {
+export class ZCursor implements ZPos {
   constructor(
     public leaf: Leaf,
     public i: number,
@@ -90,7 +102,7 @@ export class ZCursor {
     this.leaf.keys.writeField(this.leaf.ids[this.i], w);
   }
 
-  /** The member's slot in the set's MemberKeys. */
+  /** The member's slot in the set's FieldTable. */
   get id(): number {
     return this.leaf.ids[this.i];
   }
@@ -203,7 +215,7 @@ export class ZTree {
   private hintLeaf: Leaf | null = null;
   private hintI = 0;
 
-  constructor(readonly keys: MemberKeys) {
+  constructor(readonly keys: FieldTable) {
     this.root = this.head = this.tail = new Leaf(keys, FIRST_CAP);
   }
 
@@ -585,7 +597,7 @@ export class ZTree {
   }
 
   /** An independent copy with the same shape over `keys`, a copy of this tree's keys; O(n). */
-  clone(keys: MemberKeys): ZTree {
+  clone(keys: FieldTable): ZTree {
     const t = new ZTree(keys);
     const leaves: Leaf[] = [];
     const copy = (node: Inner | Leaf): Inner | Leaf => {

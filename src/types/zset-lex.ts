@@ -11,15 +11,15 @@ import { lexGteMin, lexLteMax, type LexRange } from './zset-range.js';
 /** Redis's early-out: the range is empty or lies wholly outside [first, last]. */
 function inLexRange(z: ZSetValue, r: LexRange): boolean {
   if (r.empty) return false;
-  const last = z.tree.last();
-  const first = z.tree.first();
+  const last = z.last();
+  const first = z.first();
   if (last === null || !lexGteMin(last.member, r)) return false;
   return first !== null && lexLteMax(first.member, r);
 }
 
 /** The rank of the first member not below the minimum (no maximum check); may be size. */
 function afterMin(z: ZSetValue, r: LexRange): number {
-  return z.tree.countBefore((_s, m) => !lexGteMin(m, r));
+  return z.countBefore((_s, m) => !lexGteMin(m, r));
 }
 
 /** The rank a forward lex range starts at, or -1. */
@@ -29,7 +29,7 @@ export function lexFirst(z: ZSetValue, r: LexRange): number {
     const i = afterMin(z, r);
     return i < z.size && lexLteMax(z.at(i).member, r) ? i : -1;
   }
-  const c = z.tree.first()!;
+  const c = z.first()!;
   for (let i = 0; ; i++) {
     if (lexGteMin(c.member, r)) return lexLteMax(c.member, r) ? i : -1;
     if (!c.next()) return -1;
@@ -40,10 +40,10 @@ export function lexFirst(z: ZSetValue, r: LexRange): number {
 export function lexLast(z: ZSetValue, r: LexRange): number {
   if (!inLexRange(z, r)) return -1;
   if (!z.listpack) {
-    const i = z.tree.countBefore((_s, m) => lexLteMax(m, r)) - 1;
+    const i = z.countBefore((_s, m) => lexLteMax(m, r)) - 1;
     return i >= 0 && lexGteMin(z.at(i).member, r) ? i : -1;
   }
-  const c = z.tree.last()!;
+  const c = z.last()!;
   for (let i = z.size - 1; ; i--) {
     if (lexLteMax(c.member, r)) return lexGteMin(c.member, r) ? i : -1;
     if (!c.prev()) return -1;

@@ -39,7 +39,7 @@ export function popAndReply(
   }
   const nested = shape === 'nested' || shape === 'key-nested';
   for (let i = 0; i < n; i++) {
-    const end = max ? z.tree.last()! : z.tree.first()!;
+    const end = max ? z.last()! : z.first()!;
     if (nested) r.array(2);
     r.bulk(end.member);
     r.double(end.score);

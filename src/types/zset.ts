@@ -1,78 +1,104 @@
 /**
- * The sorted set type: MemberKeys (zset-keys.ts) holding each member in a slot with its score
- * beside it, for ZSCORE (O(1) once big: a FieldTable, whose members are not V8 heap objects),
- * plus an order-statistic B+tree (zset-btree.ts) of (score, slot) for ordered access. OBJECT
- * ENCODING follows Redis 7.0: `listpack` while the set holds at most zset-max-listpack-entries
- * members none longer than zset-max-listpack-value bytes, else `skiplist` (what Redis reports,
- * whatever our structure); a skiplist stays one except where Redis converts stored results back
+ * The sorted set type. OBJECT ENCODING follows Redis 7.0: `listpack` while the set holds at most
+ * zset-max-listpack-entries members none longer than zset-max-listpack-value bytes, else
+ * `skiplist`; a skiplist stays one except where Redis converts stored results back
  * (ZUNIONSTORE, ZINTERSTORE, ZDIFFSTORE, ZRANGESTORE: see shrinkIfSmall).
+ *
+ * A listpack set is one packed string in order (zset-packed.ts), scanned as Redis scans a
+ * listpack. A skiplist set keeps each member in a FieldTable slot with its score beside it
+ * (ZSCORE in O(1), members outside the V8 heap) plus an order-statistic B+tree of (score, slot)
+ * (zset-btree.ts) for ordered access. Positions in either are ZPos cursors.
  */
 import type { DataValue } from '../keyspace/db.js';
 import type { Client } from '../server/client.js';
 import { WRONGTYPE } from './set.js';
-import { ZTree, type ZCursor } from './zset-btree.js';
+import { ZTree, type ZPos } from './zset-btree.js';
 import { FieldTable, scanSlots } from './field-table.js';
-import { SmallKeys, type MemberKeys } from './zset-keys.js';
+import { PackedZSet } from './zset-packed.js';
 
 export interface ZsetLimits {
   maxEntries: number;
   maxValue: number;
 }
 
+/** The skiplist encoding's two halves. */
+interface BigZSet {
+  keys: FieldTable;
+  tree: ZTree;
+}
+
+function bigZSet(): BigZSet {
+  const keys = new FieldTable();
+  return { keys, tree: new ZTree(keys) };
+}
+
 export class ZSetValue implements DataValue {
   readonly kind = 'zset';
-  keys: MemberKeys;
-  tree: ZTree;
-  listpack: boolean;
+  private small: PackedZSet | null;
+  private big: BigZSet | null;
 
   /** A new empty zset; `firstLen` is the length of the member about to be added. */
   constructor(
     private readonly limits: ZsetLimits,
     firstLen = 0,
   ) {
-    this.listpack = limits.maxEntries > 0 && firstLen <= limits.maxValue;
-    this.keys = this.listpack ? new SmallKeys() : new FieldTable();
-    this.tree = new ZTree(this.keys);
+    const packed = limits.maxEntries > 0 && firstLen <= limits.maxValue;
+    this.small = packed ? new PackedZSet() : null;
+    this.big = packed ? null : bigZSet();
+  }
+
+  get listpack(): boolean {
+    return this.small !== null;
   }
 
   encoding(): string {
-    return this.listpack ? 'listpack' : 'skiplist';
+    return this.small ? 'listpack' : 'skiplist';
   }
 
   get size(): number {
-    return this.keys.size;
+    return this.small ? this.small.size : this.big!.keys.size;
   }
 
   score(m: string): number | undefined {
-    const id = this.keys.slotOf(m);
-    return id < 0 ? undefined : this.keys.num(id);
+    const id = this.slotOf(m);
+    return id < 0 ? undefined : this.scoreAt(id);
   }
 
-  /** Member m's slot, or -1: a read followed by update() looks the member up once. */
+  /**
+   * Member m's slot, or -1: a read followed by update() looks the member up once. (A packed
+   * set's slot is the member's rank, valid until the next write.)
+   */
   slotOf(m: string): number {
-    return this.keys.slotOf(m);
+    return this.small ? this.small.find(m) : this.big!.keys.slotOf(m);
   }
 
   /** The score of the member in slot `id`. */
   scoreAt(id: number): number {
-    return this.keys.num(id);
+    return this.small ? this.small.scoreAt(id) : this.big!.keys.num(id);
   }
 
   /** Adds a new member or changes a score; true if the member was new. */
   set(m: string, score: number): boolean {
-    const id = this.keys.slotOf(m);
+    const id = this.slotOf(m);
     if (id < 0) {
       this.add(m, score);
       return true;
     }
-    const cur = this.keys.num(id);
+    const cur = this.scoreAt(id);
     if (cur !== score) this.update(m, id, cur, score);
     return false;
   }
 
-  /** Every member and score, in slot order (ZSCAN's, not the set's order). */
+  /** Every member and score: in order for a listpack, else in slot order (ZSCAN's). */
   *entries(): IterableIterator<[string, number]> {
-    const t = this.keys;
+    if (this.small) {
+      const c = this.small.at(0);
+      if (c === null) return;
+      do yield [c.member, c.score];
+      while (c.next());
+      return;
+    }
+    const t = this.big!.keys;
     for (let i = 0; i < t.length; i++) if (t.has(i)) yield [t.field(i), t.num(i)];
   }
 
@@ -81,97 +107,137 @@ export class ZSetValue implements DataValue {
    * their slot, so a scan returns every member present throughout it.
    */
   scanStep(cursor: number, count: number, emit: (m: string, score: number) => void): number {
-    const t = this.keys;
+    const t = this.big!.keys;
     return scanSlots(t, cursor, count, (i) => emit(t.field(i), t.num(i)));
   }
 
   /** Adds `m`, which the caller found absent (saves a second lookup in a big dict). */
   add(m: string, score: number): void {
-    if (
-      this.listpack &&
-      (this.keys.size + 1 > this.limits.maxEntries || m.length > this.limits.maxValue)
-    ) {
-      this.listpack = false;
-      this.toFieldTable();
+    const small = this.small;
+    if (small) {
+      if (small.size + 1 <= this.limits.maxEntries && m.length <= this.limits.maxValue) {
+        // A listpack stores scores as printed integers, so -0 comes back as 0.
+        small.insert(score === 0 ? 0 : score, m);
+        return;
+      }
+      this.toSkiplist();
     }
-    // A listpack stores scores as printed integers, so -0 comes back as 0.
-    if (this.listpack && score === 0) score = 0;
-    const id = this.keys.add(m, '');
-    this.keys.setNum(id, score);
-    this.tree.insert(score, m, id);
+    const { keys, tree } = this.big!;
+    const id = keys.add(m, '');
+    keys.setNum(id, score);
+    tree.insert(score, m, id);
   }
 
   /** Moves member `m` (slot `id`) from its current score `cur` to `score` (different). */
   update(m: string, id: number, cur: number, score: number): void {
-    if (this.listpack && score === 0) score = 0;
-    this.tree.updateScore(cur, m, id, score);
-    this.keys.setNum(id, score);
+    if (this.small) {
+      this.small.removeAt(id);
+      this.small.insert(score === 0 ? 0 : score, m);
+      return;
+    }
+    const { keys, tree } = this.big!;
+    tree.updateScore(cur, m, id, score);
+    keys.setNum(id, score);
   }
 
   remove(m: string): boolean {
-    const id = this.keys.slotOf(m);
+    if (this.small) return this.small.remove(m);
+    const { keys, tree } = this.big!;
+    const id = keys.slotOf(m);
     if (id < 0) return false;
-    this.tree.delete(this.keys.num(id), m, id);
-    this.keys.removeSlot(id);
+    tree.delete(keys.num(id), m, id);
+    keys.removeSlot(id);
     return true;
   }
 
   /** 0-based rank of `m` in ascending order, or -1. */
   rank(m: string): number {
-    const id = this.keys.slotOf(m);
-    return id < 0 ? -1 : this.tree.rank(this.keys.num(id), m, id);
+    if (this.small) return this.small.find(m);
+    const { keys, tree } = this.big!;
+    const id = keys.slotOf(m);
+    return id < 0 ? -1 : tree.rank(keys.num(id), m, id);
   }
 
   /** A cursor at 0-based rank `i` (< size). */
-  at(i: number): ZCursor {
-    return this.tree.at(i)!;
+  at(i: number): ZPos {
+    return (this.small ? this.small.at(i) : this.big!.tree.at(i))!;
+  }
+
+  /** A cursor at the lowest entry, or null when empty. */
+  first(): ZPos | null {
+    return this.small ? this.small.at(0) : this.big!.tree.first();
+  }
+
+  /** A cursor at the highest entry, or null when empty. */
+  last(): ZPos | null {
+    return this.small ? this.small.at(this.small.size - 1) : this.big!.tree.last();
+  }
+
+  /**
+   * How many entries satisfy `before`, which must hold for a prefix of the order (score below a
+   * bound, member below a bound among equal scores): the rank of the first entry it rejects.
+   */
+  countBefore(before: (s: number, m: string) => boolean): number {
+    return this.small ? this.small.countBefore(before) : this.big!.tree.countBefore(before);
+  }
+
+  /** countBefore for a predicate on the score alone: no member is read. */
+  countScoresBefore(before: (s: number) => boolean): number {
+    return this.small
+      ? this.small.countBefore(before, false)
+      : this.big!.tree.countScoresBefore(before);
   }
 
   /** Deletes 0-based ranks start..end inclusive; returns how many went. */
   removeRanks(start: number, end: number): number {
     const n = end - start + 1;
-    if (n === 1) this.keys.removeSlot(this.tree.deleteAt(start));
-    else this.tree.deleteRange(start, n, (id) => this.keys.removeSlot(id));
+    if (this.small) this.small.removeRange(start, end);
+    else {
+      const { keys, tree } = this.big!;
+      if (n === 1) keys.removeSlot(tree.deleteAt(start));
+      else tree.deleteRange(start, n, (id) => keys.removeSlot(id));
+    }
     return n;
   }
 
   /** An independent copy (COPY) keeping the encoding, as Redis's dup does; O(n). */
   clone(): ZSetValue {
     const c = new ZSetValue(this.limits);
-    c.listpack = this.listpack;
-    c.keys = this.keys.clone();
-    c.tree = this.tree.clone(c.keys);
+    c.small = this.small ? this.small.clone() : null;
+    if (this.big) {
+      const keys = this.big.keys.clone();
+      c.big = { keys, tree: this.big.tree.clone(keys) };
+    } else c.big = null;
     return c;
   }
 
-  /** Moves the members to a FieldTable when the set stops being a listpack (for good). */
-  private toFieldTable(): void {
-    if (this.keys instanceof FieldTable) return;
-    const keys = new FieldTable();
-    const tree = new ZTree(keys);
-    const c = this.tree.first();
-    if (c !== null) {
-      do {
-        const m = c.member;
-        const id = keys.add(m, '');
-        keys.setNum(id, c.score);
-        tree.insert(c.score, m, id);
-      } while (c.next());
+  /** Moves a listpack set to the skiplist encoding (for good, but see shrinkIfSmall). */
+  private toSkiplist(): void {
+    const big = bigZSet();
+    for (const [m, score] of this.entries()) {
+      const id = big.keys.add(m, '');
+      big.keys.setNum(id, score);
+      big.tree.insert(score, m, id);
     }
-    this.keys = keys;
-    this.tree = tree;
+    this.small = null;
+    this.big = big;
   }
 
   /** Stored results go back to listpack when small enough (Redis's convert-if-needed). */
   shrinkIfSmall(): void {
-    if (this.listpack || this.size > this.limits.maxEntries) return;
-    const t = this.keys;
+    if (this.small || this.size > this.limits.maxEntries) return;
+    const t = this.big!.keys;
     for (let i = 0; i < t.length; i++)
       if (t.has(i) && t.field(i).length > this.limits.maxValue) return;
-    this.listpack = true;
-    // Turning -0 into 0 keeps the order: the two compare equal.
-    this.tree.mapScores((s) => (s === 0 ? 0 : s));
-    for (let i = 0; i < t.length; i++) if (t.has(i) && t.num(i) === 0) t.setNum(i, 0);
+    const small = new PackedZSet();
+    const c = this.big!.tree.first();
+    if (c !== null) {
+      // Turning -0 into 0 keeps the order: the two compare equal.
+      do small.insert(c.score === 0 ? 0 : c.score, c.member);
+      while (c.next());
+    }
+    this.small = small;
+    this.big = null;
   }
 }
 
@@ -184,13 +250,15 @@ export function lookupZset(c: Client, key: string): ZSetValue | undefined | null
   return null;
 }
 
+/** The limits object the last new zset got: sets made under the same config share one. */
+let lastLimits: ZsetLimits = { maxEntries: -1, maxValue: -1 };
+
 export function newZset(c: Client, firstLen = 0): ZSetValue {
   const cfg = c.server.config;
-  return new ZSetValue(
-    {
-      maxEntries: cfg.get('zset-max-listpack-entries'),
-      maxValue: cfg.get('zset-max-listpack-value'),
-    },
-    firstLen,
-  );
+  const maxEntries = cfg.get('zset-max-listpack-entries');
+  const maxValue = cfg.get('zset-max-listpack-value');
+  if (lastLimits.maxEntries !== maxEntries || lastLimits.maxValue !== maxValue) {
+    lastLimits = { maxEntries, maxValue };
+  }
+  return new ZSetValue(lastLimits, firstLen);
 }

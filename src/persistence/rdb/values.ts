@@ -121,7 +121,7 @@ function writeSet(w: RdbWriter, v: SetValue): void {
 function writeZset(w: RdbWriter, v: ZSetValue): void {
   if (v.encoding() === 'listpack') {
     const flat: string[] = [];
-    const c = v.tree.first();
+    const c = v.first();
     if (c !== null) {
       do flat.push(c.member, scoreText(c.score));
       while (c.next());
@@ -131,7 +131,7 @@ function writeZset(w: RdbWriter, v: ZSetValue): void {
   }
   // Redis writes skiplist zsets from the highest score down, so loading inserts at the head.
   w.length(v.size);
-  const c = v.tree.last();
+  const c = v.last();
   if (c !== null) {
     do {
       w.string(c.member);
