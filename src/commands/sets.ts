@@ -392,7 +392,7 @@ export const setCommands: Record<string, Handler> = {
     if (!opts) return;
     let next = 0;
     let items: readonly string[];
-    if (set.encoding() === 'intset') items = set.members();
+    if (set.scansWhole) items = set.members();
     else {
       const r = set.scan.step(
         cursor,

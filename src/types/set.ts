@@ -1,22 +1,33 @@
 /**
- * The set type. Members live in an array (O(1) random pick for SPOP/SRANDMEMBER) indexed by a
- * Map member -> position (O(1) membership, swap-remove). OBJECT ENCODING follows Redis 7.0: a
- * set is an intset while every member is a canonical 64-bit integer and it holds at most
- * set-max-intset-entries members; once it becomes a hashtable it stays one.
+ * The set type. OBJECT ENCODING follows Redis 7.0: a set is an intset while every member is a
+ * canonical 64-bit integer and it holds at most set-max-intset-entries members; once it becomes
+ * a hashtable it stays one.
+ *
+ * A small set (at most PACKED_MAX members of at most PACKED_LEN bytes, whatever its encoding)
+ * is one packed string (set-packed.ts): in numeric order while an intset, as Redis keeps an
+ * intset, else in insertion order. A bigger one keeps its members in an array (O(1) random pick
+ * for SPOP/SRANDMEMBER) indexed by a Map member -> position (O(1) membership, swap-remove), and
+ * stays so.
  */
 import type { DataValue } from '../keyspace/db.js';
 import { parseInt64 } from '../util/parse.js';
 import { LiveScan } from './set-scan.js';
+import { PackedSet } from './set-packed.js';
 
 export const WRONGTYPE = 'WRONGTYPE Operation against a key holding the wrong kind of value';
 
+/** The most members, and the longest member, a packed set holds (a hash's listpack limits). */
+const PACKED_MAX = 128;
+const PACKED_LEN = 64;
+
+/** Whether a goes before b in an intset (both canonical integers). */
+const intBefore = (a: string, b: string): boolean => compareIntStrings(a, b) < 0;
+
 export class SetValue implements DataValue {
   readonly kind = 'set';
-  private pos = new Map<string, number>();
-  private items: string[] = [];
+  private packed: PackedSet | null = new PackedSet();
+  private big: BigSet | null = null;
   private intset = true;
-  /** Members in intset order (ascending), rebuilt lazily after a change. */
-  private sortedCache: string[] | null = null;
 
   constructor(private readonly maxIntsetEntries: number) {}
 
@@ -25,26 +36,97 @@ export class SetValue implements DataValue {
   }
 
   get size(): number {
-    return this.items.length;
+    return this.packed ? this.packed.size : this.big!.items.length;
   }
 
   has(m: string): boolean {
-    return this.pos.has(m);
+    return this.packed ? this.packed.has(m) : this.big!.pos.has(m);
   }
 
   /** Adds `m`; false if it was already a member. */
   add(m: string): boolean {
-    if (this.pos.has(m)) return false;
-    if (this.intset && (parseInt64(m) === null || this.items.length >= this.maxIntsetEntries)) {
+    if (this.has(m)) return false;
+    if (this.intset && (parseInt64(m) === null || this.size >= this.maxIntsetEntries)) {
       this.intset = false;
     }
-    this.pos.set(m, this.items.length);
-    this.items.push(m);
-    this.sortedCache = null;
+    const packed = this.packed;
+    if (packed && packed.size < PACKED_MAX && m.length <= PACKED_LEN) {
+      packed.add(m, this.intset ? intBefore : null);
+      return true;
+    }
+    if (packed) {
+      this.big = new BigSet(packed.members());
+      this.packed = null;
+    }
+    this.big!.add(m);
     return true;
   }
 
   /** Removes `m`; false if it was not a member. */
+  remove(m: string): boolean {
+    return this.packed ? this.packed.remove(m) : this.big!.remove(m);
+  }
+
+  /** An independent copy (COPY) keeping the encoding, as Redis's dup does. */
+  clone(): SetValue {
+    const c = new SetValue(this.maxIntsetEntries);
+    c.packed = this.packed ? this.packed.clone() : null;
+    c.big = this.big ? new BigSet(this.big.items.slice()) : null;
+    c.intset = this.intset;
+    return c;
+  }
+
+  /** A uniformly random member (the set must not be empty). */
+  random(): string {
+    const k = Math.floor(Math.random() * this.size);
+    return this.packed ? this.packed.at(k) : this.big!.items[k];
+  }
+
+  /**
+   * Members in the order Redis would iterate them where that order is defined (intsets are
+   * sorted); hashtable order is unspecified, so insertion order (with swap-removes) is used.
+   */
+  members(): readonly string[] {
+    if (this.packed) return this.packed.members();
+    const big = this.big!;
+    if (!this.intset) return big.items;
+    return (big.sorted ??= [...big.items].sort(compareIntStrings));
+  }
+
+  /** Whether SSCAN answers with every member at once (cursor 0), as for a small set. */
+  get scansWhole(): boolean {
+    return this.packed !== null || this.intset;
+  }
+
+  /** Live iteration (stays valid while the set changes) for cursor-based SSCAN. */
+  liveKeys(): IterableIterator<string> {
+    return this.big!.pos.keys();
+  }
+
+  /** SSCAN cursors over an unpacked hashtable. */
+  get scan(): LiveScan<string> {
+    return (this.big!.scans ??= new LiveScan<string>());
+  }
+}
+
+/** An unpacked set: members in an array, indexed by a Map. */
+class BigSet {
+  readonly pos = new Map<string, number>();
+  /** Members in intset order (ascending), rebuilt lazily after a change. */
+  sorted: string[] | null = null;
+  scans: LiveScan<string> | null = null;
+
+  constructor(readonly items: string[]) {
+    for (let i = 0; i < items.length; i++) this.pos.set(items[i], i);
+  }
+
+  add(m: string): void {
+    this.pos.set(m, this.items.length);
+    this.items.push(m);
+    this.sorted = null;
+  }
+
+  /** Swap-remove: the last member takes m's place. */
   remove(m: string): boolean {
     const i = this.pos.get(m);
     if (i === undefined) return false;
@@ -54,41 +136,9 @@ export class SetValue implements DataValue {
       this.pos.set(last, i);
     }
     this.pos.delete(m);
-    this.sortedCache = null;
+    this.sorted = null;
     return true;
   }
-
-  /** An independent copy (COPY) keeping the encoding, as Redis's dup does. */
-  clone(): SetValue {
-    const c = new SetValue(this.maxIntsetEntries);
-    c.pos = new Map(this.pos);
-    c.items = this.items.slice();
-    c.intset = this.intset;
-    return c;
-  }
-
-  /** A uniformly random member (the set must not be empty). */
-  random(): string {
-    return this.items[Math.floor(Math.random() * this.items.length)];
-  }
-
-  /**
-   * Members in the order Redis would iterate them where that order is defined (intsets are
-   * sorted); hashtable order is unspecified, so insertion order (with swap-removes) is used.
-   */
-  members(): readonly string[] {
-    if (!this.intset) return this.items;
-    if (!this.sortedCache) this.sortedCache = [...this.items].sort(compareIntStrings);
-    return this.sortedCache;
-  }
-
-  /** Live iteration (stays valid while the set changes) for cursor-based SSCAN. */
-  liveKeys(): IterableIterator<string> {
-    return this.pos.keys();
-  }
-
-  /** SSCAN cursors over the hashtable encoding. */
-  readonly scan = new LiveScan<string>();
 }
 
 /** Numeric order of canonical integer strings (intset order). */
