@@ -3,7 +3,9 @@
  * nodes) and OBJECT ENCODING reports `quicklist` for every list, whatever its size, so the
  * encoding is constant here.
  *
- * The elements live in blocks of up to BLOCK elements, like the quicklist's nodes. The blocks at
+ * A small list (at most SMALL_MAX elements none longer than PACK_MAX) is one packed string
+ * (list-packed.ts), as a small quicklist is one listpack node. A bigger one moves to blocks for
+ * good. The elements live in blocks of up to BLOCK elements, like the quicklist's nodes. The blocks at
  * both ends are loose arrays, so pushes and pops there are O(1). A block that stops being an end
  * is packed: its elements concatenated into one string, each already in its RESP reply form
  * (`$<len>\r\n<bytes>\r\n`, the same in RESP2 and RESP3), plus a string of offsets. A V8
@@ -16,9 +18,12 @@
  */
 import type { DataValue } from '../keyspace/db.js';
 import type { BulkWriter } from './bulk-writer.js';
+import { elementAt, elements, entry, nextOffset, offsetOf } from './list-packed.js';
 
 /** Elements per block (a new block starts when the end block has this many). */
 const BLOCK = 128;
+/** The most elements a small (packed) list holds. */
+const SMALL_MAX = 128;
 /** Longest element packed; a block holding a longer one stays loose (no big copies). */
 const PACK_MAX = 64;
 /**
@@ -121,7 +126,12 @@ class Block {
 
 export class ListValue implements DataValue {
   readonly kind = 'list';
-  private blocks: Block[] = [];
+  /**
+   * A small list's elements, packed (list-packed.ts); null once the list has outgrown
+   * SMALL_MAX elements or held one longer than PACK_MAX, and lives in blocks for good.
+   */
+  private small: string | null = '';
+  private blocks: Block[] | null = null;
   private len = 0;
 
   encoding(): string {
@@ -134,20 +144,47 @@ export class ListValue implements DataValue {
 
   /** Element `i` (0 <= i < length). */
   at(i: number): string {
-    const b = this.blocks[this.find(i)];
-    return b.get(i - (b.pos - this.blocks[0].pos));
+    const s = this.small;
+    if (s !== null) return elementAt(s, offsetOf(s, i));
+    const blocks = this.blocks!;
+    const b = blocks[this.find(i)];
+    return b.get(i - (b.pos - blocks[0].pos));
   }
 
   setAt(i: number, v: string): void {
-    const b = this.blocks[this.find(i)];
+    const s = this.small;
+    if (s !== null && v.length <= PACK_MAX) {
+      const at = offsetOf(s, i);
+      elementAt(s, at);
+      this.small = [s.slice(0, at), entry(v), s.slice(nextOffset())].join('');
+      return;
+    }
+    if (s !== null) this.toBlocks(s);
+    const blocks = this.blocks!;
+    const b = blocks[this.find(i)];
     const packed = b.items === null;
     const items = b.unpack();
-    items[b.lo + i - (b.pos - this.blocks[0].pos)] = v;
+    items[b.lo + i - (b.pos - blocks[0].pos)] = v;
     if (packed) b.pack();
   }
 
+  /** Whether `v` can join the packed small list. */
+  private fitsSmall(v: string): boolean {
+    return this.len < SMALL_MAX && v.length <= PACK_MAX;
+  }
+
   pushBack(v: string): void {
-    const blocks = this.blocks;
+    const s = this.small;
+    if (s !== null) {
+      if (this.fitsSmall(v)) {
+        // join() builds a flat string; + would leave a rope for the next read to flatten.
+        this.small = [s, entry(v)].join('');
+        this.len++;
+        return;
+      }
+      this.toBlocks(s);
+    }
+    const blocks = this.blocks!;
     const tail = blocks[blocks.length - 1];
     if (tail && tail.items && tail.hi === tail.items.length && tail.size < BLOCK) {
       tail.items.push(v);
@@ -160,7 +197,16 @@ export class ListValue implements DataValue {
   }
 
   pushFront(v: string): void {
-    const blocks = this.blocks;
+    const s = this.small;
+    if (s !== null) {
+      if (this.fitsSmall(v)) {
+        this.small = [entry(v), s].join('');
+        this.len++;
+        return;
+      }
+      this.toBlocks(s);
+    }
+    const blocks = this.blocks!;
     const head = blocks[0];
     if (head && head.items && head.lo > 0 && head.size < BLOCK) {
       head.items[--head.lo] = v;
@@ -175,21 +221,37 @@ export class ListValue implements DataValue {
   }
 
   popFront(): string | undefined {
-    const head = this.blocks[0];
-    if (!head) return undefined;
+    if (this.len === 0) return undefined;
+    const s = this.small;
+    if (s !== null) {
+      const v = elementAt(s, 0);
+      this.small = s.slice(nextOffset());
+      this.len--;
+      return v;
+    }
+    const blocks = this.blocks!;
+    const head = blocks[0];
     const v = head.get(0);
     if (head.items) head.items[head.lo] = undefined;
     head.lo++;
     head.pos++;
     this.len--;
-    if (head.size === 0) this.blocks.shift();
+    if (head.size === 0) blocks.shift();
     return v;
   }
 
   popBack(): string | undefined {
-    const blocks = this.blocks;
+    if (this.len === 0) return undefined;
+    const s = this.small;
+    if (s !== null) {
+      const at = offsetOf(s, this.len - 1);
+      const v = elementAt(s, at);
+      this.small = s.slice(0, at);
+      this.len--;
+      return v;
+    }
+    const blocks = this.blocks!;
     const tail = blocks[blocks.length - 1];
-    if (!tail) return undefined;
     const v = tail.get(tail.size - 1);
     tail.hi--;
     if (tail.items) tail.items.length = tail.hi;
@@ -202,13 +264,24 @@ export class ListValue implements DataValue {
   insertAt(i: number, v: string): void {
     if (i === 0) return this.pushFront(v);
     if (i === this.len) return this.pushBack(v);
+    const s = this.small;
+    if (s !== null) {
+      if (this.fitsSmall(v)) {
+        const at = offsetOf(s, i);
+        this.small = [s.slice(0, at), entry(v), s.slice(at)].join('');
+        this.len++;
+        return;
+      }
+      this.toBlocks(s);
+    }
+    const blocks = this.blocks!;
     const bi = this.find(i);
-    const b = this.blocks[bi];
+    const b = blocks[bi];
     const packed = b.items === null;
     const items = b.unpack();
-    items.splice(b.lo + i - (b.pos - this.blocks[0].pos), 0, v);
+    items.splice(b.lo + i - (b.pos - blocks[0].pos), 0, v);
     b.hi++;
-    for (let k = bi + 1; k < this.blocks.length; k++) this.blocks[k].pos++;
+    for (let k = bi + 1; k < blocks.length; k++) blocks[k].pos++;
     this.len++;
     if (b.size > 2 * BLOCK) this.split(bi);
     else if (packed) b.pack();
@@ -216,6 +289,7 @@ export class ListValue implements DataValue {
 
   /** Elements start..end inclusive (already clamped to the list). */
   slice(start: number, end: number): string[] {
+    if (this.small !== null) return start > end ? [] : elements(this.small, start, end + 1);
     const out = new Array<string>(end - start + 1);
     let k = 0;
     this.forRange(start, end, (v) => (out[k++] = v));
@@ -224,6 +298,16 @@ export class ListValue implements DataValue {
 
   /** Calls `fn` for elements start..end inclusive (clamped), in order. */
   forRange(start: number, end: number, fn: (v: string) => void): void {
+    const s = this.small;
+    if (s !== null) {
+      if (start > end) return;
+      let at = offsetOf(s, start);
+      for (let i = start; i <= end && at < s.length; i++) {
+        fn(elementAt(s, at));
+        at = nextOffset();
+      }
+      return;
+    }
     this.eachBlock(start, end, (b, from, to) => {
       for (let k = from; k < to; k++) fn(b.get(k));
     });
@@ -231,9 +315,10 @@ export class ListValue implements DataValue {
 
   /**
    * Writes elements start..end inclusive (clamped) to `w` as bulk strings: loose elements one
-   * by one, packed ones as the runs of their blocks' data, which are already in reply form.
+   * by one, packed blocks' ones as the runs of their data, which are already in reply form.
    */
   writeRange(start: number, end: number, w: BulkWriter): void {
+    if (this.small !== null) return this.forRange(start, end, (v) => w.bulk(v));
     this.eachBlock(start, end, (b, from, to) => {
       if (b.items) {
         for (let j = b.lo + from; j < b.lo + to; j++) w.bulk(b.items[j]!);
@@ -246,9 +331,10 @@ export class ListValue implements DataValue {
   /** Calls `fn` with each block overlapping start..end and the block's part [from, to) of it. */
   private eachBlock(start: number, end: number, fn: (b: Block, from: number, to: number) => void) {
     if (start > end) return;
-    const base = this.blocks[0].pos;
-    for (let bi = this.find(start); bi < this.blocks.length; bi++) {
-      const b = this.blocks[bi];
+    const blocks = this.blocks!;
+    const base = blocks[0].pos;
+    for (let bi = this.find(start); bi < blocks.length; bi++) {
+      const b = blocks[bi];
       const first = b.pos - base;
       if (first > end) return;
       fn(b, Math.max(0, start - first), Math.min(b.size, end - first + 1));
@@ -257,6 +343,12 @@ export class ListValue implements DataValue {
 
   /** Keeps only elements start..end inclusive (clamped, start <= end). */
   trim(start: number, end: number): void {
+    const s = this.small;
+    if (s !== null) {
+      this.small = s.slice(offsetOf(s, start), offsetOf(s, end + 1));
+      this.len = end - start + 1;
+      return;
+    }
     for (let i = 0; i < start; i++) this.popFront();
     const drop = this.len - (end - start + 1);
     for (let i = 0; i < drop; i++) this.popBack();
@@ -264,33 +356,52 @@ export class ListValue implements DataValue {
 
   /** Replaces the content with `items` (used after filtering in LREM). */
   replaceAll(items: string[]): void {
-    this.blocks = [];
+    this.small = '';
+    this.blocks = null;
     this.len = 0;
     for (const v of items) this.pushBack(v);
   }
 
-  /** An independent copy (COPY): packed blocks are immutable and shared. */
+  /** An independent copy (COPY): packed strings and blocks are immutable and shared. */
   clone(): ListValue {
     const c = new ListValue();
-    c.blocks = this.blocks.map((b) => b.clone());
+    c.small = this.small;
+    c.blocks = this.blocks ? this.blocks.map((b) => b.clone()) : null;
     c.len = this.len;
     return c;
   }
 
   *values(): IterableIterator<string> {
-    for (const b of this.blocks) for (let k = 0; k < b.size; k++) yield b.get(k);
+    const s = this.small;
+    if (s !== null) {
+      for (let at = 0; at < s.length; at = nextOffset()) yield elementAt(s, at);
+      return;
+    }
+    for (const b of this.blocks!) for (let k = 0; k < b.size; k++) yield b.get(k);
   }
 
   *reversed(): IterableIterator<string> {
-    for (let bi = this.blocks.length - 1; bi >= 0; bi--) {
-      const b = this.blocks[bi];
+    if (this.small !== null) {
+      const all = elements(this.small, 0, this.len);
+      for (let k = all.length - 1; k >= 0; k--) yield all[k];
+      return;
+    }
+    const blocks = this.blocks!;
+    for (let bi = blocks.length - 1; bi >= 0; bi--) {
+      const b = blocks[bi];
       for (let k = b.size - 1; k >= 0; k--) yield b.get(k);
     }
   }
 
+  /** Moves a small list's elements into one loose block (for good). */
+  private toBlocks(s: string): void {
+    this.blocks = this.len === 0 ? [] : [new Block(0, elements(s, 0, this.len), 0, this.len)];
+    this.small = null;
+  }
+
   /** Index in `blocks` of the block holding element i (0 <= i < length). */
   private find(i: number): number {
-    const blocks = this.blocks;
+    const blocks = this.blocks!;
     const target = blocks[0].pos + i;
     let lo = 0;
     let hi = blocks.length - 1;
@@ -304,15 +415,16 @@ export class ListValue implements DataValue {
 
   /** Splits an oversized block (after inserts) in two, packing both halves. */
   private split(bi: number): void {
-    const b = this.blocks[bi];
+    const blocks = this.blocks!;
+    const b = blocks[bi];
     const items = b.unpack();
     const half = b.size >> 1;
     const right = new Block(b.pos + half, items.slice(b.lo + half, b.hi), 0, b.size - half);
     b.items = items.slice(b.lo, b.lo + half);
     b.lo = 0;
     b.hi = half;
-    this.blocks.splice(bi + 1, 0, right);
+    blocks.splice(bi + 1, 0, right);
     if (bi > 0) b.pack();
-    if (bi + 1 < this.blocks.length - 1) right.pack();
+    if (bi + 1 < blocks.length - 1) right.pack();
   }
 }

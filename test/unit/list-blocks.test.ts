@@ -22,8 +22,12 @@ function check(list: ListValue, model: string[], what: string): void {
   }
 }
 
-for (const seed of [1, 2, 3, 4]) {
-  test(`random operations match an array model (seed ${seed})`, () => {
+for (const seed of [1, 2, 3, 4, 5, 6]) {
+  // Seeds 5 and 6 push and pop a few elements at a time: the list keeps emptying and moving
+  // between its packed small form and blocks.
+  const small = seed >= 5;
+  const most = small ? 4 : 300;
+  test(`random operations match an array model (seed ${seed}${small ? ', small' : ''})`, () => {
     const r = rng(seed);
     const list = new ListValue();
     let model: string[] = [];
@@ -39,22 +43,22 @@ for (const seed of [1, 2, 3, 4]) {
       const x = r();
       const v = value(step);
       if (x < 0.3) {
-        const n = 1 + Math.floor(r() * 300);
+        const n = 1 + Math.floor(r() * most);
         for (let k = 0; k < n; k++) {
           list.pushBack(v + k);
           model.push(v + k);
         }
       } else if (x < 0.5) {
-        const n = 1 + Math.floor(r() * 300);
+        const n = 1 + Math.floor(r() * most);
         for (let k = 0; k < n; k++) {
           list.pushFront(v + k);
           model.unshift(v + k);
         }
       } else if (x < 0.6) {
-        const n = Math.floor(r() * 200);
+        const n = Math.floor((r() * most * 2) / 3);
         for (let k = 0; k < n; k++) assert.equal(list.popFront(), model.shift());
       } else if (x < 0.7) {
-        const n = Math.floor(r() * 200);
+        const n = Math.floor((r() * most * 2) / 3);
         for (let k = 0; k < n; k++) assert.equal(list.popBack(), model.pop());
       } else if (x < 0.82) {
         const i = Math.floor(r() * (model.length + 1));
@@ -77,7 +81,8 @@ for (const seed of [1, 2, 3, 4]) {
         model = keep;
       } else if (x < 0.98) {
         copy = { list: list.clone(), model: [...model] };
-      } else {
+      }
+      if (x >= 0.98 || (small && step % 10 === 0)) {
         check(list, model, `step ${step}`);
         if (copy) {
           // A clone is independent of later changes to its source.
@@ -122,4 +127,21 @@ test('inserts at one spot split the block they land in', () => {
   }
   check(list, model, 'after inserts');
   for (let i = 0; i < model.length; i++) assert.equal(list.at(i), model[i]);
+});
+
+test('an empty small list takes an element too long to pack at either end and gives it back', () => {
+  const long = 'L'.repeat(100);
+  for (const push of ['pushFront', 'pushBack'] as const) {
+    for (const pop of ['popFront', 'popBack'] as const) {
+      const list = new ListValue();
+      list.pushBack('a');
+      list.popFront();
+      list[push](long);
+      assert.equal(list.length, 1);
+      assert.equal(list[pop](), long, `${push} then ${pop}`);
+      assert.equal(list[pop](), undefined, `${push} then ${pop} twice`);
+      list[push]('b');
+      check(list, ['b'], `${push}, ${pop}, ${push} again`);
+    }
+  }
 });
