@@ -9,6 +9,7 @@ import { KeyDict } from './key-dict.js';
 
 /** A non-string value: list, hash, set or zset (see src/types). */
 export interface DataValue {
+  /** The type (a getter on each class: a field would cost every value 8 bytes). */
   readonly kind: 'list' | 'hash' | 'set' | 'zset';
   /** What OBJECT ENCODING reports (listpack, quicklist, intset, hashtable, skiplist). */
   encoding(): string;

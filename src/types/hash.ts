@@ -19,7 +19,9 @@ export interface HashLimits {
 }
 
 export class HashValue implements DataValue {
-  readonly kind = 'hash';
+  get kind(): 'hash' {
+    return 'hash';
+  }
   private small: PackedHash | null = new PackedHash();
   private big: FieldTable | null = null;
 

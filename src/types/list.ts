@@ -125,7 +125,9 @@ class Block {
 }
 
 export class ListValue implements DataValue {
-  readonly kind = 'list';
+  get kind(): 'list' {
+    return 'list';
+  }
   /**
    * A small list's elements, packed (list-packed.ts); null once the list has outgrown
    * SMALL_MAX elements or held one longer than PACK_MAX, and lives in blocks for good.

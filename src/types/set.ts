@@ -24,7 +24,9 @@ const PACKED_LEN = 64;
 const intBefore = (a: string, b: string): boolean => compareIntStrings(a, b) < 0;
 
 export class SetValue implements DataValue {
-  readonly kind = 'set';
+  get kind(): 'set' {
+    return 'set';
+  }
   private packed: PackedSet | null = new PackedSet();
   private big: BigSet | null = null;
   private intset = true;

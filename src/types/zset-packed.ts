@@ -4,10 +4,8 @@
  * bytes, the member's length (packed-len.ts) and the member. A five-member set took ~1.1 KB as
  * arrays plus a one-leaf tree; packed it is one string of a few bytes per member. Lookups scan
  * the entries as Redis scans a listpack (at most zset-max-listpack-entries of them) and a write
- * builds the string anew, as a listpack's memmove does.
- *
- * A member's "slot" here is its rank, valid until the next write: ZSetValue looks a member up
- * and then updates it by that position, with no write in between.
+ * builds the string anew, as a listpack's memmove does. Pure functions over the string: the
+ * sorted set value keeps it (and its entry count) itself, an object more would cost 40 bytes.
  */
 import type { BulkWriter } from './bulk-writer.js';
 import type { ZPos } from './zset-btree.js';
@@ -51,118 +49,89 @@ function entryEnd(d: string, at: number): number {
 /** Where find() left its entry. */
 let foundAt = 0;
 
-export class PackedZSet {
-  constructor(
-    private data = '',
-    public size = 0,
-  ) {}
-
-  /** Rank of member m, or -1; its entry's offset is left in the module's cursor. */
-  find(m: string): number {
-    const d = this.data;
-    const n = m.length;
-    let rank = 0;
-    for (let at = 0; at < d.length; rank++) {
-      const len = readLen(d, at + 8);
-      const from = lenEnd();
-      if (len === n && d.startsWith(m, from)) {
-        foundAt = at;
-        return rank;
-      }
-      at = from + len;
+/** Rank of member m, or -1; removeFound() then removes it. */
+export function find(d: string, m: string): number {
+  const n = m.length;
+  let rank = 0;
+  for (let at = 0; at < d.length; rank++) {
+    const len = readLen(d, at + 8);
+    const from = lenEnd();
+    if (len === n && d.startsWith(m, from)) {
+      foundAt = at;
+      return rank;
     }
-    return -1;
+    at = from + len;
   }
+  return -1;
+}
 
-  /** Offset of the entry at `rank` (< size). */
-  private offsetOf(rank: number): number {
-    const d = this.data;
-    let at = 0;
-    for (let k = 0; k < rank; k++) at = entryEnd(d, at);
-    return at;
-  }
+/** `d` without the entry find() found last in it. */
+export function removeFound(d: string): string {
+  // join() builds a flat string; + would leave a rope for the next read to flatten.
+  return [d.slice(0, foundAt), d.slice(entryEnd(d, foundAt))].join('');
+}
 
-  scoreAt(rank: number): number {
-    return scoreAtOffset(this.data, this.offsetOf(rank));
-  }
+/** Offset of the entry at `rank` (<= the entry count). */
+function offsetOf(d: string, rank: number): number {
+  let at = 0;
+  for (let k = 0; k < rank; k++) at = entryEnd(d, at);
+  return at;
+}
 
-  /** Inserts (s, m); m must be absent. */
-  insert(s: number, m: string): void {
-    const d = this.data;
-    let at = 0;
-    while (at < d.length) {
-      const es = scoreAtOffset(d, at);
-      if (es > s || (es === s && memberAt(d, at) > m)) break;
-      at = entryEnd(d, at);
-    }
-    // join() builds a flat string; + would leave a rope for the next read to flatten.
-    this.data = [d.slice(0, at), scoreChars(s), lenOf(m.length), m, d.slice(at)].join('');
-    this.size++;
-  }
+export function scoreOfRank(d: string, rank: number): number {
+  return scoreAtOffset(d, offsetOf(d, rank));
+}
 
-  /** Removes the entry at `rank` (< size). */
-  removeAt(rank: number): void {
-    const d = this.data;
-    const at = this.offsetOf(rank);
-    this.data = [d.slice(0, at), d.slice(entryEnd(d, at))].join('');
-    this.size--;
+/** `d` with (s, m) in its place; m must be absent. */
+export function insert(d: string, s: number, m: string): string {
+  let at = 0;
+  while (at < d.length) {
+    const es = scoreAtOffset(d, at);
+    if (es > s || (es === s && memberAt(d, at) > m)) break;
+    at = entryEnd(d, at);
   }
+  return [d.slice(0, at), scoreChars(s), lenOf(m.length), m, d.slice(at)].join('');
+}
 
-  /** Removes member m; false if absent. */
-  remove(m: string): boolean {
-    if (this.find(m) < 0) return false;
-    const d = this.data;
-    this.data = [d.slice(0, foundAt), d.slice(entryEnd(d, foundAt))].join('');
-    this.size--;
-    return true;
-  }
+/** `d` without ranks start..end inclusive. */
+export function removeRange(d: string, start: number, end: number): string {
+  const from = offsetOf(d, start);
+  let to = from;
+  for (let k = start; k <= end; k++) to = entryEnd(d, to);
+  return [d.slice(0, from), d.slice(to)].join('');
+}
 
-  /** Removes ranks start..end inclusive. */
-  removeRange(start: number, end: number): void {
-    const d = this.data;
-    const from = this.offsetOf(start);
-    let to = from;
-    for (let k = start; k <= end; k++) to = entryEnd(d, to);
-    this.data = [d.slice(0, from), d.slice(to)].join('');
-    this.size -= end - start + 1;
+/**
+ * How many entries satisfy `before`, which holds for a prefix of the order: the rank of the
+ * first entry it rejects. Reads members only when `members` is set.
+ */
+export function countBefore(
+  d: string,
+  before: (s: number, m: string) => boolean,
+  members: boolean,
+): number {
+  let rank = 0;
+  for (let at = 0; at < d.length; rank++) {
+    if (!before(scoreAtOffset(d, at), members ? memberAt(d, at) : '')) break;
+    at = entryEnd(d, at);
   }
+  return rank;
+}
 
-  /**
-   * How many entries satisfy `before`, which holds for a prefix of the order: the rank of the
-   * first entry it rejects. Reads members only when `members` is set.
-   */
-  countBefore(before: (s: number, m: string) => boolean, members = true): number {
-    const d = this.data;
-    let rank = 0;
-    for (let at = 0; at < d.length; rank++) {
-      if (!before(scoreAtOffset(d, at), members ? memberAt(d, at) : '')) break;
-      at = entryEnd(d, at);
-    }
-    return rank;
-  }
+/** A cursor at `rank` (< the entry count). */
+export function cursorAt(d: string, rank: number): PackedPos {
+  return new PackedPos(d, rank, offsetOf(d, rank));
+}
 
-  /** A cursor at `rank`, or null when out of range. */
-  at(rank: number): PackedPos | null {
-    if (rank < 0 || rank >= this.size) return null;
-    return new PackedPos(this.data, rank, this.offsetOf(rank));
+/** `d` with every score rewritten through `f`, which must keep the order (e.g. -0 to 0). */
+export function mapScores(d: string, f: (s: number) => number): string {
+  const parts: string[] = [];
+  for (let at = 0; at < d.length;) {
+    const end = entryEnd(d, at);
+    parts.push(scoreChars(f(scoreAtOffset(d, at))), d.slice(at + 8, end));
+    at = end;
   }
-
-  /** Rewrites every score through `f`, which must keep the order (e.g. -0 to 0). */
-  mapScores(f: (s: number) => number): void {
-    const d = this.data;
-    const parts: string[] = [];
-    for (let at = 0; at < d.length;) {
-      const end = entryEnd(d, at);
-      parts.push(scoreChars(f(scoreAtOffset(d, at))), d.slice(at + 8, end));
-      at = end;
-    }
-    this.data = parts.join('');
-  }
-
-  /** A copy: the packed string is immutable, so it is shared. */
-  clone(): PackedZSet {
-    return new PackedZSet(this.data, this.size);
-  }
+  return parts.join('');
 }
 
 /**

@@ -14,7 +14,7 @@ import type { Client } from '../server/client.js';
 import { WRONGTYPE } from './set.js';
 import { ZTree, type ZPos } from './zset-btree.js';
 import { FieldTable, scanSlots } from './field-table.js';
-import { PackedZSet } from './zset-packed.js';
+import * as packed from './zset-packed.js';
 
 export interface ZsetLimits {
   maxEntries: number;
@@ -33,8 +33,13 @@ function bigZSet(): BigZSet {
 }
 
 export class ZSetValue implements DataValue {
-  readonly kind = 'zset';
-  private small: PackedZSet | null;
+  get kind(): 'zset' {
+    return 'zset';
+  }
+  /** A listpack set's entries (zset-packed.ts), or null for a skiplist. */
+  private small: string | null;
+  /** Entries in `small`. */
+  private count = 0;
   private big: BigZSet | null;
 
   /** A new empty zset; `firstLen` is the length of the member about to be added. */
@@ -42,9 +47,9 @@ export class ZSetValue implements DataValue {
     private readonly limits: ZsetLimits,
     firstLen = 0,
   ) {
-    const packed = limits.maxEntries > 0 && firstLen <= limits.maxValue;
-    this.small = packed ? new PackedZSet() : null;
-    this.big = packed ? null : bigZSet();
+    const listpack = limits.maxEntries > 0 && firstLen <= limits.maxValue;
+    this.small = listpack ? '' : null;
+    this.big = listpack ? null : bigZSet();
   }
 
   get listpack(): boolean {
@@ -52,11 +57,11 @@ export class ZSetValue implements DataValue {
   }
 
   encoding(): string {
-    return this.small ? 'listpack' : 'skiplist';
+    return this.small !== null ? 'listpack' : 'skiplist';
   }
 
   get size(): number {
-    return this.small ? this.small.size : this.big!.keys.size;
+    return this.small !== null ? this.count : this.big!.keys.size;
   }
 
   score(m: string): number | undefined {
@@ -69,12 +74,12 @@ export class ZSetValue implements DataValue {
    * set's slot is the member's rank, valid until the next write.)
    */
   slotOf(m: string): number {
-    return this.small ? this.small.find(m) : this.big!.keys.slotOf(m);
+    return this.small !== null ? packed.find(this.small, m) : this.big!.keys.slotOf(m);
   }
 
   /** The score of the member in slot `id`. */
   scoreAt(id: number): number {
-    return this.small ? this.small.scoreAt(id) : this.big!.keys.num(id);
+    return this.small !== null ? packed.scoreOfRank(this.small, id) : this.big!.keys.num(id);
   }
 
   /** Adds a new member or changes a score; true if the member was new. */
@@ -91,8 +96,8 @@ export class ZSetValue implements DataValue {
 
   /** Every member and score: in order for a listpack, else in slot order (ZSCAN's). */
   *entries(): IterableIterator<[string, number]> {
-    if (this.small) {
-      const c = this.small.at(0);
+    if (this.small !== null) {
+      const c = this.first();
       if (c === null) return;
       do yield [c.member, c.score];
       while (c.next());
@@ -114,10 +119,11 @@ export class ZSetValue implements DataValue {
   /** Adds `m`, which the caller found absent (saves a second lookup in a big dict). */
   add(m: string, score: number): void {
     const small = this.small;
-    if (small) {
-      if (small.size + 1 <= this.limits.maxEntries && m.length <= this.limits.maxValue) {
+    if (small !== null) {
+      if (this.count + 1 <= this.limits.maxEntries && m.length <= this.limits.maxValue) {
         // A listpack stores scores as printed integers, so -0 comes back as 0.
-        small.insert(score === 0 ? 0 : score, m);
+        this.small = packed.insert(small, score === 0 ? 0 : score, m);
+        this.count++;
         return;
       }
       this.toSkiplist();
@@ -130,9 +136,9 @@ export class ZSetValue implements DataValue {
 
   /** Moves member `m` (slot `id`) from its current score `cur` to `score` (different). */
   update(m: string, id: number, cur: number, score: number): void {
-    if (this.small) {
-      this.small.removeAt(id);
-      this.small.insert(score === 0 ? 0 : score, m);
+    if (this.small !== null) {
+      const rest = packed.removeRange(this.small, id, id);
+      this.small = packed.insert(rest, score === 0 ? 0 : score, m);
       return;
     }
     const { keys, tree } = this.big!;
@@ -141,7 +147,12 @@ export class ZSetValue implements DataValue {
   }
 
   remove(m: string): boolean {
-    if (this.small) return this.small.remove(m);
+    if (this.small !== null) {
+      if (packed.find(this.small, m) < 0) return false;
+      this.small = packed.removeFound(this.small);
+      this.count--;
+      return true;
+    }
     const { keys, tree } = this.big!;
     const id = keys.slotOf(m);
     if (id < 0) return false;
@@ -152,7 +163,7 @@ export class ZSetValue implements DataValue {
 
   /** 0-based rank of `m` in ascending order, or -1. */
   rank(m: string): number {
-    if (this.small) return this.small.find(m);
+    if (this.small !== null) return packed.find(this.small, m);
     const { keys, tree } = this.big!;
     const id = keys.slotOf(m);
     return id < 0 ? -1 : tree.rank(keys.num(id), m, id);
@@ -160,17 +171,19 @@ export class ZSetValue implements DataValue {
 
   /** A cursor at 0-based rank `i` (< size). */
   at(i: number): ZPos {
-    return (this.small ? this.small.at(i) : this.big!.tree.at(i))!;
+    return this.small !== null ? packed.cursorAt(this.small, i) : this.big!.tree.at(i)!;
   }
 
   /** A cursor at the lowest entry, or null when empty. */
   first(): ZPos | null {
-    return this.small ? this.small.at(0) : this.big!.tree.first();
+    if (this.small === null) return this.big!.tree.first();
+    return this.count === 0 ? null : packed.cursorAt(this.small, 0);
   }
 
   /** A cursor at the highest entry, or null when empty. */
   last(): ZPos | null {
-    return this.small ? this.small.at(this.small.size - 1) : this.big!.tree.last();
+    if (this.small === null) return this.big!.tree.last();
+    return this.count === 0 ? null : packed.cursorAt(this.small, this.count - 1);
   }
 
   /**
@@ -178,21 +191,25 @@ export class ZSetValue implements DataValue {
    * bound, member below a bound among equal scores): the rank of the first entry it rejects.
    */
   countBefore(before: (s: number, m: string) => boolean): number {
-    return this.small ? this.small.countBefore(before) : this.big!.tree.countBefore(before);
+    return this.small !== null
+      ? packed.countBefore(this.small, before, true)
+      : this.big!.tree.countBefore(before);
   }
 
   /** countBefore for a predicate on the score alone: no member is read. */
   countScoresBefore(before: (s: number) => boolean): number {
-    return this.small
-      ? this.small.countBefore(before, false)
+    return this.small !== null
+      ? packed.countBefore(this.small, before, false)
       : this.big!.tree.countScoresBefore(before);
   }
 
   /** Deletes 0-based ranks start..end inclusive; returns how many went. */
   removeRanks(start: number, end: number): number {
     const n = end - start + 1;
-    if (this.small) this.small.removeRange(start, end);
-    else {
+    if (this.small !== null) {
+      this.small = packed.removeRange(this.small, start, end);
+      this.count -= n;
+    } else {
       const { keys, tree } = this.big!;
       if (n === 1) keys.removeSlot(tree.deleteAt(start));
       else tree.deleteRange(start, n, (id) => keys.removeSlot(id));
@@ -203,7 +220,8 @@ export class ZSetValue implements DataValue {
   /** An independent copy (COPY) keeping the encoding, as Redis's dup does; O(n). */
   clone(): ZSetValue {
     const c = new ZSetValue(this.limits);
-    c.small = this.small ? this.small.clone() : null;
+    c.small = this.small;
+    c.count = this.count;
     if (this.big) {
       const keys = this.big.keys.clone();
       c.big = { keys, tree: this.big.tree.clone(keys) };
@@ -220,22 +238,24 @@ export class ZSetValue implements DataValue {
       big.tree.insert(score, m, id);
     }
     this.small = null;
+    this.count = 0;
     this.big = big;
   }
 
   /** Stored results go back to listpack when small enough (Redis's convert-if-needed). */
   shrinkIfSmall(): void {
-    if (this.small || this.size > this.limits.maxEntries) return;
+    if (this.small !== null || this.size > this.limits.maxEntries) return;
     const t = this.big!.keys;
     for (let i = 0; i < t.length; i++)
       if (t.has(i) && t.field(i).length > this.limits.maxValue) return;
-    const small = new PackedZSet();
+    let small = '';
     const c = this.big!.tree.first();
     if (c !== null) {
       // Turning -0 into 0 keeps the order: the two compare equal.
-      do small.insert(c.score === 0 ? 0 : c.score, c.member);
+      do small = packed.insert(small, c.score === 0 ? 0 : c.score, c.member);
       while (c.next());
     }
+    this.count = this.size;
     this.small = small;
     this.big = null;
   }
