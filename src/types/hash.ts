@@ -10,7 +10,7 @@
 import type { DataValue } from '../keyspace/db.js';
 import type { BulkWriter } from './bulk-writer.js';
 import { FieldTable } from './field-table.js';
-import { PackedHash } from './hash-packed.js';
+import * as packed from './hash-packed.js';
 
 /** The listpack limits in force when a write happens (from the config). */
 export interface HashLimits {
@@ -22,23 +22,27 @@ export class HashValue implements DataValue {
   get kind(): 'hash' {
     return 'hash';
   }
-  private small: PackedHash | null = new PackedHash();
+  /** A listpack hash's entries (hash-packed.ts), or null for a hashtable. */
+  private small: string | null = '';
+  /** Entries in `small`. */
+  private count = 0;
   private big: FieldTable | null = null;
 
   encoding(): string {
-    return this.small ? 'listpack' : 'hashtable';
+    return this.small !== null ? 'listpack' : 'hashtable';
   }
 
   get size(): number {
-    return this.small ? this.small.size : this.big!.size;
+    return this.small !== null ? this.count : this.big!.size;
   }
 
   get(f: string): string | undefined {
-    return this.small ? this.small.get(f) : this.big!.get(f);
+    if (this.small === null) return this.big!.get(f);
+    return packed.find(this.small, f) ? packed.valueFound(this.small) : undefined;
   }
 
   has(f: string): boolean {
-    return this.small ? this.small.has(f) : this.big!.slotOf(f) >= 0;
+    return this.small !== null ? packed.find(this.small, f) : this.big!.slotOf(f) >= 0;
   }
 
   /**
@@ -46,7 +50,7 @@ export class HashValue implements DataValue {
    * to be written) is longer than the listpack value limit, as Redis checks up front.
    */
   checkLengths(strings: readonly string[], limits: HashLimits, from = 0): void {
-    if (!this.small) return;
+    if (this.small === null) return;
     for (let i = from; i < strings.length; i++) {
       if (strings[i].length > limits.value) {
         this.convert();
@@ -57,33 +61,42 @@ export class HashValue implements DataValue {
 
   /** Sets a field; true when it is new. Converts once the entry count passes the limit. */
   set(f: string, v: string, limits: HashLimits): boolean {
-    if (this.small) {
+    const small = this.small;
+    if (small !== null) {
       if (f.length > limits.value || v.length > limits.value) this.convert();
-      else {
-        const isNew = this.small.set(f, v);
-        if (this.small.size > limits.entries) this.convert();
-        return isNew;
+      else if (packed.find(small, f)) {
+        this.small = packed.setFound(small, f, v);
+        return false;
+      } else {
+        this.small = packed.append(small, f, v);
+        if (++this.count > limits.entries) this.convert();
+        return true;
       }
     }
     return this.big!.set(f, v);
   }
 
   delete(f: string): boolean {
-    return this.small ? this.small.delete(f) : this.big!.delete(f);
+    if (this.small === null) return this.big!.delete(f);
+    if (!packed.find(this.small, f)) return false;
+    this.small = packed.removeFound(this.small);
+    this.count--;
+    return true;
   }
 
   /** An independent copy (COPY) keeping the encoding, as Redis's dup does. */
   clone(): HashValue {
     const c = new HashValue();
-    c.small = this.small ? this.small.clone() : null;
+    c.small = this.small;
+    c.count = this.count;
     c.big = this.big ? this.big.clone() : null;
     return c;
   }
 
   /** Every field and value, in listpack order for small hashes. */
   *entries(): IterableIterator<[string, string]> {
-    if (this.small) {
-      yield* this.small.entries();
+    if (this.small !== null) {
+      yield* packed.entries(this.small);
       return;
     }
     const t = this.big!;
@@ -94,8 +107,8 @@ export class HashValue implements DataValue {
 
   /** Writes every field and/or value to w as bulk strings, in entries() order. */
   writeAll(w: BulkWriter, fields: boolean, values: boolean): void {
-    if (this.small) {
-      for (const [f, v] of this.small.entries()) {
+    if (this.small !== null) {
+      for (const [f, v] of packed.entries(this.small)) {
         if (fields) w.bulk(f);
         if (values) w.bulk(v);
       }
@@ -124,7 +137,7 @@ export class HashValue implements DataValue {
 
   /** A random field and value (the hash is not empty). */
   randomEntry(rand: () => number): [string, string] {
-    if (this.small) return this.small.at(Math.floor(rand() * this.small.size));
+    if (this.small !== null) return packed.nth(this.small, Math.floor(rand() * this.count));
     const t = this.big!;
     const i = t.randomSlot(rand);
     return [t.field(i), t.value(i)];
@@ -132,8 +145,9 @@ export class HashValue implements DataValue {
 
   private convert(): void {
     const t = new FieldTable();
-    for (const [f, v] of this.small!.entries()) t.set(f, v);
+    for (const [f, v] of packed.entries(this.small!)) t.set(f, v);
     this.small = null;
+    this.count = 0;
     this.big = t;
   }
 }
