@@ -12,7 +12,7 @@
 import type { DataValue } from '../keyspace/db.js';
 import { parseInt64 } from '../util/parse.js';
 import { LiveScan } from './set-scan.js';
-import { PackedSet } from './set-packed.js';
+import * as packed from './set-packed.js';
 
 export const WRONGTYPE = 'WRONGTYPE Operation against a key holding the wrong kind of value';
 
@@ -27,7 +27,10 @@ export class SetValue implements DataValue {
   get kind(): 'set' {
     return 'set';
   }
-  private packed: PackedSet | null = new PackedSet();
+  /** A small set's members (set-packed.ts), or null once it is big. */
+  private small: string | null = '';
+  /** Members in `small`. */
+  private count = 0;
   private big: BigSet | null = null;
   private intset = true;
 
@@ -38,11 +41,11 @@ export class SetValue implements DataValue {
   }
 
   get size(): number {
-    return this.packed ? this.packed.size : this.big!.items.length;
+    return this.small !== null ? this.count : this.big!.items.length;
   }
 
   has(m: string): boolean {
-    return this.packed ? this.packed.has(m) : this.big!.pos.has(m);
+    return this.small !== null ? packed.has(this.small, m) : this.big!.pos.has(m);
   }
 
   /** Adds `m`; false if it was already a member. */
@@ -51,14 +54,16 @@ export class SetValue implements DataValue {
     if (this.intset && (parseInt64(m) === null || this.size >= this.maxIntsetEntries)) {
       this.intset = false;
     }
-    const packed = this.packed;
-    if (packed && packed.size < PACKED_MAX && m.length <= PACKED_LEN) {
-      packed.add(m, this.intset ? intBefore : null);
+    const small = this.small;
+    if (small !== null && this.count < PACKED_MAX && m.length <= PACKED_LEN) {
+      this.small = packed.add(small, m, this.intset ? intBefore : null);
+      this.count++;
       return true;
     }
-    if (packed) {
-      this.big = new BigSet(packed.members());
-      this.packed = null;
+    if (small !== null) {
+      this.big = new BigSet(packed.members(small, this.count));
+      this.small = null;
+      this.count = 0;
     }
     this.big!.add(m);
     return true;
@@ -66,13 +71,18 @@ export class SetValue implements DataValue {
 
   /** Removes `m`; false if it was not a member. */
   remove(m: string): boolean {
-    return this.packed ? this.packed.remove(m) : this.big!.remove(m);
+    if (this.small === null) return this.big!.remove(m);
+    if (!packed.has(this.small, m)) return false;
+    this.small = packed.removeFound(this.small);
+    this.count--;
+    return true;
   }
 
   /** An independent copy (COPY) keeping the encoding, as Redis's dup does. */
   clone(): SetValue {
     const c = new SetValue(this.maxIntsetEntries);
-    c.packed = this.packed ? this.packed.clone() : null;
+    c.small = this.small;
+    c.count = this.count;
     c.big = this.big ? new BigSet(this.big.items.slice()) : null;
     c.intset = this.intset;
     return c;
@@ -81,7 +91,7 @@ export class SetValue implements DataValue {
   /** A uniformly random member (the set must not be empty). */
   random(): string {
     const k = Math.floor(Math.random() * this.size);
-    return this.packed ? this.packed.at(k) : this.big!.items[k];
+    return this.small !== null ? packed.nth(this.small, k) : this.big!.items[k];
   }
 
   /**
@@ -89,7 +99,7 @@ export class SetValue implements DataValue {
    * sorted); hashtable order is unspecified, so insertion order (with swap-removes) is used.
    */
   members(): readonly string[] {
-    if (this.packed) return this.packed.members();
+    if (this.small !== null) return packed.members(this.small, this.count);
     const big = this.big!;
     if (!this.intset) return big.items;
     return (big.sorted ??= [...big.items].sort(compareIntStrings));
@@ -97,7 +107,7 @@ export class SetValue implements DataValue {
 
   /** Whether SSCAN answers with every member at once (cursor 0), as for a small set. */
   get scansWhole(): boolean {
-    return this.packed !== null || this.intset;
+    return this.small !== null || this.intset;
   }
 
   /** Live iteration (stays valid while the set changes) for cursor-based SSCAN. */
