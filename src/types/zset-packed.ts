@@ -1,7 +1,8 @@
 /**
  * A small sorted set (listpack encoding) packed into one latin1 string, as Redis packs it into
- * one listpack: entries in order (score, then member bytes), each the score's eight IEEE-754
- * bytes, the member's length (packed-len.ts) and the member. A five-member set took ~1.1 KB as
+ * one listpack: entries in order (score, then member bytes), each the score (one char for a
+ * small integer, as a listpack packs integers, else nine), the member's length (packed-len.ts)
+ * and the member. A five-member set took ~1.1 KB as
  * arrays plus a one-leaf tree; packed it is one string of a few bytes per member. Lookups scan
  * the entries as Redis scans a listpack (at most zset-max-listpack-entries of them) and a write
  * builds the string anew, as a listpack's memmove does. Pure functions over the string: the
@@ -14,14 +15,33 @@ import { lenOf, readLen, lenEnd } from './packed-len.js';
 const F64 = new Float64Array(1);
 const BYTES = new Uint8Array(F64.buffer);
 
+/**
+ * A score is one char when it is an integer up to SMALL_INT (most listpack scores are ranks,
+ * counts or timestamps' small cousins), else a tag and its eight IEEE-754 bytes.
+ */
+const SMALL_INT = 254;
+const DOUBLE = 255;
+
 function scoreAtOffset(d: string, at: number): number {
-  for (let j = 0; j < 8; j++) BYTES[j] = d.charCodeAt(at + j);
+  const c = d.charCodeAt(at);
+  if (c !== DOUBLE) return c;
+  for (let j = 0; j < 8; j++) BYTES[j] = d.charCodeAt(at + 1 + j);
   return F64[0];
 }
 
+/** Offset just past the score at `at`. */
+function afterScore(d: string, at: number): number {
+  return d.charCodeAt(at) === DOUBLE ? at + 9 : at + 1;
+}
+
 function scoreChars(s: number): string {
+  // -0 is an integer by this test but needs its sign: it takes the long form.
+  if (Number.isInteger(s) && s >= 0 && s <= SMALL_INT && !Object.is(s, -0)) {
+    return String.fromCharCode(s);
+  }
   F64[0] = s;
   return String.fromCharCode(
+    DOUBLE,
     BYTES[0],
     BYTES[1],
     BYTES[2],
@@ -35,14 +55,14 @@ function scoreChars(s: number): string {
 
 /** The member of the entry at offset `at`. */
 function memberAt(d: string, at: number): string {
-  const len = readLen(d, at + 8);
+  const len = readLen(d, afterScore(d, at));
   const from = lenEnd();
   return d.slice(from, from + len);
 }
 
 /** Offset just past the entry at offset `at`. */
 function entryEnd(d: string, at: number): number {
-  const len = readLen(d, at + 8);
+  const len = readLen(d, afterScore(d, at));
   return lenEnd() + len;
 }
 
@@ -54,7 +74,7 @@ export function find(d: string, m: string): number {
   const n = m.length;
   let rank = 0;
   for (let at = 0; at < d.length; rank++) {
-    const len = readLen(d, at + 8);
+    const len = readLen(d, afterScore(d, at));
     const from = lenEnd();
     if (len === n && d.startsWith(m, from)) {
       foundAt = at;
@@ -128,7 +148,7 @@ export function mapScores(d: string, f: (s: number) => number): string {
   const parts: string[] = [];
   for (let at = 0; at < d.length;) {
     const end = entryEnd(d, at);
-    parts.push(scoreChars(f(scoreAtOffset(d, at))), d.slice(at + 8, end));
+    parts.push(scoreChars(f(scoreAtOffset(d, at))), d.slice(afterScore(d, at), end));
     at = end;
   }
   return parts.join('');

@@ -78,7 +78,8 @@ function member(r: () => number): string {
   return m;
 }
 
-const SCORES = [0, -0, 1, -1, 2.5, Infinity, -Infinity, NaN, 1e300, -5e-324];
+// Integers on both sides of the one-char score form (0..254) too.
+const SCORES = [0, -0, 1, -1, 2.5, 254, 255, 253.5, Infinity, -Infinity, NaN, 1e300, -5e-324];
 
 function score(r: () => number): number {
   const s = SCORES[Math.floor(r() * SCORES.length)];
