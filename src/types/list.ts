@@ -4,7 +4,7 @@
  * encoding is constant here.
  *
  * A small list (at most SMALL_MAX elements none longer than PACK_MAX) is one packed string
- * (list-packed.ts), as a small quicklist is one listpack node. A bigger one moves to blocks for
+ * (packed-items.ts), as a small quicklist is one listpack node. A bigger one moves to blocks for
  * good. The elements live in blocks of up to BLOCK elements, like the quicklist's nodes. The blocks at
  * both ends are loose arrays, so pushes and pops there are O(1). A block that stops being an end
  * is packed: its elements concatenated into one string, each already in its RESP reply form
@@ -18,7 +18,7 @@
  */
 import type { DataValue } from '../keyspace/db.js';
 import type { BulkWriter } from './bulk-writer.js';
-import { elementAt, elements, entry, nextOffset, offsetOf } from './list-packed.js';
+import { elementAt, elements, entry, nextOffset, offsetOf } from './packed-items.js';
 
 /** Elements per block (a new block starts when the end block has this many). */
 const BLOCK = 128;
@@ -129,7 +129,7 @@ export class ListValue implements DataValue {
     return 'list';
   }
   /**
-   * A small list's elements, packed (list-packed.ts); null once the list has outgrown
+   * A small list's elements, packed (packed-items.ts); null once the list has outgrown
    * SMALL_MAX elements or held one longer than PACK_MAX, and lives in blocks for good.
    */
   private small: string | null = '';

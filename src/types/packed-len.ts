@@ -1,7 +1,7 @@
 /**
- * Lengths inside the packed small collections (hash-packed.ts, zset-packed.ts): one char below
- * 255, else char 255 and four chars, big-endian. Most members and fields are short, so most
- * lengths cost one byte, as a listpack's do.
+ * Lengths inside the packed small collections (packed-items.ts, hash-packed.ts,
+ * zset-packed.ts): one char below 255, else char 255 and four chars, big-endian. Most members
+ * and fields are short, so most lengths cost one byte, as a listpack's do.
  */
 
 const LONG = 255;

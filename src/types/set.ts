@@ -4,7 +4,7 @@
  * a hashtable it stays one.
  *
  * A small set (at most PACKED_MAX members of at most PACKED_LEN bytes, whatever its encoding)
- * is one packed string (set-packed.ts): in numeric order while an intset, as Redis keeps an
+ * is one packed string (packed-items.ts): in numeric order while an intset, as Redis keeps an
  * intset, else in insertion order. A bigger one keeps its members in an array (O(1) random pick
  * for SPOP/SRANDMEMBER) indexed by a Map member -> position (O(1) membership, swap-remove), and
  * stays so.
@@ -12,7 +12,7 @@
 import type { DataValue } from '../keyspace/db.js';
 import { parseInt64 } from '../util/parse.js';
 import { LiveScan } from './set-scan.js';
-import * as packed from './set-packed.js';
+import * as packed from './packed-items.js';
 
 export const WRONGTYPE = 'WRONGTYPE Operation against a key holding the wrong kind of value';
 
@@ -27,7 +27,7 @@ export class SetValue implements DataValue {
   get kind(): 'set' {
     return 'set';
   }
-  /** A small set's members (set-packed.ts), or null once it is big. */
+  /** A small set's members (packed-items.ts), or null once it is big. */
   private small: string | null = '';
   /** Members in `small`. */
   private count = 0;
@@ -61,7 +61,7 @@ export class SetValue implements DataValue {
       return true;
     }
     if (small !== null) {
-      this.big = new BigSet(packed.members(small, this.count));
+      this.big = new BigSet(packed.elements(small, 0, this.count));
       this.small = null;
       this.count = 0;
     }
@@ -91,7 +91,9 @@ export class SetValue implements DataValue {
   /** A uniformly random member (the set must not be empty). */
   random(): string {
     const k = Math.floor(Math.random() * this.size);
-    return this.small !== null ? packed.nth(this.small, k) : this.big!.items[k];
+    return this.small !== null
+      ? packed.elementAt(this.small, packed.offsetOf(this.small, k))
+      : this.big!.items[k];
   }
 
   /**
@@ -99,7 +101,7 @@ export class SetValue implements DataValue {
    * sorted); hashtable order is unspecified, so insertion order (with swap-removes) is used.
    */
   members(): readonly string[] {
-    if (this.small !== null) return packed.members(this.small, this.count);
+    if (this.small !== null) return packed.elements(this.small, 0, this.count);
     const big = this.big!;
     if (!this.intset) return big.items;
     return (big.sorted ??= [...big.items].sort(compareIntStrings));
