@@ -63,6 +63,8 @@ export class Client implements Watcher {
   woff = 0;
   /** Set when the connection must close once pending replies are written. */
   closeAfterReply = false;
+  /** Input left unprocessed for a later loop turn (the client used up its turn's time). */
+  inputDeferred = false;
   closed = false;
   kind: ClientKind = 'normal';
   monitor = false;

@@ -28,6 +28,9 @@ export type CallObserver = (c: Client, def: CommandDef, argv: string[], usec: nu
 
 export { REDIS_VERSION } from './version.js';
 
+/** How long one client's queued commands run before the other clients get a turn, in ms. */
+const TURN_MS = 1;
+
 const DENIED_PROTECTED =
   "-DENIED Redis is running in protected mode because protected mode is enabled and no password is set for the default user. In this mode connections are only accepted from the loopback interface. If you want to connect from external computers to Redis you may adopt one of the following solutions: 1) Just disable protected mode sending the command 'CONFIG SET protected-mode no' from the loopback interface by connecting to Redis from the same host the server is running, however MAKE SURE Redis is not publicly accessible from internet if you do so. Use CONFIG REWRITE to make this change permanent. 2) Alternatively you can just disable the protected mode by editing the Redis configuration file, and setting the protected mode option to 'no', and then restarting the server. 3) If you started the server manually just for testing, restart it with the '--protected-mode no' option. 4) Set up an authentication password for the default user. NOTE: You only need to do one of the above things in order for the server to start accepting connections from the outside.\r\n";
 
@@ -397,7 +400,7 @@ export class Server {
       this.closeClient(c);
       return;
     }
-    if (!c.blocked) this.processInput(c, clock);
+    if (!c.blocked && !c.inputDeferred) this.processInput(c, clock);
     if (borrowed) c.parser.detach();
     // Replies wait for the end of the poll phase and then go out back to back, as Redis writes
     // them in beforeSleep. Written one by one between reads, each write woke a client that
@@ -409,11 +412,29 @@ export class Server {
     // times in one poll: a client pipelining a big load would hold everyone else off for that
     // long (seconds of slow commands). Pausing until the next loop turn serves the other
     // clients in between, as Redis serves each client once per event-loop iteration.
-    if (buf.length >= READ_SIZE && c.socket) {
+    if (buf.length >= READ_SIZE && c.socket && !c.inputDeferred) {
       const sock = c.socket;
       sock.pause();
       setImmediate(() => sock.resume());
     }
+  }
+
+  /**
+   * Continues a client's input in a later loop turn, not reading more meanwhile. Runs when its
+   * commands used up TURN_MS in one go: commands can be slow (a cold JIT path after a deopt ran
+   * a 16 KB read of ZADDs for 5-10 ms; big ranges), and the other clients should not wait for
+   * all of a read.
+   */
+  private deferInput(c: Client): void {
+    c.inputDeferred = true;
+    c.socket?.pause();
+    setImmediate(() => {
+      c.inputDeferred = false;
+      if (c.closed) return;
+      if (!c.blocked) this.processInput(c);
+      this.scheduleFlush(c);
+      if (!c.inputDeferred) c.socket?.resume();
+    });
   }
 
   /** Parses and runs as many complete commands as the client has sent. */
@@ -431,7 +452,13 @@ export class Server {
   }
 
   private runParsed(c: Client, limits: ParserLimits): void {
+    // A master's replication stream is applied in full (its offsets follow what was read).
+    const deadline = c.kind === 'master' ? Infinity : this.commandClock + TURN_MS;
     while (!c.blocked && !c.closed && !c.closeAfterReply) {
+      if (this.commandClock > deadline && c.parser.buffered > 0) {
+        this.deferInput(c);
+        return;
+      }
       limits.unauthenticated = !c.authenticated;
       const r = c.parser.next(limits);
       if (r === null) return;

@@ -1,12 +1,10 @@
 /**
  * An order-statistic B+tree of (score, member) entries, the ordered half of a sorted set. A
- * million-member set lives in about ten thousand leaves of parallel number arrays (scores, and
- * the members' slot numbers in the set's FieldTable, which holds their bytes outside the V8
- * heap) instead of a million small linked objects: an insert touches a handful
- * of cache lines, and the collector has a few objects per leaf to trace, none per member.
- * Plain arrays, not typed ones: V8 keeps numbers in them unboxed, and a typed array per leaf
- * would be an ArrayBuffer per leaf, whose allocations V8 counts as external memory and answers
- * with full collections (7-8 ms pauses while a big set loads).
+ * million-member set lives in about twenty thousand leaves of parallel arrays (scores, and the
+ * members' slot numbers in the set's FieldTable, which holds their bytes outside the V8 heap)
+ * instead of a million small linked objects: an insert touches a handful of cache lines. The
+ * leaves' arrays are views into typed-array chunks (LeafStore), also outside the heap, so the
+ * collector has a few objects per leaf to trace and none of the entries to copy.
  *
  * Order is by score, then by member bytes (memcmp; `<` on latin1 strings is the same order).
  * Inner nodes keep the size of every subtree, so rank, byRank, rank-range deletes and range
@@ -25,43 +23,68 @@ const LEAF_MIN = LEAF_CAP >> 2;
 const INNER_CAP = 64;
 const INNER_MIN = INNER_CAP >> 2;
 
-/** The capacity a new tree's only leaf starts with: most sorted sets stay small. */
-const FIRST_CAP = 4;
+/** Leaves in a tree's biggest chunk of leaf storage (512 KB of scores, 256 KB of slots). */
+const MAX_CHUNK_LEAVES = 1024;
+
+/**
+ * A tree's leaf storage: regions of LEAF_CAP scores and slots cut out of typed-array chunks
+ * whose sizes double up to MAX_CHUNK_LEAVES leaves, so a million-member set holds its entries
+ * in a few dozen ArrayBuffers outside the V8 heap: the collector neither traces nor moves them,
+ * and V8 sees no stream of small ArrayBuffers (which it answers with extra full collections).
+ * Regions of leaves merged away are reused; the chunks go with the tree.
+ */
+class LeafStore {
+  private scores: Float64Array | null = null;
+  private ids: Int32Array | null = null;
+  private used = 0;
+  private chunkLeaves = 0;
+  private readonly freeScores: Float64Array[] = [];
+  private readonly freeIds: Int32Array[] = [];
+
+  /** Gives `leaf` a region. */
+  alloc(leaf: Leaf): void {
+    const free = this.freeScores.pop();
+    if (free !== undefined) {
+      leaf.scores = free;
+      leaf.ids = this.freeIds.pop()!;
+      return;
+    }
+    if (this.scores === null || this.used === this.chunkLeaves) {
+      this.chunkLeaves = Math.min(MAX_CHUNK_LEAVES, Math.max(1, this.chunkLeaves * 2));
+      this.scores = new Float64Array(this.chunkLeaves * LEAF_CAP);
+      this.ids = new Int32Array(this.chunkLeaves * LEAF_CAP);
+      this.used = 0;
+    }
+    const at = this.used++ * LEAF_CAP;
+    leaf.scores = this.scores.subarray(at, at + LEAF_CAP);
+    leaf.ids = this.ids!.subarray(at, at + LEAF_CAP);
+  }
+
+  /** Takes back the region of a leaf that left the tree. */
+  release(leaf: Leaf): void {
+    this.freeScores.push(leaf.scores);
+    this.freeIds.push(leaf.ids);
+  }
+}
 
 export class Leaf {
   n = 0;
-  scores: number[];
+  /** Views of LEAF_CAP entries into the tree's LeafStore. */
+  scores!: Float64Array;
   /** Member slots in `keys`. */
-  ids: number[];
+  ids!: Int32Array;
   prev: Leaf | null = null;
   next: Leaf | null = null;
 
   constructor(
     readonly keys: FieldTable,
-    cap = LEAF_CAP,
+    store: LeafStore,
   ) {
-    this.scores = new Array<number>(cap).fill(0);
-    this.ids = new Array<number>(cap).fill(0);
+    store.alloc(this);
   }
 
   member(i: number): string {
     return this.keys.field(this.ids[i]);
-  }
-
-  /** Makes room for `n` entries (at most LEAF_CAP), doubling the arrays. */
-  reserve(n: number): void {
-    let cap = this.scores.length;
-    if (n <= cap) return;
-    while (cap < n) cap *= 2;
-    // New arrays of exactly `cap`: push() would grow them by half again plus 16 slots.
-    const scores = new Array<number>(cap).fill(0);
-    const ids = new Array<number>(cap).fill(0);
-    for (let i = 0; i < this.n; i++) {
-      scores[i] = this.scores[i];
-      ids[i] = this.ids[i];
-    }
-    this.scores = scores;
-    this.ids = ids;
   }
 }
 
@@ -180,10 +203,7 @@ function sizeOf(node: Inner | Leaf): number {
   return node instanceof Leaf ? node.n : sum(node.counts, 0, node.counts.length);
 }
 
-/**
- * Moves `k` entries from `src` at `from` to `dst` at `to`; within one leaf the regions may
- * overlap. A loop, not copyWithin: on plain arrays that is a generic builtin, ten times slower.
- */
+/** Moves `k` entries from `src` at `from` to `dst` at `to`; within one leaf they may overlap. */
 function moveEntries(src: Leaf, from: number, dst: Leaf, to: number, k: number): void {
   const ss = src.scores;
   const si = src.ids;
@@ -203,6 +223,7 @@ function moveEntries(src: Leaf, from: number, dst: Leaf, to: number, k: number):
 }
 
 export class ZTree {
+  private readonly store = new LeafStore();
   private root: Inner | Leaf;
   /** Levels of inner nodes above the leaves. */
   private height = 0;
@@ -216,7 +237,7 @@ export class ZTree {
   private hintI = 0;
 
   constructor(readonly keys: FieldTable) {
-    this.root = this.head = this.tail = new Leaf(keys, FIRST_CAP);
+    this.root = this.head = this.tail = new Leaf(keys, this.store);
   }
 
   /** Descends towards (s, m), recording the path; returns the leaf. */
@@ -266,7 +287,7 @@ export class ZTree {
         : p === 0 && leaf.prev === null
           ? 0
           : LEAF_CAP >> 1;
-    const right = new Leaf(this.keys);
+    const right = new Leaf(this.keys, this.store);
     moveEntries(leaf, at, right, 0, LEAF_CAP - at);
     right.n = LEAF_CAP - at;
     leaf.n = at;
@@ -282,7 +303,6 @@ export class ZTree {
 
   private leafInsert(leaf: Leaf, p: number, s: number, id: number): void {
     const n = leaf.n;
-    if (n === leaf.scores.length) leaf.reserve(n + 1);
     if (p < n) {
       moveEntries(leaf, p, leaf, p + 1, n - p);
     }
@@ -386,7 +406,6 @@ export class ZTree {
     const right = parent.children[li + 1] as Leaf;
     const total = left.n + right.n;
     if (total <= LEAF_CAP) {
-      left.reserve(total);
       moveEntries(right, 0, left, left.n, right.n);
       left.n = total;
       left.next = right.next;
@@ -394,19 +413,18 @@ export class ZTree {
       else this.tail = left;
       parent.counts[li] = total;
       this.removeChild(d, li + 1);
+      this.store.release(right);
       return;
     }
     const want = total >> 1;
     if (left.n < want) {
       const k = want - left.n;
-      left.reserve(want);
       moveEntries(right, 0, left, left.n, k);
       moveEntries(right, k, right, 0, right.n - k);
       left.n = want;
       right.n -= k;
     } else {
       const k = left.n - want;
-      right.reserve(right.n + k);
       moveEntries(right, 0, right, k, right.n);
       moveEntries(left, want, right, 0, k);
       left.n = want;
@@ -602,10 +620,10 @@ export class ZTree {
     const leaves: Leaf[] = [];
     const copy = (node: Inner | Leaf): Inner | Leaf => {
       if (node instanceof Leaf) {
-        const l = new Leaf(keys, node.scores.length);
+        const l = new Leaf(keys, t.store);
         l.n = node.n;
-        l.scores = node.scores.slice();
-        l.ids = node.ids.slice();
+        l.scores.set(node.scores);
+        l.ids.set(node.ids);
         leaves.push(l);
         return l;
       }

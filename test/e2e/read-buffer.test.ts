@@ -1,8 +1,9 @@
 /**
  * Input that outlives the read it arrived in: the server reads every socket into one shared
  * buffer, so whatever a read leaves unconsumed (a split command, a pipeline behind a blocked
- * command, a big argument arriving in pieces) must be copied before the next read reuses it.
- * Several clients interleave their pieces so a missing copy would mix their bytes.
+ * command, a big argument arriving in pieces, a pipeline that outran its turn) must be copied
+ * before the next read reuses it. Several clients interleave their pieces so a missing copy
+ * would mix their bytes.
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -11,7 +12,7 @@ import { RawConn, encodeCommand } from '../helpers/raw.js';
 
 let srv: ServerProc;
 before(async () => {
-  srv = await startKeyshard();
+  srv = await startKeyshard({ args: ['--enable-debug-command', 'local'] });
 });
 after(async () => {
   await srv.stop();
@@ -82,5 +83,35 @@ test('a big argument arriving in pieces between other clients reads', async () =
   const got = await big.call('GETRANGE', 'big', '123456', '123465');
   assert.equal(got, `$10\r\n${value.subarray(123456, 123466).toString('latin1')}\r\n`);
   big.close();
+  other.close();
+});
+
+test('a long pipeline of slow commands lets another client in between, and stays in order', async () => {
+  const slow = await RawConn.open(srv.port);
+  const other = await RawConn.open(srv.port);
+  const n = 60;
+  // One read holds all of it: 60 commands that each freeze the server for 20 ms.
+  const wire: Buffer[] = [];
+  for (let i = 0; i < n; i++) wire.push(encodeCommand(['DEBUG', 'SLEEP', '0.02']));
+  wire.push(encodeCommand(['ECHO', 'done']));
+  slow.write(Buffer.concat(wire));
+  const order: string[] = [];
+  const slowReplies = (async () => {
+    for (let i = 0; i < n; i++) {
+      assert.equal(await slow.readReply(), '+OK\r\n');
+      order.push(`sleep${i}`);
+    }
+    assert.equal(await slow.readReply(), '$4\r\ndone\r\n');
+    order.push('done');
+  })();
+  await pause(30);
+  assert.equal(await other.call('PING'), '+PONG\r\n');
+  order.push('pong');
+  await slowReplies;
+  // The PING was answered while the pipeline still had most of its work ahead of it.
+  const at = order.indexOf('pong');
+  assert.ok(at >= 0 && at < n / 2, `PONG came after ${at} of ${n} slow replies`);
+  assert.equal(order.filter((e) => e.startsWith('sleep')).length, n);
+  slow.close();
   other.close();
 });
