@@ -7,9 +7,9 @@ import type { Client } from '../server/client.js';
 import { BULK_WRITER_MIN, BulkWriter } from '../types/bulk-writer.js';
 import { HashValue, type HashLimits } from '../types/hash.js';
 import { globMatch } from '../util/glob.js';
-import { parseCursor } from '../keyspace/scan.js';
+import { parseCursor, parseScanOptions } from '../types/set-scan.js';
 import { addLD, formatLDHuman, parseLD } from '../types/longdouble.js';
-import { parseInt64, parseLong } from '../util/parse.js';
+import { parseInt64 } from '../util/parse.js';
 import { hrandfield } from './hashes-random.js';
 
 export const WRONGTYPE = 'WRONGTYPE Operation against a key holding the wrong kind of value';
@@ -213,39 +213,17 @@ export const hashCommands: Record<string, Handler> = {
   hrandfield,
 
   hscan(c, argv) {
-    const cursor = parseCursor(argv[2]);
-    if (cursor === null) {
-      c.reply.err('invalid cursor');
-      return;
-    }
+    const cursor = parseCursor(c, argv[2]);
+    if (cursor === null) return;
     const h = lookupHash(c, argv[1], true);
     if (h === null) return;
     if (h === undefined) {
       c.reply.raw('*2\r\n$1\r\n0\r\n*0\r\n');
       return;
     }
-    let count = 10;
-    let pattern: string | null = null;
-    for (let i = 3; i < argv.length; i += 2) {
-      const opt = argv[i].toLowerCase();
-      if (opt === 'count' && i + 1 < argv.length) {
-        const n = parseLong(argv[i + 1]);
-        if (n === null) {
-          c.reply.err(NOT_INTEGER);
-          return;
-        }
-        if (n < 1) {
-          c.reply.err('syntax error');
-          return;
-        }
-        count = n;
-      } else if (opt === 'match' && i + 1 < argv.length) {
-        pattern = argv[i + 1] === '*' ? null : argv[i + 1];
-      } else {
-        c.reply.err('syntax error');
-        return;
-      }
-    }
+    const opts = parseScanOptions(c, argv, 3, cursor);
+    if (!opts) return;
+    const { count, pattern } = opts;
     const out: string[] = [];
     const emit = (f: string, v: string): void => {
       if (pattern !== null && !globMatch(pattern, f)) return;
@@ -254,8 +232,8 @@ export const hashCommands: Record<string, Handler> = {
     let next = 0;
     if (h.scansWhole) {
       for (const [f, v] of h.entries()) emit(f, v);
-    } else if (cursor <= BigInt(Number.MAX_SAFE_INTEGER)) {
-      next = h.scanStep(Number(cursor), count, emit);
+    } else if (cursor <= Number.MAX_SAFE_INTEGER) {
+      next = h.scanStep(cursor, count, emit);
     }
     c.reply.array(2);
     c.reply.bulk(String(next));

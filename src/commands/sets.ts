@@ -6,7 +6,8 @@ import type { Handler } from './table.js';
 import type { Client } from '../server/client.js';
 import { BULK_WRITER_MIN, BulkWriter } from '../types/bulk-writer.js';
 import { SetValue, WRONGTYPE } from '../types/set.js';
-import { parseCursor, parseScanOptions, stringMatch } from '../types/set-scan.js';
+import { parseCursor, parseScanOptions } from '../types/set-scan.js';
+import { globMatch } from '../util/glob.js';
 import { parseLong } from '../util/parse.js';
 
 /** SPOP propagates its removals as SREM commands of at most this many members. */
@@ -404,7 +405,7 @@ export const setCommands: Record<string, Handler> = {
       items = r.items;
     }
     const pat = opts.pattern;
-    if (pat !== null) items = items.filter((m) => stringMatch(pat, m));
+    if (pat !== null) items = items.filter((m) => globMatch(pat, m));
     c.reply.array(2);
     c.reply.bulk(String(next));
     c.reply.bulkArray(items);

@@ -20,7 +20,8 @@ import {
   type ScoreRange,
 } from '../types/zset-range.js';
 import { union, inter, diff, type Aggregate, type Source } from '../types/zset-setops.js';
-import { parseCursor, parseScanOptions, stringMatch } from '../types/set-scan.js';
+import { parseCursor, parseScanOptions } from '../types/set-scan.js';
+import { globMatch } from '../util/glob.js';
 import { parseDouble, parseLong } from '../util/parse.js';
 import { formatG17 } from '../util/numfmt.js';
 import { BULK_WRITER_MIN, BulkWriter } from '../types/bulk-writer.js';
@@ -622,7 +623,7 @@ export const zsetCommands: Record<string, Handler> = {
       next = z.scanStep(cursor, opts.count, (m, score) => items.push([m, score]));
     }
     const pat = opts.pattern;
-    if (pat !== null) items = items.filter(([m]) => stringMatch(pat, m));
+    if (pat !== null) items = items.filter(([m]) => globMatch(pat, m));
     c.reply.array(2);
     c.reply.bulk(String(next));
     c.reply.array(items.length * 2);

@@ -1,83 +1,13 @@
 /**
- * SSCAN/ZSCAN support: Redis's glob matcher (stringmatchlen), the option parsing, and SSCAN's
- * cursor scheme over live Map iterators (a ZSCAN cursor is a FieldTable slot instead). An SSCAN
+ * SSCAN/ZSCAN/HSCAN support: the cursor and option parsing, and SSCAN's cursor scheme over live Map iterators (a ZSCAN cursor is a FieldTable slot instead). An SSCAN
  * cursor is the number of elements handed out so far; the live iterator that continues from it
  * is cached on the value, so elements present for the whole scan are returned exactly once even
  * while the collection changes. An unknown cursor (evicted, or from before a restart) falls back
  * to skipping that many elements.
  */
 import type { Client } from '../server/client.js';
+import { parseCursor as parseCursorArg } from '../keyspace/scan.js';
 import { parseLong } from '../util/parse.js';
-
-/** Signed byte value as C's `char` compares it in bracket ranges. */
-function sbyte(s: string, i: number): number {
-  return (s.charCodeAt(i) << 24) >> 24;
-}
-
-function match(p: string, pi: number, s: string, si: number, skip: { longer: boolean }): boolean {
-  const pn = p.length;
-  const sn = s.length;
-  while (pi < pn && si < sn) {
-    const ch = p[pi];
-    if (ch === '*') {
-      while (pi + 1 < pn && p[pi + 1] === '*') pi++;
-      if (pi === pn - 1) return true;
-      while (si < sn) {
-        if (match(p, pi + 1, s, si, skip)) return true;
-        if (skip.longer) return false;
-        si++;
-      }
-      skip.longer = true;
-      return false;
-    } else if (ch === '?') {
-      si++;
-    } else if (ch === '[') {
-      pi++;
-      const not = p[pi] === '^';
-      if (not) pi++;
-      let matched = false;
-      for (;;) {
-        if (p[pi] === '\\' && pn - pi >= 2) {
-          pi++;
-          if (p[pi] === s[si]) matched = true;
-        } else if (p[pi] === ']') {
-          break;
-        } else if (pi >= pn) {
-          pi--;
-          break;
-        } else if (pn - pi >= 3 && p[pi + 1] === '-') {
-          let start = sbyte(p, pi);
-          let end = sbyte(p, pi + 2);
-          const c = sbyte(s, si);
-          if (start > end) [start, end] = [end, start];
-          pi += 2;
-          if (c >= start && c <= end) matched = true;
-        } else if (p[pi] === s[si]) {
-          matched = true;
-        }
-        pi++;
-      }
-      if (not) matched = !matched;
-      if (!matched) return false;
-      si++;
-    } else {
-      if (ch === '\\' && pn - pi >= 2) pi++;
-      if (p[pi] !== s[si]) return false;
-      si++;
-    }
-    pi++;
-    if (si === sn) {
-      while (p[pi] === '*') pi++;
-      break;
-    }
-  }
-  return pi === pn && si === sn;
-}
-
-/** Redis's glob-style pattern match (`*`, `?`, `[...]`, `[^...]`, ranges, `\` escapes). */
-export function stringMatch(pattern: string, s: string): boolean {
-  return match(pattern, 0, s, 0, { longer: false });
-}
 
 export interface ScanArgs {
   cursor: number;
@@ -88,20 +18,9 @@ export interface ScanArgs {
 
 /** Parses the cursor as strtoul does (sign allowed, no leading space); null after replying. */
 export function parseCursor(c: Client, s: string): number | null {
-  const m = /^[+-]?\d*$/.exec(s);
-  const digits = s.replace(/^[+-]/, '');
-  if (!m || (digits.length === 0 && s.length > 0)) {
-    c.reply.err('invalid cursor');
-    return null;
-  }
-  if (digits.length === 0) return 0;
-  let v = BigInt(digits);
-  if (v > 0xffffffffffffffffn) {
-    c.reply.err('invalid cursor');
-    return null;
-  }
-  if (s[0] === '-') v = BigInt.asUintN(64, -v);
-  return Number(v);
+  const v = parseCursorArg(s);
+  if (v === null) c.reply.err('invalid cursor');
+  return v === null ? null : Number(v);
 }
 
 /** Parses MATCH/COUNT options from argv[from..]; null after replying an error. */
