@@ -27,8 +27,9 @@ export function structureHeap(n: number): Record<string, number> {
     [
       'zset',
       () => {
-        const z = new ZSetValue({ maxEntries: 128, maxValue: 64 });
-        for (let i = 0; i < n; i++) z.add(`member:${i}`, (i * 7919) % n);
+        const limits = { maxEntries: 128, maxValue: 64 };
+        const z = new ZSetValue(limits);
+        for (let i = 0; i < n; i++) z.add(`member:${i}`, (i * 7919) % n, limits);
         return z;
       },
     ],

@@ -6,7 +6,7 @@
  */
 import type { Handler } from './table.js';
 import type { Client } from '../server/client.js';
-import { lookupZset, newZset, ZSetValue } from '../types/zset.js';
+import { lookupZset, newZset, ZSetValue, zsetLimits } from '../types/zset.js';
 import { zsetPopCommands } from '../types/zset-pop.js';
 import { SetValue, WRONGTYPE } from '../types/set.js';
 import { lexCount, lexFirst, lexLast, lexRemove } from '../types/zset-lex.js';
@@ -133,6 +133,7 @@ function zadd(c: Client, argv: string[], incrCmd: boolean): void {
     c.db.set(key, z);
   }
   if (z !== undefined) {
+    const limits = zsetLimits(c);
     for (let j = 0; j < scores.length; j++) {
       const m = argv[i + j * 2 + 1];
       let score = scores[j];
@@ -155,7 +156,7 @@ function zadd(c: Client, argv: string[], incrCmd: boolean): void {
           updated++;
         }
       } else if (!xx) {
-        z.add(m, score);
+        z.add(m, score, limits);
         added++;
         processed++;
         last = score;
@@ -297,9 +298,10 @@ function zrangeGeneric(
   }
   const dst = newZset(c);
   if (run.count > 0) {
+    const limits = zsetLimits(c);
     const cur = z!.at(run.start);
     for (let k = 0; k < run.count; k++) {
-      dst.set(cur.member, cur.score);
+      dst.set(cur.member, cur.score, limits);
       if (run.rev) cur.prev();
       else cur.next();
     }
@@ -491,9 +493,10 @@ function setOpGeneric(
         : diff(sources);
   // Built as a skiplist, as Redis builds it: a -0 score survives into the reply.
   const z = newZset(c, Infinity);
-  for (const [m, s] of result) z.set(m, s);
+  const limits = zsetLimits(c);
+  for (const [m, s] of result) z.set(m, s, limits);
   if (dst !== null) {
-    z.shrinkIfSmall();
+    z.shrinkIfSmall(limits);
     storeZset(c, dst, z);
     return;
   }

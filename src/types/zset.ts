@@ -27,6 +27,9 @@ interface BigZSet {
   tree: ZTree;
 }
 
+/** Limits under which a new zset starts as an (empty, allocation-free) listpack: for copies. */
+const LISTPACK: ZsetLimits = { maxEntries: 1, maxValue: 0 };
+
 function bigZSet(): BigZSet {
   const keys = new FieldTable();
   return { keys, tree: new ZTree(keys) };
@@ -42,11 +45,11 @@ export class ZSetValue implements DataValue {
   private count = 0;
   private big: BigZSet | null;
 
-  /** A new empty zset; `firstLen` is the length of the member about to be added. */
-  constructor(
-    private readonly limits: ZsetLimits,
-    firstLen = 0,
-  ) {
+  /**
+   * A new empty zset; `firstLen` is the length of the member about to be added. The limits
+   * are the config's at each write (as Redis reads them), not kept here.
+   */
+  constructor(limits: ZsetLimits, firstLen = 0) {
     const listpack = limits.maxEntries > 0 && firstLen <= limits.maxValue;
     this.small = listpack ? '' : null;
     this.big = listpack ? null : bigZSet();
@@ -83,10 +86,10 @@ export class ZSetValue implements DataValue {
   }
 
   /** Adds a new member or changes a score; true if the member was new. */
-  set(m: string, score: number): boolean {
+  set(m: string, score: number, limits: ZsetLimits): boolean {
     const id = this.slotOf(m);
     if (id < 0) {
-      this.add(m, score);
+      this.add(m, score, limits);
       return true;
     }
     const cur = this.scoreAt(id);
@@ -117,10 +120,10 @@ export class ZSetValue implements DataValue {
   }
 
   /** Adds `m`, which the caller found absent (saves a second lookup in a big dict). */
-  add(m: string, score: number): void {
+  add(m: string, score: number, limits: ZsetLimits): void {
     const small = this.small;
     if (small !== null) {
-      if (this.count + 1 <= this.limits.maxEntries && m.length <= this.limits.maxValue) {
+      if (this.count + 1 <= limits.maxEntries && m.length <= limits.maxValue) {
         // A listpack stores scores as printed integers, so -0 comes back as 0.
         this.small = packed.insert(small, score === 0 ? 0 : score, m);
         this.count++;
@@ -219,7 +222,7 @@ export class ZSetValue implements DataValue {
 
   /** An independent copy (COPY) keeping the encoding, as Redis's dup does; O(n). */
   clone(): ZSetValue {
-    const c = new ZSetValue(this.limits);
+    const c = new ZSetValue(LISTPACK);
     c.small = this.small;
     c.count = this.count;
     if (this.big) {
@@ -243,11 +246,10 @@ export class ZSetValue implements DataValue {
   }
 
   /** Stored results go back to listpack when small enough (Redis's convert-if-needed). */
-  shrinkIfSmall(): void {
-    if (this.small !== null || this.size > this.limits.maxEntries) return;
+  shrinkIfSmall(limits: ZsetLimits): void {
+    if (this.small !== null || this.size > limits.maxEntries) return;
     const t = this.big!.keys;
-    for (let i = 0; i < t.length; i++)
-      if (t.has(i) && t.field(i).length > this.limits.maxValue) return;
+    for (let i = 0; i < t.length; i++) if (t.has(i) && t.field(i).length > limits.maxValue) return;
     let small = '';
     const c = this.big!.tree.first();
     if (c !== null) {
@@ -270,15 +272,19 @@ export function lookupZset(c: Client, key: string): ZSetValue | undefined | null
   return null;
 }
 
-/** The limits object the last new zset got: sets made under the same config share one. */
+/** The listpack limits in the config now (one object while they stay the same). */
 let lastLimits: ZsetLimits = { maxEntries: -1, maxValue: -1 };
 
-export function newZset(c: Client, firstLen = 0): ZSetValue {
+export function zsetLimits(c: Client): ZsetLimits {
   const cfg = c.server.config;
   const maxEntries = cfg.get('zset-max-listpack-entries');
   const maxValue = cfg.get('zset-max-listpack-value');
   if (lastLimits.maxEntries !== maxEntries || lastLimits.maxValue !== maxValue) {
     lastLimits = { maxEntries, maxValue };
   }
-  return new ZSetValue(lastLimits, firstLen);
+  return lastLimits;
+}
+
+export function newZset(c: Client, firstLen = 0): ZSetValue {
+  return new ZSetValue(zsetLimits(c), firstLen);
 }

@@ -1,9 +1,10 @@
 /**
- * OBJECT ENCODING of hashes and lists against redis-server 7.0 with small listpack limits:
+ * OBJECT ENCODING of hashes, lists and sorted sets against redis-server 7.0 with small listpack
+ * limits:
  * a hash becomes a hashtable (for good) when it passes hash-max-listpack-entries or gets a
  * field/value longer than hash-max-listpack-value (HSETNX only when it writes, HINCRBYFLOAT on
- * its result), and limits changed at runtime apply to later writes. Lists are
- * `quicklist` at every size in 7.0.
+ * its result), and limits changed at runtime apply to later writes, of existing keys too. Lists
+ * are `quicklist` at every size in 7.0.
  */
 import { test } from 'node:test';
 import { pairHooks, compareStream, sortedReply, rng, pick, type Pair } from '../helpers/diff.js';
@@ -49,6 +50,28 @@ test('hash encodings follow the listpack limits, conversions included', async (t
     ['OBJECT', 'ENCODING', 'l1'],
     ['RPUSH', 'l1', ...Array.from({ length: 300 }, (_, i) => `element-${i}`)],
     ['OBJECT', 'ENCODING', 'l1'],
+  ]);
+});
+
+test('sorted-set limits changed at runtime apply to the next write of an existing set', async (t) => {
+  if (!pair) return t.skip('redis-server not installed');
+  await compareStream(pair, [
+    ['ZADD', 'z1', '1', 'a', '2', 'b', '3', 'c'],
+    ['CONFIG', 'SET', 'zset-max-listpack-entries', '3'],
+    ['OBJECT', 'ENCODING', 'z1'],
+    ['ZADD', 'z1', '4', 'd'],
+    ['OBJECT', 'ENCODING', 'z1'],
+    ['ZADD', 'z2', '1', 'ab'],
+    ['CONFIG', 'SET', 'zset-max-listpack-value', '4'],
+    ['ZADD', 'z2', '2', 'abcde'],
+    ['OBJECT', 'ENCODING', 'z2'],
+    ['CONFIG', 'SET', 'zset-max-listpack-entries', '128'],
+    ['CONFIG', 'SET', 'zset-max-listpack-value', '64'],
+    ['ZUNIONSTORE', 'z3', '1', 'z1'],
+    ['OBJECT', 'ENCODING', 'z3'],
+    ['ZRANGESTORE', 'z4', 'z2', '0', '-1'],
+    ['OBJECT', 'ENCODING', 'z4'],
+    ['ZRANGE', 'z4', '0', '-1', 'WITHSCORES'],
   ]);
 });
 

@@ -103,7 +103,7 @@ for (const seed of [1, 2, 3]) {
       if (op < 0.5) {
         let s = score(r);
         const wasNew = !model.has(m);
-        assert.equal(z.set(m, s), wasNew, `step ${step}: set reports new`);
+        assert.equal(z.set(m, s, limits), wasNew, `step ${step}: set reports new`);
         // A listpack keeps -0 as 0, as Redis prints it from the listpack; -0 and 0 are the
         // same score, so moving between them changes nothing.
         if (s === 0 && z.listpack) s = 0;
@@ -119,12 +119,12 @@ for (const seed of [1, 2, 3]) {
       } else if (op < 0.85) {
         const c = z.clone();
         // The copy is independent: writing it leaves the original alone.
-        c.set('only in the copy', 1);
+        c.set('only in the copy', 1, limits);
         assert.equal(z.score('only in the copy'), undefined);
         c.remove('only in the copy');
         z = c;
       } else if (op < 0.87 && !z.listpack) {
-        z.shrinkIfSmall();
+        z.shrinkIfSmall(limits);
         if (z.listpack) model = new Map([...model].map(([k, s]) => [k, s === 0 ? 0 : s]));
       }
       if (step % 25 === 0) check(z, model, r, `seed ${seed} step ${step} (${z.encoding()})`);

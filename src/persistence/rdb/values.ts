@@ -170,7 +170,7 @@ function buildZset(pairs: Iterable<[string, number]>, limits: ValueLimits): ZSet
   for (const [m, s] of pairs) {
     if (Number.isNaN(s)) throw new RdbFormatError('Zset with NAN score detected');
     if (z.score(m) !== undefined) throw new RdbFormatError('Duplicate zset fields detected');
-    z.set(m, s);
+    z.set(m, s, limits.zset);
   }
   return z;
 }
