@@ -186,8 +186,10 @@ function srandmemberWithCount(c: Client, argv: string[]): void {
   }
   const count = Math.abs(l);
   if (l < 0 || count === 1) {
+    // Picks index one array: a packed set would otherwise be walked once per pick.
+    const all = set.members();
     const out: string[] = [];
-    for (let i = 0; i < count; i++) out.push(set.random());
+    for (let i = 0; i < count; i++) out.push(all[Math.floor(Math.random() * all.length)]);
     c.reply.bulkArray(out);
     return;
   }

@@ -410,7 +410,14 @@ function zrandmember(c: Client, argv: string[]): void {
   if (count >= z.size && l > 0) return replyRun(c, z, rankRange(z, 0, -1, false), withscores);
   const members: string[] = [];
   const scores: number[] = [];
+  // A listpack set is read into one array first: a packed set would be walked once per pick.
+  const all = z.listpack ? [...z.entries()] : null;
   const pick = (rank: number) => {
+    if (all !== null) {
+      members.push(all[rank][0]);
+      scores.push(all[rank][1]);
+      return;
+    }
     const cur = z.at(rank);
     members.push(cur.member);
     scores.push(cur.score);
