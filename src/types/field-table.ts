@@ -427,23 +427,36 @@ export class FieldTable {
 
   /** Splits a full segment on its next hash bit, doubling the directory if it must. */
   private splitSeg(seg: Seg): void {
-    if (seg.depth === this.dirBits) {
-      this.dir = this.dir.concat(this.dir);
-      this.dirBits++;
-    }
+    if (seg.depth === this.dirBits) this.growDir();
     const bit = 1 << seg.depth;
     const lo = newSeg(seg.bits, seg.depth + 1);
     const hi = newSeg(seg.bits, seg.depth + 1);
-    for (let p = 0; p < seg.tab.length; p++) {
-      const e = seg.tab[p];
+    this.rehash(seg, lo, hi, bit);
+    for (let d = 0; d < this.dir.length; d++) {
+      if (this.dir[d] === seg) this.dir[d] = d & bit ? hi : lo;
+    }
+  }
+
+  /** Doubles the directory (each segment then has twice the entries pointing at it). */
+  private growDir(): void {
+    this.dir = this.dir.concat(this.dir);
+    this.dirBits++;
+  }
+
+  /**
+   * Moves seg's entries into lo and hi by hash bit `bit`. Its own function: the directory's
+   * rare doubling deoptimized splitSeg dozens of times per million inserts, and each time this
+   * 8K-entry loop fell back to the interpreter until V8 compiled it again.
+   */
+  private rehash(seg: Seg, lo: Seg, hi: Seg, bit: number): void {
+    const tab = seg.tab;
+    for (let p = 0; p < tab.length; p++) {
+      const e = tab[p];
       if (e === 0) continue;
       const h = this.hashOfSlot(e - 1);
       const to = h & bit ? hi : lo;
       this.place(to, e - 1, h);
       to.count++;
-    }
-    for (let d = 0; d < this.dir.length; d++) {
-      if (this.dir[d] === seg) this.dir[d] = d & bit ? hi : lo;
     }
   }
 
