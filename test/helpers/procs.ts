@@ -4,7 +4,7 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -66,17 +66,24 @@ export interface ServerProc {
   exited: Promise<number | null>;
 }
 
+/** Directories this process made with tempDir(), removed when it exits. */
+const tempDirs: string[] = [];
+
 export function tempDir(prefix = 'keyshard-test-'): string {
-  return mkdtempSync(join(tmpdir(), prefix));
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  tempDirs.push(dir);
+  return dir;
 }
 
 /** Every server process this test file started and has not seen exit. */
 const running = new Set<ChildProcess>();
 
 // A test that fails half-way may not reach its stop() calls: its servers die with the test file
-// (npm test runs with --test-force-exit, so the file's process always exits).
+// (npm test runs with --test-force-exit, so the file's process always exits), and so do the
+// directories it made (a full run made about ten thousand).
 process.on('exit', () => {
   for (const p of running) p.kill('SIGKILL');
+  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
 });
 
 async function launch(
