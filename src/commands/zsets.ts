@@ -625,11 +625,8 @@ export const zsetCommands: Record<string, Handler> = {
     if (!opts) return;
     let next = 0;
     let items: [string, number][] = [];
-    if (z.listpack) {
-      const cur = z.first()!;
-      do items.push([cur.member, cur.score]);
-      while (cur.next());
-    } else if (cursor <= Number.MAX_SAFE_INTEGER) {
+    if (z.listpack) items = [...z.entries()];
+    else if (cursor <= Number.MAX_SAFE_INTEGER) {
       next = z.scanStep(cursor, opts.count, (m, score) => items.push([m, score]));
     }
     const pat = opts.pattern;

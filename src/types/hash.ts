@@ -65,7 +65,7 @@ export class HashValue implements DataValue {
     if (small !== null) {
       if (f.length > limits.value || v.length > limits.value) this.convert();
       else if (packed.find(small, f)) {
-        this.small = packed.setFound(small, f, v);
+        this.small = packed.setFound(small, v);
         return false;
       } else {
         this.small = packed.append(small, f, v);

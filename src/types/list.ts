@@ -18,7 +18,7 @@
  */
 import type { DataValue } from '../keyspace/db.js';
 import type { BulkWriter } from './bulk-writer.js';
-import { elementAt, elements, entry, nextOffset, offsetOf } from './packed-items.js';
+import { elementAt, elements, entry, nextOffset, offsetOf, splice } from './packed-items.js';
 
 /** Elements per block (a new block starts when the end block has this many). */
 const BLOCK = 128;
@@ -158,7 +158,7 @@ export class ListValue implements DataValue {
     if (s !== null && v.length <= PACK_MAX) {
       const at = offsetOf(s, i);
       elementAt(s, at);
-      this.small = [s.slice(0, at), entry(v), s.slice(nextOffset())].join('');
+      this.small = splice(s, at, nextOffset(), entry(v));
       return;
     }
     if (s !== null) this.toBlocks(s);
@@ -179,8 +179,7 @@ export class ListValue implements DataValue {
     const s = this.small;
     if (s !== null) {
       if (this.fitsSmall(v)) {
-        // join() builds a flat string; + would leave a rope for the next read to flatten.
-        this.small = [s, entry(v)].join('');
+        this.small = splice(s, s.length, s.length, entry(v));
         this.len++;
         return;
       }
@@ -202,7 +201,7 @@ export class ListValue implements DataValue {
     const s = this.small;
     if (s !== null) {
       if (this.fitsSmall(v)) {
-        this.small = [entry(v), s].join('');
+        this.small = splice(s, 0, 0, entry(v));
         this.len++;
         return;
       }
@@ -270,7 +269,7 @@ export class ListValue implements DataValue {
     if (s !== null) {
       if (this.fitsSmall(v)) {
         const at = offsetOf(s, i);
-        this.small = [s.slice(0, at), entry(v), s.slice(at)].join('');
+        this.small = splice(s, at, at, entry(v));
         this.len++;
         return;
       }

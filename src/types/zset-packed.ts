@@ -1,16 +1,13 @@
 /**
- * A small sorted set (listpack encoding) packed into one latin1 string, as Redis packs it into
- * one listpack: entries in order (score, then member bytes), each the score (one char for a
- * small integer, as a listpack packs integers, else nine), the member's length (packed-len.ts)
- * and the member. A five-member set took ~1.1 KB as
- * arrays plus a one-leaf tree; packed it is one string of a few bytes per member. Lookups scan
- * the entries as Redis scans a listpack (at most zset-max-listpack-entries of them) and a write
- * builds the string anew, as a listpack's memmove does. Pure functions over the string: the
- * sorted set value keeps it (and its entry count) itself, an object more would cost 40 bytes.
+ * A small sorted set (listpack encoding) packed as Redis packs it into one listpack: entries in
+ * order (score, then member bytes), each the score (one char for a small integer, as a listpack
+ * packs integers, else nine) followed by the member's item (packed-items.ts). A five-member set
+ * took ~1.1 KB as arrays plus a one-leaf tree; packed it is a few bytes per member. Lookups scan
+ * the entries as Redis scans a listpack (at most zset-max-listpack-entries of them).
  */
 import type { BulkWriter } from './bulk-writer.js';
 import type { ZPos } from './zset-btree.js';
-import { lenOf, readLen, lenEnd } from './packed-len.js';
+import { elementAt, entry, itemEnd, itemIs, nextOffset, splice } from './packed-items.js';
 
 const F64 = new Float64Array(1);
 const BYTES = new Uint8Array(F64.buffer);
@@ -55,15 +52,12 @@ function scoreChars(s: number): string {
 
 /** The member of the entry at offset `at`. */
 function memberAt(d: string, at: number): string {
-  const len = readLen(d, afterScore(d, at));
-  const from = lenEnd();
-  return d.slice(from, from + len);
+  return elementAt(d, afterScore(d, at));
 }
 
 /** Offset just past the entry at offset `at`. */
 function entryEnd(d: string, at: number): number {
-  const len = readLen(d, afterScore(d, at));
-  return lenEnd() + len;
+  return itemEnd(d, afterScore(d, at));
 }
 
 /** Where find() left its entry. */
@@ -71,24 +65,20 @@ let foundAt = 0;
 
 /** Rank of member m, or -1; removeFound() then removes it. */
 export function find(d: string, m: string): number {
-  const n = m.length;
   let rank = 0;
   for (let at = 0; at < d.length; rank++) {
-    const len = readLen(d, afterScore(d, at));
-    const from = lenEnd();
-    if (len === n && d.startsWith(m, from)) {
+    if (itemIs(d, afterScore(d, at), m)) {
       foundAt = at;
       return rank;
     }
-    at = from + len;
+    at = nextOffset();
   }
   return -1;
 }
 
 /** `d` without the entry find() found last in it. */
 export function removeFound(d: string): string {
-  // join() builds a flat string; + would leave a rope for the next read to flatten.
-  return [d.slice(0, foundAt), d.slice(entryEnd(d, foundAt))].join('');
+  return splice(d, foundAt, entryEnd(d, foundAt));
 }
 
 /** Offset of the entry at `rank` (<= the entry count). */
@@ -110,7 +100,7 @@ export function insert(d: string, s: number, m: string): string {
     if (es > s || (es === s && memberAt(d, at) > m)) break;
     at = entryEnd(d, at);
   }
-  return [d.slice(0, at), scoreChars(s), lenOf(m.length), m, d.slice(at)].join('');
+  return splice(d, at, at, scoreChars(s) + entry(m));
 }
 
 /** `d` without ranks start..end inclusive. */
@@ -118,7 +108,7 @@ export function removeRange(d: string, start: number, end: number): string {
   const from = offsetOf(d, start);
   let to = from;
   for (let k = start; k <= end; k++) to = entryEnd(d, to);
-  return [d.slice(0, from), d.slice(to)].join('');
+  return splice(d, from, to);
 }
 
 /**
