@@ -22,8 +22,9 @@ function lookupSet(c: Client, key: string): SetValue | undefined | null {
   return null;
 }
 
-export function newSet(c: Client): SetValue {
-  return new SetValue(c.server.config.get('set-max-intset-entries'));
+/** The intset limit in the config now, which every write applies. */
+function intsetLimit(c: Client): number {
+  return c.server.config.get('set-max-intset-entries');
 }
 
 /** Looks up every key; null (after WRONGTYPE) if any is not a set. Missing keys are undefined. */
@@ -80,9 +81,10 @@ function intersect(sets: SetValue[], limit: number, collect: ((m: string) => voi
 function sinterGeneric(c: Client, keys: string[], dst: string | null): void {
   const found = lookupSets(c, keys);
   if (!found) return;
-  const result = newSet(c);
+  const result = new SetValue();
+  const limit = intsetLimit(c);
   if (found.every((s) => s !== undefined)) {
-    intersect(found as SetValue[], 0, (m) => result.add(m));
+    intersect(found as SetValue[], 0, (m) => result.add(m, limit));
   } else if (dst === null) {
     replySet(c, []);
     return;
@@ -94,9 +96,10 @@ function sinterGeneric(c: Client, keys: string[], dst: string | null): void {
 function unionDiff(c: Client, keys: string[], diff: boolean): SetValue | null {
   const found = lookupSets(c, keys);
   if (!found) return null;
-  const result = newSet(c);
+  const result = new SetValue();
+  const limit = intsetLimit(c);
   if (!diff) {
-    for (const s of found) if (s) for (const m of s.members()) result.add(m);
+    for (const s of found) if (s) for (const m of s.members()) result.add(m, limit);
     return result;
   }
   const first = found[0];
@@ -104,7 +107,7 @@ function unionDiff(c: Client, keys: string[], diff: boolean): SetValue | null {
   const others = found.slice(1).filter((s): s is SetValue => s !== undefined && s.size > 0);
   outer: for (const m of first.members()) {
     for (const s of others) if (s.has(m)) continue outer;
-    result.add(m);
+    result.add(m, limit);
   }
   return result;
 }
@@ -155,8 +158,9 @@ function spopWithCount(c: Client, argv: string[]): void {
   } else {
     // Most of the set goes: pick the few that stay and rebuild the set from them (which, as
     // in Redis, re-derives the encoding from the survivors).
-    const keep = newSet(c);
-    while (keep.size < set.size - n) keep.add(set.random());
+    const keep = new SetValue();
+    const limit = intsetLimit(c);
+    while (keep.size < set.size - n) keep.add(set.random(), limit);
     popped = set.members().filter((m) => !keep.has(m));
     c.db.set(key, keep, true);
   }
@@ -215,11 +219,12 @@ export const setCommands: Record<string, Handler> = {
     let set = lookupSet(c, key);
     if (set === null) return;
     if (set === undefined) {
-      set = newSet(c);
+      set = new SetValue();
       c.db.set(key, set);
     }
+    const limit = intsetLimit(c);
     let added = 0;
-    for (let i = 2; i < argv.length; i++) if (set.add(argv[i])) added++;
+    for (let i = 2; i < argv.length; i++) if (set.add(argv[i], limit)) added++;
     c.server.dirty += added;
     c.reply.integer(added);
   },
@@ -289,11 +294,11 @@ export const setCommands: Record<string, Handler> = {
     if (from.size === 0) c.db.delete(src);
     let target = to;
     if (target === undefined) {
-      target = newSet(c);
+      target = new SetValue();
       c.db.set(dst, target);
     }
     c.server.dirty++;
-    if (target.add(m)) c.server.dirty++;
+    if (target.add(m, intsetLimit(c))) c.server.dirty++;
     c.reply.integer(1);
   },
 

@@ -34,8 +34,6 @@ export class SetValue implements DataValue {
   private big: BigSet | null = null;
   private intset = true;
 
-  constructor(private readonly maxIntsetEntries: number) {}
-
   encoding(): string {
     return this.intset ? 'intset' : 'hashtable';
   }
@@ -48,10 +46,13 @@ export class SetValue implements DataValue {
     return this.small !== null ? packed.has(this.small, m) : this.big!.pos.has(m);
   }
 
-  /** Adds `m`; false if it was already a member. */
-  add(m: string): boolean {
+  /**
+   * Adds `m`; false if it was already a member. `maxIntsetEntries` is the config's at this
+   * write (as Redis reads it), not kept here.
+   */
+  add(m: string, maxIntsetEntries: number): boolean {
     if (this.has(m)) return false;
-    if (this.intset && (parseInt64(m) === null || this.size >= this.maxIntsetEntries)) {
+    if (this.intset && (parseInt64(m) === null || this.size >= maxIntsetEntries)) {
       this.intset = false;
     }
     const small = this.small;
@@ -80,7 +81,7 @@ export class SetValue implements DataValue {
 
   /** An independent copy (COPY) keeping the encoding, as Redis's dup does. */
   clone(): SetValue {
-    const c = new SetValue(this.maxIntsetEntries);
+    const c = new SetValue();
     c.small = this.small;
     c.count = this.count;
     c.big = this.big ? new BigSet(this.big.items.slice()) : null;

@@ -1,6 +1,6 @@
 /**
- * OBJECT ENCODING of hashes, lists and sorted sets against redis-server 7.0 with small listpack
- * limits:
+ * OBJECT ENCODING of hashes, lists, sets and sorted sets against redis-server 7.0 with small
+ * listpack limits:
  * a hash becomes a hashtable (for good) when it passes hash-max-listpack-entries or gets a
  * field/value longer than hash-max-listpack-value (HSETNX only when it writes, HINCRBYFLOAT on
  * its result), and limits changed at runtime apply to later writes, of existing keys too. Lists
@@ -72,6 +72,26 @@ test('sorted-set limits changed at runtime apply to the next write of an existin
     ['ZRANGESTORE', 'z4', 'z2', '0', '-1'],
     ['OBJECT', 'ENCODING', 'z4'],
     ['ZRANGE', 'z4', '0', '-1', 'WITHSCORES'],
+  ]);
+});
+
+test('a changed intset limit applies to the next write of an existing set', async (t) => {
+  if (!pair) return t.skip('redis-server not installed');
+  await compareStream(pair, [
+    ['SADD', 's1', '1', '2', '3'],
+    ['CONFIG', 'SET', 'set-max-intset-entries', '3'],
+    ['OBJECT', 'ENCODING', 's1'],
+    ['SADD', 's1', '4'],
+    ['OBJECT', 'ENCODING', 's1'],
+    ['SADD', 's2', '1', '2', '3', '4'],
+    ['OBJECT', 'ENCODING', 's2'],
+    ['SADD', 's3', '7'],
+    ['SMOVE', 's2', 's3', '4'],
+    ['OBJECT', 'ENCODING', 's3'],
+    ['CONFIG', 'SET', 'set-max-intset-entries', '512'],
+    ['SUNIONSTORE', 's4', 's2'],
+    ['OBJECT', 'ENCODING', 's4'],
+    ['SMEMBERS', 's4'],
   ]);
 });
 

@@ -221,9 +221,10 @@ export function readValue(type: number, r: RdbReader, limits: ValueLimits): Valu
     }
     case RDB_TYPE.SET: {
       const n = r.length();
-      const s = new SetValue(limits.setMaxIntsetEntries);
+      const s = new SetValue();
       for (let i = 0; i < n; i++) {
-        if (!s.add(r.string())) throw new RdbFormatError('Duplicate set members detected');
+        if (!s.add(r.string(), limits.setMaxIntsetEntries))
+          throw new RdbFormatError('Duplicate set members detected');
       }
       return s.size ? s : null;
     }
@@ -236,8 +237,8 @@ export function readValue(type: number, r: RdbReader, limits: ValueLimits): Valu
           throw new RdbFormatError(`Intset integrity check failed: ${e.message}`);
         throw e;
       }
-      const s = new SetValue(limits.setMaxIntsetEntries);
-      for (const m of members) s.add(m.toString());
+      const s = new SetValue();
+      for (const m of members) s.add(m.toString(), limits.setMaxIntsetEntries);
       return s.size ? s : null;
     }
     case RDB_TYPE.HASH: {
