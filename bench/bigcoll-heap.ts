@@ -28,7 +28,7 @@ export function structureHeap(n: number): Record<string, number> {
       'zset',
       () => {
         const limits = { maxEntries: 128, maxValue: 64 };
-        const z = new ZSetValue(limits);
+        const z = ZSetValue.forFirst(limits);
         for (let i = 0; i < n; i++) z.add(`member:${i}`, (i * 7919) % n, limits);
         return z;
       },

@@ -27,9 +27,6 @@ interface BigZSet {
   tree: ZTree;
 }
 
-/** Limits under which a new zset starts as an (empty, allocation-free) listpack: for copies. */
-const LISTPACK: ZsetLimits = { maxEntries: 1, maxValue: 0 };
-
 function bigZSet(): BigZSet {
   const keys = new FieldTable();
   return { keys, tree: new ZTree(keys) };
@@ -45,14 +42,18 @@ export class ZSetValue implements DataValue {
   private count = 0;
   private big: BigZSet | null;
 
-  /**
-   * A new empty zset; `firstLen` is the length of the member about to be added. The limits
-   * are the config's at each write (as Redis reads them), not kept here.
-   */
-  constructor(limits: ZsetLimits, firstLen = 0) {
-    const listpack = limits.maxEntries > 0 && firstLen <= limits.maxValue;
+  /** A new empty zset in the listpack or the skiplist encoding. */
+  constructor(listpack: boolean) {
     this.small = listpack ? '' : null;
     this.big = listpack ? null : bigZSet();
+  }
+
+  /**
+   * A new empty zset for a first member `firstLen` bytes long, encoded as the limits say. The
+   * limits are the config's at each write (as Redis reads them), not kept in the value.
+   */
+  static forFirst(limits: ZsetLimits, firstLen = 0): ZSetValue {
+    return new ZSetValue(limits.maxEntries > 0 && firstLen <= limits.maxValue);
   }
 
   get listpack(): boolean {
@@ -222,7 +223,7 @@ export class ZSetValue implements DataValue {
 
   /** An independent copy (COPY) keeping the encoding, as Redis's dup does; O(n). */
   clone(): ZSetValue {
-    const c = new ZSetValue(LISTPACK);
+    const c = new ZSetValue(true);
     c.small = this.small;
     c.count = this.count;
     if (this.big) {
@@ -286,5 +287,5 @@ export function zsetLimits(c: Client): ZsetLimits {
 }
 
 export function newZset(c: Client, firstLen = 0): ZSetValue {
-  return new ZSetValue(zsetLimits(c), firstLen);
+  return ZSetValue.forFirst(zsetLimits(c), firstLen);
 }

@@ -93,7 +93,7 @@ for (const seed of [1, 2, 3]) {
     // Limits high enough that the long members stay packed; seed 3 converts at 24 members.
     const limits =
       seed === 3 ? { maxEntries: 24, maxValue: 64 } : { maxEntries: 128, maxValue: 1000 };
-    let z = new ZSetValue(limits);
+    let z = ZSetValue.forFirst(limits);
     let model = new Map<string, number>();
     const pool: string[] = [];
     for (let i = 0; i < 40; i++) pool.push(member(r));

@@ -166,7 +166,7 @@ function buildHash(pairs: Iterable<[string, string]>, limits: ValueLimits): Hash
 }
 
 function buildZset(pairs: Iterable<[string, number]>, limits: ValueLimits): ZSetValue {
-  const z = new ZSetValue(limits.zset);
+  const z = ZSetValue.forFirst(limits.zset);
   for (const [m, s] of pairs) {
     if (Number.isNaN(s)) throw new RdbFormatError('Zset with NAN score detected');
     if (z.score(m) !== undefined) throw new RdbFormatError('Duplicate zset fields detected');
