@@ -18,7 +18,15 @@
  */
 import type { DataValue } from '../keyspace/db.js';
 import type { BulkWriter } from './bulk-writer.js';
-import { elementAt, elements, entry, nextOffset, offsetOf, splice } from './packed-items.js';
+import {
+  elementAt,
+  elements,
+  entry,
+  itemEnd,
+  nextOffset,
+  offsetOf,
+  splice,
+} from './packed-items.js';
 
 /** Elements per block (a new block starts when the end block has this many). */
 const BLOCK = 128;
@@ -157,8 +165,7 @@ export class ListValue implements DataValue {
     const s = this.small;
     if (s !== null && v.length <= PACK_MAX) {
       const at = offsetOf(s, i);
-      elementAt(s, at);
-      this.small = splice(s, at, nextOffset(), entry(v));
+      this.small = splice(s, at, itemEnd(s, at), entry(v));
       return;
     }
     if (s !== null) this.toBlocks(s);
@@ -304,8 +311,9 @@ export class ListValue implements DataValue {
       if (start > end) return;
       let at = offsetOf(s, start);
       for (let i = start; i <= end && at < s.length; i++) {
-        fn(elementAt(s, at));
+        const v = elementAt(s, at);
         at = nextOffset();
+        fn(v);
       }
       return;
     }
@@ -375,7 +383,11 @@ export class ListValue implements DataValue {
   *values(): IterableIterator<string> {
     const s = this.small;
     if (s !== null) {
-      for (let at = 0; at < s.length; at = nextOffset()) yield elementAt(s, at);
+      for (let at = 0; at < s.length;) {
+        const v = elementAt(s, at);
+        at = nextOffset();
+        yield v;
+      }
       return;
     }
     for (const b of this.blocks!) for (let k = 0; k < b.size; k++) yield b.get(k);
