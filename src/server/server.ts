@@ -412,18 +412,14 @@ export class Server {
     // times in one poll: a client pipelining a big load would hold everyone else off for that
     // long (seconds of slow commands). Pausing until the next loop turn serves the other
     // clients in between, as Redis serves each client once per event-loop iteration.
-    if (buf.length >= READ_SIZE && c.socket && !c.inputDeferred) {
-      const sock = c.socket;
-      sock.pause();
-      setImmediate(() => sock.resume());
-    }
+    if (buf.length >= READ_SIZE && !c.inputDeferred) this.deferInput(c);
   }
 
   /**
-   * Continues a client's input in a later loop turn, not reading more meanwhile. Runs when its
-   * commands used up TURN_MS in one go: commands can be slow (a cold JIT path after a deopt ran
-   * a 16 KB read of ZADDs for 5-10 ms; big ranges), and the other clients should not wait for
-   * all of a read.
+   * Continues a client's input in a later loop turn, not reading more meanwhile: after a read
+   * that filled the read buffer (above), and when its commands used up TURN_MS in one go, as
+   * commands can be slow (a cold JIT path after a deopt ran a 16 KB read of ZADDs for 5-10 ms;
+   * big ranges) and the other clients should not wait for all of a read.
    */
   private deferInput(c: Client): void {
     c.inputDeferred = true;
