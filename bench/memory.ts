@@ -1,12 +1,14 @@
 /**
- * Memory per key: load N string keys through a pipelined connection, then compare the process
- * RSS (from /proc) and INFO used_memory before and after. Both figures are reported because
- * they mean different things: RSS is what the OS charges the process (for Node it includes the
- * V8 heap's slack and not-yet-collected garbage), used_memory is what the server says it uses.
+ * Memory per key: load N keys (strings or small collections) through a pipelined connection,
+ * then compare the process RSS (from /proc) and INFO used_memory before and after. Both figures
+ * are reported because they mean different things: RSS is what the OS charges the process (for
+ * Node it includes the V8 heap's slack and not-yet-collected garbage), used_memory is what the
+ * server says it uses.
  */
 import { readFileSync } from 'node:fs';
-import { connect, type Socket } from 'node:net';
+import { connect } from 'node:net';
 import type { MemoryRow } from './rows.js';
+import { cmd, RespPipe } from './resp-pipe.js';
 
 export interface MemorySample {
   rssBytes: number;
@@ -27,54 +29,6 @@ export function rssOf(pid: number): number {
   const m = /VmRSS:\s+(\d+) kB/.exec(status);
   if (!m) throw new Error(`no VmRSS for pid ${pid}`);
   return Number(m[1]) * 1024;
-}
-
-/** A minimal pipelined connection: sends raw bytes, counts complete simple replies. */
-class Pipe {
-  private pending: { need: number; resolve: (text: string) => void } | null = null;
-  private received = 0;
-  private text = '';
-
-  private constructor(private readonly sock: Socket) {
-    sock.on('data', (b: Buffer) => {
-      const s = b.toString('latin1');
-      // Every reply the loader expects is a single line, so counting LFs counts replies.
-      for (let i = s.indexOf('\n'); i >= 0; i = s.indexOf('\n', i + 1)) this.received++;
-      if (this.text.length < 1 << 20) this.text += s;
-      const p = this.pending;
-      if (p && this.received >= p.need) {
-        this.pending = null;
-        p.resolve(this.text);
-      }
-    });
-  }
-
-  static open(port: number): Promise<Pipe> {
-    return new Promise((resolve, reject) => {
-      const s = connect({ port, host: '127.0.0.1' }, () => resolve(new Pipe(s)));
-      s.once('error', reject);
-    });
-  }
-
-  /** Sends `data` holding `count` commands and waits for all their reply lines. */
-  send(data: string, count: number): Promise<string> {
-    this.received = 0;
-    this.text = '';
-    return new Promise((resolve) => {
-      this.pending = { need: count, resolve };
-      this.sock.write(data, 'latin1');
-    });
-  }
-
-  close(): void {
-    this.sock.destroy();
-  }
-}
-
-function cmd(...args: string[]): string {
-  let s = `*${args.length}\r\n`;
-  for (const a of args) s += `$${a.length}\r\n${a}\r\n`;
-  return s;
 }
 
 /** Reads one bulk reply with a small dedicated connection (INFO, DBSIZE). */
@@ -134,7 +88,7 @@ function loadCommand(row: MemoryRow, i: number, filler: string): string {
 }
 
 export async function loadKeys(port: number, row: MemoryRow): Promise<void> {
-  const pipe = await Pipe.open(port);
+  const pipe = await RespPipe.open(port);
   const batch = 10_000;
   const filler = 'x'.repeat(Math.max(0, row.valueSize - 16));
   try {
@@ -142,8 +96,8 @@ export async function loadKeys(port: number, row: MemoryRow): Promise<void> {
       const end = Math.min(row.keys, start + batch);
       let data = '';
       for (let i = start; i < end; i++) data += loadCommand(row, i, filler);
-      const replies = await pipe.send(data, end - start);
-      if (replies[0] === '-') throw new Error(`loading failed: ${replies.split('\r\n')[0]}`);
+      await pipe.send(data, end - start);
+      if (pipe.firstError) throw new Error(`loading failed: ${pipe.firstError}`);
     }
   } finally {
     pipe.close();
