@@ -9,6 +9,7 @@ import { redisCommandNames } from '../commands/table.js';
 import { Server, REDIS_VERSION } from './server.js';
 import { attachReplication } from '../replication/replication.js';
 import { AofPersistence } from '../persistence/aof/aof-persistence.js';
+import { threadPoolWarning } from './thread-pool.js';
 
 function banner(port: number, mode: string): string {
   return [
@@ -77,6 +78,8 @@ export async function main(args: string[]): Promise<void> {
   }
 
   log.warning('Server initialized');
+  const poolWarning = threadPoolWarning();
+  if (poolWarning !== null) log.warning(poolWarning);
   server.rdb.attach();
   const aof = new AofPersistence(server);
   aof.attach();
