@@ -45,19 +45,8 @@ const EMPTY: Run = { start: 0, count: 0, rev: false };
 function replyRun(c: Client, z: ZSetValue | undefined, run: Run, withscores: boolean): void {
   const n = z === undefined ? 0 : run.count;
   const r = n < BULK_WRITER_MIN ? c.reply : new BulkWriter(c.reply.resp);
-  const nested = withscores && r.resp === 3;
-  r.array(withscores && !nested ? n * 2 : n);
-  if (n > 0) {
-    const cur = z!.at(run.start);
-    for (let k = 0; k < n; k++) {
-      if (nested) r.array(2);
-      if (r instanceof BulkWriter) cur.writeMember(r);
-      else r.bulk(cur.member);
-      if (withscores) r.double(cur.score);
-      if (run.rev) cur.prev();
-      else cur.next();
-    }
-  }
+  r.array(withscores && r.resp === 2 ? n * 2 : n);
+  if (n > 0) z!.writeRange(run.start, n, run.rev, withscores, r);
   if (r instanceof BulkWriter) c.reply.raw(r.finish());
 }
 

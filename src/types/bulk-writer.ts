@@ -143,8 +143,13 @@ export class BulkWriter {
     const b = this.buf;
     let p = this.pos;
     b[p++] = type;
+    // One and two digits (every short element's length) without making a string.
     if (n < 10) {
       b[p++] = 48 + n;
+    } else if (n < 100) {
+      const tens = (n / 10) | 0;
+      b[p++] = 48 + tens;
+      b[p++] = 48 + n - tens * 10;
     } else {
       const digits = String(n);
       for (let i = 0; i < digits.length; i++) b[p++] = digits.charCodeAt(i);

