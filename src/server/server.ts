@@ -28,8 +28,12 @@ export type CallObserver = (c: Client, def: CommandDef, argv: string[], usec: nu
 
 export { REDIS_VERSION } from './version.js';
 
-/** How long one client's queued commands run before the other clients get a turn, in ms. */
-const TURN_MS = 1;
+/**
+ * How long one client's queued commands run before the other clients get a turn, in ms. Redis
+ * runs one 16 KB read's commands per turn, 0.3-0.5 ms of pipelined writes; a full millisecond
+ * here added its difference to every other client's worst wait while a big load ran.
+ */
+const TURN_MS = 0.5;
 
 const DENIED_PROTECTED =
   "-DENIED Redis is running in protected mode because protected mode is enabled and no password is set for the default user. In this mode connections are only accepted from the loopback interface. If you want to connect from external computers to Redis you may adopt one of the following solutions: 1) Just disable protected mode sending the command 'CONFIG SET protected-mode no' from the loopback interface by connecting to Redis from the same host the server is running, however MAKE SURE Redis is not publicly accessible from internet if you do so. Use CONFIG REWRITE to make this change permanent. 2) Alternatively you can just disable the protected mode by editing the Redis configuration file, and setting the protected mode option to 'no', and then restarting the server. 3) If you started the server manually just for testing, restart it with the '--protected-mode no' option. 4) Set up an authentication password for the default user. NOTE: You only need to do one of the above things in order for the server to start accepting connections from the outside.\r\n";
