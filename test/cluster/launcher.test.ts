@@ -9,20 +9,11 @@ import { spawn } from 'node:child_process';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { existsSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { Cluster, Redis } from 'ioredis';
-import { freeClusterPort, tempDir } from '../helpers/procs.js';
+import { freeClusterPort, portFree, tempDir } from '../helpers/procs.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const LAUNCHER = join(here, '..', '..', 'src', 'bin', 'local-cluster.js');
-
-function portFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const srv = createServer();
-    srv.once('error', () => resolve(false));
-    srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
-  });
-}
 
 test('local cluster launcher: 3 masters + 3 replicas, connect hint, clean Ctrl-C', async () => {
   // Three consecutive client ports whose bus ports are free as well.

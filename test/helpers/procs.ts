@@ -27,16 +27,22 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** A port p such that p and p+10000 (the cluster bus) are both free. */
+/**
+ * A port p such that p and p+10000 (the cluster bus) are both free. Both stay below Linux's
+ * ephemeral range (32768-60999), where every outgoing connection takes its local port: a port
+ * found free there can be taken by another test's client connection before the server binds it
+ * (a node of the launcher test once failed to start that way). Callers may use up to p+5.
+ */
 export async function freeClusterPort(): Promise<number> {
   for (let i = 0; i < 50; i++) {
-    const p = 20000 + Math.floor(Math.random() * 30000);
+    const p = 10000 + Math.floor(Math.random() * 12700);
     if (await portFree(p)) if (await portFree(p + 10000)) return p;
   }
   throw new Error('no free port pair');
 }
 
-function portFree(port: number): Promise<boolean> {
+/** Whether `port` can be bound on 127.0.0.1 right now. */
+export function portFree(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const srv = createServer();
     srv.once('error', () => resolve(false));
