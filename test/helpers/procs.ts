@@ -28,14 +28,15 @@ export function freePort(): Promise<number> {
 }
 
 /**
- * A port p such that p and p+10000 (the cluster bus) are both free. Both stay below Linux's
- * ephemeral range (32768-60999), where every outgoing connection takes its local port: a port
- * found free there can be taken by another test's client connection before the server binds it
- * (a node of the launcher test once failed to start that way). Callers may use up to p+5.
+ * A port p such that p and p+10000 (the cluster bus) are both free. Client ports come from
+ * 10000-16299 and bus ports from 20000-26304: two ranges apart, so one test's bus port is never
+ * another's client port, and both below Linux's ephemeral range (32768-60999), where every
+ * outgoing connection takes its local port and could take a port found free before the server
+ * binds it. (Both collisions once failed a node's start in CI.) Callers may use up to p+5.
  */
 export async function freeClusterPort(): Promise<number> {
   for (let i = 0; i < 50; i++) {
-    const p = 10000 + Math.floor(Math.random() * 12700);
+    const p = 10000 + Math.floor(Math.random() * 6300);
     if (await portFree(p)) if (await portFree(p + 10000)) return p;
   }
   throw new Error('no free port pair');
