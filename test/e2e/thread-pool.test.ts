@@ -5,32 +5,23 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { KEYSHARD_BIN, freePort, tempDir } from '../helpers/procs.js';
+import { KEYSHARD_BIN, freePort, launch, tempDir } from '../helpers/procs.js';
 import { RawConn } from '../helpers/raw.js';
 
-/** Starts the server with `argv` (the script path included), waits for it to serve, stops it. */
+/** Starts the server with `argv` (the script path included), checks it serves, stops it. */
 async function startupLog(cmd: string, argv: string[]): Promise<string> {
   const port = await freePort();
   const args = [...argv, '--port', String(port), '--bind', '127.0.0.1', '--save', ''];
-  const p = spawn(cmd, args, { cwd: tempDir(), stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  p.stdout.on('data', (b: Buffer) => (out += b.toString('latin1')));
-  p.stderr.on('data', (b: Buffer) => (out += b.toString('latin1')));
+  const srv = await launch(cmd, args, port, tempDir(), /Ready to accept connections/);
   try {
-    const deadline = Date.now() + 15000;
-    while (!out.includes('Ready to accept connections')) {
-      assert.ok(Date.now() < deadline && p.exitCode === null, `no start:\n${out}`);
-      await new Promise((r) => setTimeout(r, 20));
-    }
     const conn = await RawConn.open(port);
     assert.equal(await conn.call('PING'), '+PONG\r\n');
     conn.close();
-    return out;
+    return srv.output();
   } finally {
-    p.kill('SIGKILL');
+    await srv.stop();
   }
 }
 

@@ -94,7 +94,8 @@ process.on('exit', () => {
   for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
 });
 
-async function launch(
+/** Starts `cmd args` in `dir` and waits (15 s at most) until its output matches `ready`. */
+export async function launch(
   cmd: string,
   args: string[],
   port: number,
