@@ -72,6 +72,23 @@ function arg(buf: Buffer, start: number, end: number): string {
   }
 }
 
+/** The most argument slots allocated before the arguments arrive (Redis allocates 1024 too). */
+const ARGS_PREALLOC = 1024;
+const NO_ARGS: string[] = [];
+
+/** The longest name or key kept for reuse by the next command (see RequestParser.lastName). */
+const REUSE_MAX = 64;
+
+/**
+ * Whether `s` holds exactly the bytes buf[start, stop). Compared from the end: keys that differ
+ * (key:000000012345, key:000000067890) mostly differ there.
+ */
+function sameBytes(s: string, buf: Buffer, start: number, stop: number): boolean {
+  if (s.length !== stop - start) return false;
+  for (let i = s.length - 1; i >= 0; i--) if (s.charCodeAt(i) !== buf[start + i]) return false;
+  return true;
+}
+
 export class RequestParser {
   /**
    * Received bytes are buf[pos, len). `buf` is either a chunk as it came from the socket (not
@@ -88,7 +105,9 @@ export class RequestParser {
   private scanHitNul = false;
   /** Multibulk state: arguments still expected (0 = between commands). */
   private pending = 0;
-  private args: string[] = [];
+  private args: string[] = NO_ARGS;
+  /** Arguments of the current command read so far. */
+  private argc = 0;
   /** Length of the bulk argument being read, -1 when waiting for its `$` line. */
   private bulkLen = -1;
   /** Pieces of a large bulk argument collected without re-copying; joined once complete. */
@@ -96,26 +115,25 @@ export class RequestParser {
   private bigHave = 0;
 
   /**
-   * The previous command's name. Pipelines repeat names, and handing out the same string object
-   * lets the command lookup reuse its cached hash instead of hashing a fresh copy.
+   * The previous command's name and first argument (its key, for most commands). Pipelines
+   * repeat them (a load pushing into one list), and handing out the same string objects skips
+   * copying the bytes and lets the command and key lookups reuse the strings' cached hashes.
    */
   private lastName = '';
+  private lastKey = '';
 
   /** Adds buf[start, stop) to the command being read; its first argument is the name. */
   private pushArg(buf: Buffer, start: number, stop: number): void {
-    this.args.push(
-      this.args.length === 0 ? this.commandName(buf, start, stop) : arg(buf, start, stop),
-    );
-  }
-
-  private commandName(buf: Buffer, start: number, stop: number): string {
-    const last = this.lastName;
-    if (last.length === stop - start) {
-      let i = 0;
-      while (i < last.length && last.charCodeAt(i) === buf[start + i]) i++;
-      if (i === last.length) return last;
+    const n = this.argc++;
+    if (n > 1 || stop - start > REUSE_MAX) {
+      this.args[n] = arg(buf, start, stop);
+    } else if (n === 0) {
+      if (!sameBytes(this.lastName, buf, start, stop)) this.lastName = arg(buf, start, stop);
+      this.args[0] = this.lastName;
+    } else {
+      if (!sameBytes(this.lastKey, buf, start, stop)) this.lastKey = arg(buf, start, stop);
+      this.args[1] = this.lastKey;
     }
-    return (this.lastName = arg(buf, start, stop));
   }
 
   /** Bytes received but not yet consumed by a complete command. */
@@ -252,7 +270,9 @@ export class RequestParser {
       this.pos = cr + 2;
       if (n <= 0) continue; // `*0`, `*-1`: consumed, nothing to run
       this.pending = n;
-      this.args = [];
+      // Sized up front (no regrowth while filling it), but never by a huge claimed count alone.
+      this.args = new Array<string>(Math.min(n, ARGS_PREALLOC));
+      this.argc = 0;
       this.bulkLen = -1;
       return this.bulks(limits);
     }
@@ -304,7 +324,7 @@ export class RequestParser {
       this.pending--;
     }
     const args = this.args;
-    this.args = [];
+    this.args = NO_ARGS;
     return args;
   }
 

@@ -78,6 +78,8 @@ class BlockedKeys {
   }
 
   private keyWritten(db: Db, key: string): void {
+    // Every new key passes here: skip building the lookup string while nobody waits.
+    if (this.waiting.size === 0) return;
     const k = `${db.id}\0${key}`;
     if (!this.waiting.has(k)) return;
     this.ready.set(k, { db, key });

@@ -85,6 +85,61 @@ test('big bulks arrive in any chunking, byte-exact', () => {
   }
 });
 
+/** RESP multibulk encoding of one command. */
+function encode(args: string[]): string {
+  return `*${args.length}\r\n${args.map((a) => `$${a.length}\r\n${a}\r\n`).join('')}`;
+}
+
+test('repeated names and keys come out right, whatever differs and however it is read', () => {
+  // The parser hands the previous command's name and key back when the bytes repeat; every
+  // near miss (same length, one byte off at either end, longer than what it keeps) must not.
+  const long = 'k'.repeat(80);
+  const cmds = [
+    ['RPUSH', 'list', 'a'],
+    ['RPUSH', 'list', 'b'],
+    ['RPUSH', 'lisT', 'c'],
+    ['RPUSH', 'List', 'd'],
+    ['RPUSH', 'list'],
+    ['rpush', 'list', 'e'],
+    ['GET', long],
+    ['GET', `${long.slice(1)}x`],
+    ['GET', long],
+    ['SET', 'key:000000000001', 'x'],
+    ['SET', 'key:000000000002', 'y'],
+    ['SET', 'key:100000000002', 'z'],
+    ['SET', '', ''],
+    ['SET', '\0\r\n\xff', 'bin'],
+    ['SET', '\0\r\n\xfe', 'bin'],
+    ['PING'],
+    ['PING'],
+  ];
+  const wire = Buffer.from(cmds.map(encode).join(''), 'latin1');
+  for (const size of [1, 3, 16, 64, wire.length]) {
+    // Borrowed chunks: the parser must not keep pointing into a buffer that gets overwritten.
+    const p = new RequestParser();
+    const scratch = Buffer.alloc(size);
+    const out: string[][] = [];
+    for (let at = 0; at < wire.length; at += size) {
+      const n = wire.copy(scratch, 0, at, at + size);
+      p.feed(scratch.subarray(0, n), true);
+      for (let r = p.next(AUTHED); r !== null; r = p.next(AUTHED)) {
+        assert.ok(!(r instanceof ProtocolError));
+        out.push(r);
+      }
+      p.detach();
+      scratch.fill(0x3f);
+    }
+    assert.deepEqual(out, cmds, `chunks of ${size}`);
+  }
+});
+
+test('a command with more arguments than are allocated up front keeps them all', () => {
+  const args = ['MSET'];
+  for (let i = 0; i < 1500; i++) args.push(`k${i}`, `v${i}`);
+  const [got] = parse([encode(args)]);
+  assert.deepEqual(got, args);
+});
+
 test('a byte-at-a-time trickle of a 64 KB line is accumulated and parsed once complete', () => {
   const p = new RequestParser();
   const one = Buffer.from('a');
