@@ -133,6 +133,18 @@ test('repeated names and keys come out right, whatever differs and however it is
   }
 });
 
+test('arguments of every short length come out byte-exact', () => {
+  // Short arguments are built byte by byte, longer ones sliced natively: both must agree.
+  const args = ['ECHO'];
+  for (let len = 0; len <= 40; len++) {
+    let a = '';
+    for (let k = 0; k < len; k++) a += String.fromCharCode((len * 37 + k * 101) & 0xff);
+    args.push(a);
+  }
+  const [got] = parse([encode(args)]);
+  assert.deepEqual(got, args);
+});
+
 test('a command with more arguments than are allocated up front keeps them all', () => {
   const args = ['MSET'];
   for (let i = 0; i < 1500; i++) args.push(`k${i}`, `v${i}`);
