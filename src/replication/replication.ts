@@ -24,14 +24,15 @@ export function attachReplication(s: Server): void {
     lastSecond = now;
     m.cronSecond(now);
   });
+  // Read on every write command: kept here rather than looked up in the config each time.
+  let minReplicas = s.config.get('min-replicas-to-write');
+  s.config.onChange('min-replicas-to-write', (n) => (minReplicas = n));
   s.gates.push((c, def) => {
     if (c.kind === 'master' || !def.write) return null;
-    const cfg = s.config;
-    const n = cfg.get('min-replicas-to-write');
-    if (!s.isReplica() && n > 0 && cfg.get('min-replicas-max-lag') > 0) {
-      if (m.goodReplicas(Date.now()) < n) return NOREPLICAS;
+    if (s.isReplica()) return s.config.get('replica-read-only') ? READONLY : null;
+    if (minReplicas > 0 && s.config.get('min-replicas-max-lag') > 0) {
+      if (m.goodReplicas(Date.now()) < minReplicas) return NOREPLICAS;
     }
-    if (s.isReplica() && cfg.get('replica-read-only')) return READONLY;
     return null;
   });
   s.gates.push((c, def) => {
