@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { RequestParser, ProtocolError, splitArgs, parseLongLong } from '../../src/resp/parser.js';
 import { redisServerOrSkip, startRedis } from '../helpers/procs.js';
-import { RawConn } from '../helpers/raw.js';
+import { RawConn, encodeCommand } from '../helpers/raw.js';
 
 const AUTHED = { unauthenticated: false, maxBulkLen: 512 * 1024 * 1024 };
 const UNAUTHED = { ...AUTHED, unauthenticated: true };
@@ -85,11 +85,6 @@ test('big bulks arrive in any chunking, byte-exact', () => {
   }
 });
 
-/** RESP multibulk encoding of one command. */
-function encode(args: string[]): string {
-  return `*${args.length}\r\n${args.map((a) => `$${a.length}\r\n${a}\r\n`).join('')}`;
-}
-
 test('repeated names and keys come out right, whatever differs and however it is read', () => {
   // The parser hands the previous command's name and key back when the bytes repeat; every
   // near miss (same length, one byte off at either end, longer than what it keeps) must not.
@@ -113,7 +108,7 @@ test('repeated names and keys come out right, whatever differs and however it is
     ['PING'],
     ['PING'],
   ];
-  const wire = Buffer.from(cmds.map(encode).join(''), 'latin1');
+  const wire = Buffer.concat(cmds.map(encodeCommand));
   for (const size of [1, 3, 16, 64, wire.length]) {
     // Borrowed chunks: the parser must not keep pointing into a buffer that gets overwritten.
     const p = new RequestParser();
@@ -141,14 +136,14 @@ test('arguments of every short length come out byte-exact', () => {
     for (let k = 0; k < len; k++) a += String.fromCharCode((len * 37 + k * 101) & 0xff);
     args.push(a);
   }
-  const [got] = parse([encode(args)]);
+  const [got] = parse([encodeCommand(args)]);
   assert.deepEqual(got, args);
 });
 
 test('a command with more arguments than are allocated up front keeps them all', () => {
   const args = ['MSET'];
   for (let i = 0; i < 1500; i++) args.push(`k${i}`, `v${i}`);
-  const [got] = parse([encode(args)]);
+  const [got] = parse([encodeCommand(args)]);
   assert.deepEqual(got, args);
 });
 
