@@ -88,7 +88,7 @@ function arg(b: Buffer, i: number, end: number): string {
 const ARGS_PREALLOC = 1024;
 const NO_ARGS: string[] = [];
 
-/** The longest name or key kept for reuse by the next command (see RequestParser.lastName). */
+/** The longest name or key kept for reuse by the next command (see RequestParser.last). */
 const REUSE_MAX = 64;
 
 /**
@@ -131,21 +131,18 @@ export class RequestParser {
    * repeat them (a load pushing into one list), and handing out the same string objects skips
    * copying the bytes and lets the command and key lookups reuse the strings' cached hashes.
    */
-  private lastName = '';
-  private lastKey = '';
+  private readonly last = ['', ''];
 
   /** Adds buf[start, stop) to the command being read; its first argument is the name. */
   private pushArg(buf: Buffer, start: number, stop: number): void {
     const n = this.argc++;
     if (n > 1 || stop - start > REUSE_MAX) {
       this.args[n] = arg(buf, start, stop);
-    } else if (n === 0) {
-      if (!sameBytes(this.lastName, buf, start, stop)) this.lastName = arg(buf, start, stop);
-      this.args[0] = this.lastName;
-    } else {
-      if (!sameBytes(this.lastKey, buf, start, stop)) this.lastKey = arg(buf, start, stop);
-      this.args[1] = this.lastKey;
+      return;
     }
+    const last = this.last;
+    if (!sameBytes(last[n], buf, start, stop)) last[n] = arg(buf, start, stop);
+    this.args[n] = last[n];
   }
 
   /** Bytes received but not yet consumed by a complete command. */
