@@ -4,6 +4,7 @@
  * then apply the master's stream, acknowledging offsets. The link is re-established after any
  * failure, with PSYNC from the cached state so a short cut costs a partial resync only.
  */
+import { rmSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import type { Server } from '../server/server.js';
 import type { Client } from '../server/client.js';
@@ -13,6 +14,7 @@ import { loadRdb } from '../persistence/rdb/file.js';
 import { limitsFromConfig } from '../persistence/rdb/values.js';
 import { RdbFormatError } from '../persistence/rdb/encoding.js';
 import { encodeArgv, NULL_REPLID } from './backlog.js';
+import { keepSyncFile, persistenceEnabled, rdbPath, useDisklessLoad } from './sync-file.js';
 
 export type LinkState = 'connect' | 'connecting' | 'handshake' | 'sync' | 'connected';
 
@@ -298,12 +300,14 @@ export class ReplicationReplica {
       throw new Error(
         `Bad protocol from MASTER, the first byte is not '$' (we received '${header}'), are you sure the host and port are right?`,
       );
+    const diskless = useDisklessLoad(s);
+    const target = diskless ? 'to parser' : 'to disk';
     let rdb: Buffer;
     if (header.startsWith('$EOF:') && header.length >= 45) {
       const mark = Buffer.from(header.slice(5, 45), 'latin1');
       this.transferTotal = 0;
       this.log.notice(
-        'MASTER <-> REPLICA sync: receiving streamed RDB from master with EOF to disk',
+        `MASTER <-> REPLICA sync: receiving streamed RDB from master with EOF ${target}`,
       );
       const parts: Buffer[] = [];
       let tail = Buffer.alloc(0);
@@ -320,7 +324,7 @@ export class ReplicationReplica {
     } else {
       const n = Number(header.slice(1));
       this.transferTotal = n;
-      this.log.notice(`MASTER <-> REPLICA sync: receiving ${n} bytes from master to disk`);
+      this.log.notice(`MASTER <-> REPLICA sync: receiving ${n} bytes from master ${target}`);
       while (r.buf.length < n) {
         const before = r.buf.length;
         await r.atLeast(before + 1, idle);
@@ -328,6 +332,8 @@ export class ReplicationReplica {
       }
       rdb = r.take(n);
     }
+    // Loading from disk, Redis keeps the master's data set as this node's own RDB file.
+    if (!diskless) keepSyncFile(s, rdb);
     this.log.notice('MASTER <-> REPLICA sync: Flushing old data');
     for (const db of s.keyspace.dbs) db.clear();
     this.log.notice('MASTER <-> REPLICA sync: Loading DB in memory');
@@ -350,6 +356,12 @@ export class ReplicationReplica {
     } finally {
       s.loading = false;
       this.syncInProgress = false;
+    }
+    if (!diskless && s.config.get('rdb-del-sync-files') && !persistenceEnabled(s)) {
+      this.log.notice(
+        'Removing the RDB file obtained from the master. This replica has persistence disabled',
+      );
+      rmSync(rdbPath(s), { force: true });
     }
     const m = s.master;
     m.replid = replid;

@@ -5,6 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readdirSync } from 'node:fs';
 import { startKeyshard, startRedis, redisServerOrSkip, type ServerProc } from '../helpers/procs.js';
 import { RawConn } from '../helpers/raw.js';
 import { sortedReply } from '../helpers/diff.js';
@@ -351,5 +352,52 @@ test('a replica authenticates to its master with masterauth', async () => {
     m.close();
     r.close();
     await Promise.all([master.stop(), replica.stop()]);
+  }
+});
+
+test('repl-diskless-load: the payload becomes the replica RDB, which a restart continues from', async () => {
+  const master = await startKeyshard({ args: FAST });
+  let replica = await startKeyshard({ args: FAST });
+  const swapdb = await startKeyshard({ args: [...FAST, '--repl-diskless-load', 'swapdb'] });
+  const delSync = await startKeyshard({ args: [...FAST, '--rdb-del-sync-files', 'yes'] });
+  const m = await RawConn.open(master.port);
+  const conns: RawConn[] = [m];
+  try {
+    await writeEverything(m, 'before');
+    for (const p of [replica, swapdb, delSync]) {
+      const r = await RawConn.open(p.port);
+      conns.push(r);
+      await replicate(r, master);
+    }
+    const files = (p: ServerProc) => readdirSync(p.dir).filter((f) => f.endsWith('.rdb'));
+
+    // disabled (the default): written to disk, and the file is this node's RDB.
+    assert.match(replica.output(), /receiving streamed RDB from master with EOF to disk/);
+    assert.deepEqual(files(replica), ['dump.rdb']);
+    // swapdb parses the socket; rdb-del-sync-files removes the file of a node that saves nothing.
+    assert.match(swapdb.output(), /receiving streamed RDB from master with EOF to parser/);
+    assert.deepEqual(files(swapdb), []);
+    assert.match(delSync.output(), /Removing the RDB file obtained from the master/);
+    assert.deepEqual(files(delSync), []);
+
+    // A restarted replica loads that file and continues with a partial resync.
+    await replica.stop();
+    await writeEverything(m, 'while-down');
+    const fullBefore = Number((await info(m, 'stats')).get('sync_full'));
+    replica = await startKeyshard({
+      dir: replica.dir,
+      args: [...FAST, '--replicaof', '127.0.0.1', String(master.port)],
+    });
+    const r = await RawConn.open(replica.port);
+    conns.push(r);
+    await waitFor('partial resync', async () =>
+      /Successful partial resynchronization with master\./.test(replica.output()),
+    );
+    await caughtUp(m, r);
+    assert.deepEqual(await dataset(r), await dataset(m));
+    assert.equal(Number((await info(m, 'stats')).get('sync_full')), fullBefore);
+  } finally {
+    for (const c of conns) c.close();
+    await Promise.all([master, replica, swapdb, delSync].map((p) => p.stop()));
   }
 });
