@@ -3,19 +3,11 @@
  * keeps serving), save points, MISCONF after a failed background save, saving on shutdown, and
  * loading at startup.
  */
-import {
-  closeSync,
-  existsSync,
-  fsyncSync,
-  openSync,
-  readFileSync,
-  renameSync,
-  unlinkSync,
-  writeSync,
-} from 'node:fs';
+import { existsSync, readFileSync, renameSync, unlinkSync } from 'node:fs';
 import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fsyncDir } from '../util/fsync-dir.js';
+import { writeSynced } from '../util/write-synced.js';
 import type { Server } from '../server/server.js';
 import { RdbSnapshot, RdbLoader, type LoadResult, type ReplAux } from './rdb/file.js';
 import { RdbFormatError } from './rdb/encoding.js';
@@ -101,15 +93,7 @@ export class RdbPersistence {
     const tmp = join(dir, `temp-${process.pid}.rdb`);
     const dirtyAtStart = this.server.dirty;
     try {
-      const data = this.snapshot().all();
-      const fd = openSync(tmp, 'w');
-      try {
-        let off = 0;
-        while (off < data.length) off += writeSync(fd, data, off, data.length - off);
-        fsyncSync(fd);
-      } finally {
-        closeSync(fd);
-      }
+      writeSynced(tmp, this.snapshot().all());
       renameSync(tmp, this.path);
       fsyncDir(dir);
     } catch (e) {

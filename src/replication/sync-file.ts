@@ -4,10 +4,11 @@
  * temp file, fsynced and renamed over `dbfilename`, so a restarted replica finds the master's
  * data set and its replication offset there and can continue with a partial resync.
  */
-import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Server } from '../server/server.js';
 import { fsyncDir } from '../util/fsync-dir.js';
+import { writeSynced } from '../util/write-synced.js';
 
 /** on-empty-db and swapdb parse the payload without a file (on-empty-db only with no keys). */
 export function useDisklessLoad(s: Server): boolean {
@@ -30,13 +31,7 @@ export function keepSyncFile(s: Server, rdb: Buffer): void {
   const dir = s.config.get('dir');
   const tmp = join(dir, `temp-${Math.floor(Date.now() / 1000)}.${process.pid}.rdb`);
   try {
-    const fd = openSync(tmp, 'w');
-    try {
-      for (let off = 0; off < rdb.length;) off += writeSync(fd, rdb, off, rdb.length - off);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
+    writeSynced(tmp, rdb);
   } catch (e) {
     rmSync(tmp, { force: true });
     s.log.warning(

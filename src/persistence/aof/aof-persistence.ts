@@ -5,22 +5,11 @@
  * rewrite) writes a point-in-time snapshot as a new BASE while new writes go to a new INCR; the
  * AOF is loaded at startup instead of the RDB when `appendonly yes`.
  */
-import {
-  closeSync,
-  existsSync,
-  fsyncSync,
-  mkdirSync,
-  openSync,
-  readFileSync,
-  renameSync,
-  statSync,
-  unlinkSync,
-  writeFileSync,
-  writeSync,
-} from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, statSync, unlinkSync } from 'node:fs';
 import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fsyncDir } from '../../util/fsync-dir.js';
+import { writeSynced } from '../../util/write-synced.js';
 import type { Server } from '../../server/server.js';
 import { Keyspace } from '../../keyspace/keyspace.js';
 import { RdbLoader, RdbSnapshot, loadRdb, type LoadOptions } from '../rdb/file.js';
@@ -135,13 +124,7 @@ export class AofPersistence {
   /** Writes the manifest through a temp file, fsync, rename and a directory fsync. */
   private persistManifest(m: Manifest = this.manifest): void {
     const tmp = join(this.aofDir, tempManifestName(this.fname));
-    const fd = openSync(tmp, 'w');
-    try {
-      writeSync(fd, m.format());
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
+    writeSynced(tmp, m.format());
     renameSync(tmp, join(this.aofDir, manifestName(this.fname)));
     fsyncDir(this.aofDir);
     this.manifest = m;
@@ -629,15 +612,5 @@ export class AofPersistence {
       );
     }
     return { values, extra };
-  }
-}
-
-function writeSynced(path: string, data: Buffer): void {
-  writeFileSync(path, data);
-  const fd = openSync(path, 'r+');
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
   }
 }
