@@ -59,7 +59,10 @@ function liveSamples(s: Server): Map<CommandDef, Samples> {
 
 export interface Histogram {
   calls: number;
-  /** [bucket upper bound in usec, calls at most that long], from the first non-empty bucket. */
+  /**
+   * [bucket upper bound in usec, calls at most that long] for each bucket with calls: Redis
+   * lists a bound only where the cumulative count rises.
+   */
   cumulative: [number, number][];
 }
 
@@ -72,7 +75,7 @@ export function latencyHistogram(s: Server, def: CommandDef): Histogram | null {
   for (let k = 0; k <= smp.top; k++) {
     const n = smp.buckets[k];
     total += n;
-    if (total > 0) cumulative.push([2 ** k, total]);
+    if (n > 0) cumulative.push([2 ** k, total]);
   }
   return { calls: def.calls, cumulative };
 }

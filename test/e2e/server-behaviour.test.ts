@@ -252,8 +252,15 @@ test('LATENCY HISTOGRAM reports calls and cumulative power-of-two buckets', asyn
       .filter(Boolean)
       .map((x) => Number(x.slice(1)));
     assert.equal(nums.length, Number(m[2]));
-    // Bounds are powers of two, counts cumulative, the last one all calls.
-    for (let i = 0; i < nums.length; i += 2) assert.equal(Math.log2(nums[i]) % 1, 0);
+    // Bounds and counts rise, the last count is all calls. Ours are powers of two; Redis's come
+    // from its HDR histogram and are only while calls take under ~128 usec (a loaded machine
+    // gave 1056 for 1024).
+    for (let i = 2; i < nums.length; i += 2) {
+      assert.ok(nums[i] > nums[i - 2] && nums[i + 1] > nums[i - 1], r);
+    }
+    if (c === p.ksConn) {
+      for (let i = 0; i < nums.length; i += 2) assert.equal(Math.log2(nums[i]) % 1, 0);
+    }
     assert.equal(nums[nums.length - 1], Number(m[1]));
   }
 });
