@@ -122,7 +122,7 @@ const LATENCY_HELP = [
   '    Prints this help.',
 ];
 
-/** LATENCY HISTOGRAM [command ...]: per command, calls and cumulative power-of-two buckets. */
+/** LATENCY HISTOGRAM [command ...]: per command, calls and Redis's cumulative HDR buckets. */
 function latencyHistogramReply(c: Client, names: string[]): void {
   const s = c.server;
   let defs = trackedCommands(s);

@@ -12,8 +12,8 @@ const RING = 1024;
 class Samples {
   readonly values = new Float64Array(RING);
   count = 0;
-  /** Calls per power-of-two bucket: index k counts durations in (2^(k-1), 2^k] usec. */
-  readonly buckets = new Float64Array(64);
+  /** Calls per LATENCY HISTOGRAM level: index j counts the calls Redis shows at 2^j ns. */
+  readonly buckets = new Float64Array(32);
   /** Highest bucket with a call, -1 before the first. */
   top = -1;
   /** The command's call counter when last recorded: a smaller one means CONFIG RESETSTAT. */
@@ -22,8 +22,7 @@ class Samples {
   add(usec: number): void {
     this.values[this.count % RING] = usec;
     this.count++;
-    // ceil(log2(usec)) for whole microseconds, without floating point.
-    const k = usec <= 1 ? 0 : 32 - Math.clz32(Math.ceil(usec) - 1);
+    const k = histogramLevel(usec);
     this.buckets[k]++;
     if (k > this.top) this.top = k;
   }
@@ -31,6 +30,28 @@ class Samples {
   sorted(): Float64Array {
     return this.values.slice(0, Math.min(this.count, RING)).sort();
   }
+}
+
+/**
+ * Redis records each call in an HDR histogram of nanoseconds (clamped to 1024 ns .. 1 s) with
+ * two significant figures: a value lands in a bin 2^(floor(log2 ns) - 7) ns wide. LATENCY
+ * HISTOGRAM walks the levels 2^10, 2^11, ... ns, counting at each the bins that start at or
+ * below it, and labels a level with the last nanosecond of the bin that starts there.
+ */
+const HIST_MIN_NS = 1024;
+const HIST_MAX_NS = 1_000_000_000;
+
+/** The level (log2 ns) at which a call of `usec` whole microseconds is first counted. */
+function histogramLevel(usec: number): number {
+  const ns = Math.min(HIST_MAX_NS, Math.max(HIST_MIN_NS, usec * 1000));
+  const bin = 2 ** (31 - Math.clz32(ns) - 7);
+  const start = ns - (ns % bin);
+  return 32 - Math.clz32(start - 1);
+}
+
+/** The usec label of level `j`, as Redis prints it (132, 264, ... 1056 for 2^20 ns). */
+function levelLabel(j: number): number {
+  return Math.floor((2 ** j + 2 ** (j - 7) - 1) / 1000);
 }
 
 const perServer = new WeakMap<Server, Map<CommandDef, Samples>>();
@@ -75,7 +96,7 @@ export function latencyHistogram(s: Server, def: CommandDef): Histogram | null {
   for (let k = 0; k <= smp.top; k++) {
     const n = smp.buckets[k];
     total += n;
-    if (n > 0) cumulative.push([2 ** k, total]);
+    if (n > 0) cumulative.push([levelLabel(k), total]);
   }
   return { calls: def.calls, cumulative };
 }
