@@ -1,57 +1,81 @@
 /**
- * Per-command latency samples for INFO latencystats (`latency_percentiles_usec_<cmd>`). Redis
- * keeps an HDR histogram per command; a ring of the most recent samples gives the same
- * percentiles closely enough at a fixed, small cost per call. Recording follows
- * latency-tracking, the reported percentiles latency-tracking-info-percentiles.
+ * Per-command latency histograms for INFO latencystats (`latency_percentiles_usec_<cmd>`) and
+ * LATENCY HISTOGRAM. Recording follows latency-tracking, the reported percentiles
+ * latency-tracking-info-percentiles.
  */
 import type { CommandDef } from '../commands/table.js';
 import type { Server } from './server.js';
 
-const RING = 1024;
+/**
+ * Redis records each call's duration (in ns, 1 ns .. 1 s) in an HDR histogram with two
+ * significant figures: a value v >= 256 lands in a bin 2^(floor(log2 v) - 7) ns wide, smaller
+ * ones exactly. Its bins are kept here the same way, so percentiles and LATENCY HISTOGRAM's
+ * buckets come out as Redis prints them.
+ */
+const MAX_NS = 1_000_000_000;
+/** Bins: 256 below 256 ns, then 128 per power of two up to 2^30 ns. */
+const BINS = 24 * 128;
+
+function binOf(ns: number): number {
+  if (ns < 256) return ns;
+  const shift = 31 - Math.clz32(ns) - 7;
+  return ((shift + 1) << 7) + (ns >>> shift) - 128;
+}
+
+/** The lowest ns value of bin `i`. */
+function binStart(i: number): number {
+  if (i < 256) return i;
+  const shift = (i >>> 7) - 1;
+  return ((i & 127) + 128) * 2 ** shift;
+}
+
+/** The highest ns value of bin `i` (what Redis reports for a bin). */
+function binEnd(i: number): number {
+  return binStart(i + 1) - 1;
+}
 
 class Samples {
-  readonly values = new Float64Array(RING);
-  count = 0;
-  /** Calls per LATENCY HISTOGRAM level: index j counts the calls Redis shows at 2^j ns. */
-  readonly buckets = new Float64Array(32);
-  /** Highest bucket with a call, -1 before the first. */
-  top = -1;
+  readonly bins = new Float64Array(BINS);
+  total = 0;
+  /** Highest bin with a call. */
+  top = 0;
   /** The command's call counter when last recorded: a smaller one means CONFIG RESETSTAT. */
   calls = 0;
 
   add(usec: number): void {
-    this.values[this.count % RING] = usec;
-    this.count++;
-    const k = histogramLevel(usec);
-    this.buckets[k]++;
-    if (k > this.top) this.top = k;
+    const i = binOf(Math.max(1, Math.min(MAX_NS, usec * 1000)));
+    this.bins[i]++;
+    this.total++;
+    if (i > this.top) this.top = i;
   }
 
-  sorted(): Float64Array {
-    return this.values.slice(0, Math.min(this.count, RING)).sort();
+  /** hdr_value_at_percentile: the end of the bin where the count reaches p% of the calls. */
+  percentile(p: number): number {
+    const want = Math.max(1, Math.floor((Math.min(p, 100) / 100) * this.total + 0.5));
+    let seen = 0;
+    for (let i = 0; i <= this.top; i++) {
+      seen += this.bins[i];
+      if (seen >= want) return binEnd(i);
+    }
+    return 0;
   }
-}
 
-/**
- * Redis records each call in an HDR histogram of nanoseconds (clamped to 1024 ns .. 1 s) with
- * two significant figures: a value lands in a bin 2^(floor(log2 ns) - 7) ns wide. LATENCY
- * HISTOGRAM walks the levels 2^10, 2^11, ... ns, counting at each the bins that start at or
- * below it, and labels a level with the last nanosecond of the bin that starts there.
- */
-const HIST_MIN_NS = 1024;
-const HIST_MAX_NS = 1_000_000_000;
-
-/** The level (log2 ns) at which a call of `usec` whole microseconds is first counted. */
-function histogramLevel(usec: number): number {
-  const ns = Math.min(HIST_MAX_NS, Math.max(HIST_MIN_NS, usec * 1000));
-  const bin = 2 ** (31 - Math.clz32(ns) - 7);
-  const start = ns - (ns % bin);
-  return 32 - Math.clz32(start - 1);
-}
-
-/** The usec label of level `j`, as Redis prints it (132, 264, ... 1056 for 2^20 ns). */
-function levelLabel(j: number): number {
-  return Math.floor((2 ** j + 2 ** (j - 7) - 1) / 1000);
+  /**
+   * LATENCY HISTOGRAM's walk: at each level 2^10, 2^11, ... ns, the calls in bins that start at
+   * or below it, labelled with the end (in usec) of the bin that starts at the level.
+   */
+  levels(): [number, number][] {
+    const out: [number, number][] = [];
+    let seen = 0;
+    let i = 0;
+    for (let level = 1024; seen < this.total; level *= 2) {
+      let added = 0;
+      for (; i <= this.top && binStart(i) <= level; i++) added += this.bins[i];
+      seen += added;
+      if (added > 0) out.push([Math.floor(binEnd(binOf(level)) / 1000), seen]);
+    }
+    return out;
+  }
 }
 
 const perServer = new WeakMap<Server, Map<CommandDef, Samples>>();
@@ -90,15 +114,7 @@ export interface Histogram {
 /** LATENCY HISTOGRAM data for `def`, or null when it has no samples. */
 export function latencyHistogram(s: Server, def: CommandDef): Histogram | null {
   const smp = liveSamples(s).get(def);
-  if (!smp) return null;
-  const cumulative: [number, number][] = [];
-  let total = 0;
-  for (let k = 0; k <= smp.top; k++) {
-    const n = smp.buckets[k];
-    total += n;
-    if (n > 0) cumulative.push([levelLabel(k), total]);
-  }
-  return { calls: def.calls, cumulative };
+  return smp ? { calls: smp.total, cumulative: smp.levels() } : null;
 }
 
 /** Commands with latency samples, in the order they were first recorded. */
@@ -111,11 +127,7 @@ export function latencyLines(s: Server): string[] {
   const percentiles = s.config.get('latency-tracking-info-percentiles');
   const out: string[] = [];
   for (const [def, smp] of map) {
-    const sorted = smp.sorted();
-    const parts = percentiles.map((p) => {
-      const idx = Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1);
-      return `p${String(p)}=${sorted[Math.max(0, idx)].toFixed(3)}`;
-    });
+    const parts = percentiles.map((p) => `p${String(p)}=${(smp.percentile(p) / 1000).toFixed(3)}`);
     out.push(`latency_percentiles_usec_${def.name.replace(/[#:\r\n]/g, '_')}:${parts.join(',')}`);
   }
   return out;

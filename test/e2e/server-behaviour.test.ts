@@ -273,6 +273,30 @@ test('LATENCY HISTOGRAM reports calls and cumulative HDR buckets', async (t) => 
   }
 });
 
+test('INFO latencystats percentiles are ends of HDR bins, as Redis reports them', async (t) => {
+  const p = need(t);
+  if (!p) return;
+  for (const c of [p.ksConn, p.redisConn]) {
+    for (let i = 0; i < 20; i++) await c.call('ECHO', 'x');
+    for (const sec of ['0.0002', '0.002'])
+      assert.equal(await c.call('DEBUG', 'SLEEP', sec), '+OK\r\n');
+    const info = await c.call('INFO', 'latencystats');
+    for (const cmd of ['echo', 'debug']) {
+      const m = new RegExp(
+        `latency_percentiles_usec_${cmd}:p50=([\\d.]+),p99=([\\d.]+),p99\\.9=([\\d.]+)\r\n`,
+      ).exec(info);
+      assert.ok(m, info);
+      const ns = m.slice(1).map((x) => Math.round(Number(x) * 1000));
+      assert.ok(ns[0] <= ns[1] && ns[1] <= ns[2], m[0]);
+      // Two significant figures: 256 ns and up fall in bins 2^(floor(log2 v) - 7) wide.
+      for (const v of ns) {
+        const width = v < 256 ? 1 : 2 ** (Math.floor(Math.log2(v)) - 7);
+        assert.equal((v + 1) % width, 0, m[0]);
+      }
+    }
+  }
+});
+
 test('DEBUG SLEEP stops the whole server; other clients wait', async (t) => {
   const p = need(t);
   if (!p) return;
