@@ -8,6 +8,7 @@ import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fsyncDir } from '../util/fsync-dir.js';
 import { writeSynced } from '../util/write-synced.js';
+import { AutosyncWriter } from './autosync.js';
 import type { Server } from '../server/server.js';
 import { RdbSnapshot, RdbLoader, type LoadResult, type ReplAux } from './rdb/file.js';
 import { RdbFormatError } from './rdb/encoding.js';
@@ -142,8 +143,9 @@ export class RdbPersistence {
     let ok = false;
     try {
       fh = await open(tmp, 'w');
+      const out = new AutosyncWriter(fh, s.config.get('rdb-save-incremental-fsync'));
       for (let chunk = bg.snap.next(); chunk; chunk = bg.snap.next()) {
-        await fh.write(chunk);
+        await out.write(chunk);
         // Let clients run between slices; the snapshot keeps its point in time by itself.
         await new Promise<void>((r) => setImmediate(r));
         if (bg.killed) throw new Error('killed');

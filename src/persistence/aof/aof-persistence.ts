@@ -10,6 +10,7 @@ import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fsyncDir } from '../../util/fsync-dir.js';
 import { writeSynced } from '../../util/write-synced.js';
+import { AutosyncWriter } from '../autosync.js';
 import type { Server } from '../../server/server.js';
 import { Keyspace } from '../../keyspace/keyspace.js';
 import { RdbLoader, RdbSnapshot, loadRdb, type LoadOptions } from '../rdb/file.js';
@@ -365,9 +366,10 @@ export class AofPersistence {
     let ok = false;
     try {
       fh = await open(rw.tmp, 'w');
+      const out = new AutosyncWriter(fh, s.config.get('aof-rewrite-incremental-fsync'));
       const parts: Buffer[] = [];
       for (let chunk = rw.snap.next(); chunk; chunk = rw.snap.next()) {
-        if (rdb) await fh.write(chunk);
+        if (rdb) await out.write(chunk);
         else parts.push(chunk);
         // Clients run between slices; the snapshot keeps its point in time by itself.
         await new Promise<void>((r) => setImmediate(r));
@@ -380,7 +382,7 @@ export class AofPersistence {
         const loader = new RdbLoader(Buffer.concat(parts), scratch, this.scratchLoad());
         while (!loader.step(10000)) await new Promise<void>((r) => setImmediate(r));
         for (const chunk of commandBaseChunks(scratch, this.timestamp())) {
-          await fh.write(Buffer.from(chunk, 'latin1'));
+          await out.write(Buffer.from(chunk, 'latin1'));
           await new Promise<void>((r) => setImmediate(r));
           if (rw.killed) throw new Error('killed');
         }
