@@ -20,6 +20,7 @@ import { persistenceCommands } from './persistence.js';
 import { replicationCommands } from './replication.js';
 import { dumpCommands } from './dump.js';
 import { pubsubCommands } from './pubsub.js';
+import { sortCommands } from './sort.js';
 
 export const families: Record<string, Handler>[] = [
   connectionCommands,
@@ -42,4 +43,5 @@ export const families: Record<string, Handler>[] = [
   replicationCommands,
   dumpCommands,
   pubsubCommands,
+  sortCommands,
 ];

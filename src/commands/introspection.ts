@@ -9,7 +9,7 @@ import { createRequire } from 'node:module';
 import type { Client } from '../server/client.js';
 import type { Reply } from '../resp/reply.js';
 import type { CommandDef, Handler, KeySpecJson } from './table.js';
-import { getKeys, KeySpecError } from './keys-spec.js';
+import { getKeys, KeySpecError, sortKeys } from './keys-spec.js';
 import { globMatch } from '../util/glob.js';
 import { lookupCommand } from '../server/dispatcher.js';
 
@@ -166,27 +166,6 @@ interface FoundKey {
 }
 
 /**
- * SORT's STORE target and BY/GET patterns cannot be described by key specs: Redis walks the
- * options itself. The last STORE wins; LIMIT takes two values, BY/GET one.
- */
-function sortKeys(argv: string[], ro: boolean): FoundKey[] {
-  const out: FoundKey[] = [{ pos: 1, flags: ['RO', 'access'] }];
-  if (ro) return out;
-  let store = -1;
-  for (let i = 2; i < argv.length; i++) {
-    const opt = argv[i].toLowerCase();
-    if (opt === 'limit') i += 2;
-    else if (opt === 'get' || opt === 'by') i += 1;
-    else if (opt === 'store' && i + 1 < argv.length) {
-      store = i + 1;
-      i += 1;
-    }
-  }
-  if (store > 0) out.push({ pos: store, flags: ['OW', 'update'] });
-  return out;
-}
-
-/**
  * Flags of a key whose access depends on the arguments (specs flagged variable_flags): SET
  * reads the old value only with GET; BITFIELD writes only with SET or INCRBY.
  */
@@ -202,9 +181,10 @@ function variableFlags(cmd: string, argv: string[]): string[] {
 function commandKeys(def: CommandDef, argv: string[]): FoundKey[] | null {
   const top = def.parent ?? def;
   if (!specsAreComplete(def)) {
-    if (top.name === 'sort' || top.name === 'sort_ro')
-      return sortKeys(argv, top.name === 'sort_ro');
-    return null;
+    if (top.name !== 'sort' && top.name !== 'sort_ro') return null;
+    // SORT's STORE target cannot be described by key specs: Redis walks the options itself.
+    const keys = top.name === 'sort_ro' ? [{ pos: 1, write: false }] : sortKeys(argv);
+    return keys.map((k) => ({ pos: k.pos, flags: k.write ? ['OW', 'update'] : ['RO', 'access'] }));
   }
   const out: FoundKey[] = [];
   // One spec at a time, in spec order (as getKeys walks them), to know each key's flags.

@@ -49,8 +49,26 @@ function migrateKeys(argv: string[]): KeyRef[] {
   return [{ pos: 3, write: true }];
 }
 
+/**
+ * SORT's keys (Redis's sortGetKeys): the sorted key, and the destination of the last STORE,
+ * skipping the arguments of LIMIT, GET and BY.
+ */
+export function sortKeys(argv: string[]): KeyRef[] {
+  const out: KeyRef[] = [{ pos: 1, write: false }];
+  let store = -1;
+  for (let i = 2; i < argv.length; i++) {
+    const opt = argv[i].toLowerCase();
+    if (opt === 'limit') i += 2;
+    else if (opt === 'get' || opt === 'by') i += 1;
+    else if (opt === 'store' && i + 1 < argv.length) store = i + 1;
+  }
+  if (store >= 0) out.push({ pos: store, write: true });
+  return out;
+}
+
 export function getKeys(def: CommandDef, argv: string[]): KeyRef[] {
   if (def.name === 'migrate') return migrateKeys(argv);
+  if (def.name === 'sort') return sortKeys(argv);
   const out: KeyRef[] = [];
   const argc = argv.length;
   for (const spec of def.json.key_specs) {

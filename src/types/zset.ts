@@ -264,8 +264,11 @@ export class ZSetValue implements DataValue {
     return c;
   }
 
-  /** Moves a listpack set to the skiplist encoding (for good, but see shrinkIfSmall). */
-  private toSkiplist(): void {
+  /**
+   * Moves a listpack set to the skiplist encoding (for good, but see shrinkIfSmall); SORT does
+   * it to the set it reads, as Redis's zsetConvert there does.
+   */
+  toSkiplist(): void {
     const big = bigZSet();
     for (const [m, score] of this.entries()) {
       const id = big.keys.add(m, '');
