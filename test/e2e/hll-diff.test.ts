@@ -5,18 +5,11 @@
  * corrupted HLL strings.
  */
 import { test } from 'node:test';
-import assert from 'node:assert/strict';
-import { pairHooks, startPair, rng, pick, type Pair } from '../helpers/diff.js';
+import { pairHooks, startPair, rng, pick, type Pair, sameReply as same } from '../helpers/diff.js';
 
 let pair: Pair | null = null;
 
 pairHooks((p) => (pair = p));
-
-async function same(p: Pair, argv: string[], ctx: string): Promise<string> {
-  const [a, b] = await Promise.all([p.ksConn.call(...argv), p.redisConn.call(...argv)]);
-  assert.equal(a, b, `${ctx} ${JSON.stringify(argv).slice(0, 200)}`);
-  return a;
-}
 
 function element(r: () => number): string {
   const x = r();

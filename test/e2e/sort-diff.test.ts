@@ -10,17 +10,11 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { pairHooks, startPair, rng, pick, type Pair } from '../helpers/diff.js';
+import { pairHooks, startPair, rng, pick, type Pair, sameReply as same } from '../helpers/diff.js';
 
 let pair: Pair | null = null;
 
 pairHooks((p) => (pair = p));
-
-async function same(p: Pair, argv: string[], ctx: string): Promise<string> {
-  const [a, b] = await Promise.all([p.ksConn.call(...argv), p.redisConn.call(...argv)]);
-  assert.equal(a, b, `${ctx} ${JSON.stringify(argv).slice(0, 300)}`);
-  return a;
-}
 
 /** Element values: numbers of several forms, plain words, and a few odd strings. */
 const NUMBERS = ['1', '2', '10', '-3', '2.5', '1e3', ' 7', '0x10', 'inf', '-inf', '', '0', '-0'];

@@ -33,6 +33,13 @@ export async function startPair(args: string[] = []): Promise<Pair> {
   };
 }
 
+/** Sends `argv` to both servers and asserts the raw replies are equal; returns keyshard's. */
+export async function sameReply(p: Pair, argv: string[], ctx: string): Promise<string> {
+  const [a, b] = await Promise.all([p.ksConn.call(...argv), p.redisConn.call(...argv)]);
+  assert.equal(a, b, `${ctx} ${JSON.stringify(argv).slice(0, 300)}`);
+  return a;
+}
+
 /**
  * A pair for the whole test file: started before its tests when redis-server is there (each
  * test then checks for it itself), handed to `onStart`, stopped after the last test.
