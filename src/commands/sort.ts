@@ -13,7 +13,7 @@ import { ZSetValue } from '../types/zset.js';
 import { HashValue } from '../types/hash.js';
 import { WRONGTYPE } from '../types/list-ops.js';
 import { readKey } from './strings.js';
-import { parseDouble, parseLong } from '../util/parse.js';
+import { parseLong, strtodWhole } from '../util/parse.js';
 
 interface Item {
   value: string;
@@ -33,8 +33,8 @@ function cString(s: string): string {
  * a `->field` after the `*` reads that field of a hash instead of a string.
  */
 function byPattern(c: Client, pattern: string, element: string): string | null {
-  if (cString(pattern) === '#' && pattern[0] === '#') return element;
   const visible = cString(pattern);
+  if (visible === '#') return element;
   const star = visible.indexOf('*');
   if (star < 0) return null;
   const arrow = visible.indexOf('->', star + 1);
@@ -47,14 +47,6 @@ function byPattern(c: Client, pattern: string, element: string): string | null {
   if (v === undefined) return null;
   if (field !== null) return v instanceof HashValue ? (v.get(field) ?? null) : null;
   return typeof v === 'string' ? v : null;
-}
-
-/** strtod over the value with Redis's checks: all of it (to a NUL) read, no ERANGE, no NaN. */
-function sortScore(s: string): number | null {
-  const t = cString(s);
-  if (t.length === 0) return 0;
-  const trimmed = t.replace(/^[ \t\n\v\f\r]+/, '');
-  return trimmed.length === 0 ? null : parseDouble(trimmed);
 }
 
 function compareBinary(a: string, b: string): number {
@@ -173,7 +165,7 @@ function sortGeneric(c: Client, argv: string[], readonly: boolean): void {
       if (alpha) {
         if (sortby !== null) it.by = by;
       } else {
-        const score = sortScore(by);
+        const score = strtodWhole(by, true);
         if (score === null) badScore = true;
         else it.score = score;
       }

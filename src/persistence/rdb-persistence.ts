@@ -42,7 +42,8 @@ export class RdbPersistence {
 
   constructor(private readonly server: Server) {}
 
-  private get path(): string {
+  /** The RDB file: `dir`/`dbfilename`. */
+  get path(): string {
     return join(this.server.config.get('dir'), this.server.config.get('dbfilename'));
   }
 

@@ -14,7 +14,7 @@ import { loadRdb } from '../persistence/rdb/file.js';
 import { limitsFromConfig } from '../persistence/rdb/values.js';
 import { RdbFormatError } from '../persistence/rdb/encoding.js';
 import { encodeArgv, NULL_REPLID } from './backlog.js';
-import { keepSyncFile, persistenceEnabled, rdbPath, useDisklessLoad } from './sync-file.js';
+import { keepSyncFile, persistenceEnabled, useDisklessLoad } from './sync-file.js';
 
 export type LinkState = 'connect' | 'connecting' | 'handshake' | 'sync' | 'connected';
 
@@ -361,7 +361,7 @@ export class ReplicationReplica {
       this.log.notice(
         'Removing the RDB file obtained from the master. This replica has persistence disabled',
       );
-      rmSync(rdbPath(s), { force: true });
+      rmSync(s.rdb.path, { force: true });
     }
     const m = s.master;
     m.replid = replid;

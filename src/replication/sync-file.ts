@@ -17,10 +17,6 @@ export function useDisklessLoad(s: Server): boolean {
   return mode === 'on-empty-db' && s.keyspace.dbs.every((db) => db.dict.size === 0);
 }
 
-export function rdbPath(s: Server): string {
-  return join(s.config.get('dir'), s.config.get('dbfilename'));
-}
-
 /** Whether this node saves its data set itself (Redis's allPersistenceDisabled, negated). */
 export function persistenceEnabled(s: Server): boolean {
   return s.config.get('save').length > 0 || s.config.get('appendonly');
@@ -39,9 +35,8 @@ export function keepSyncFile(s: Server, rdb: Buffer): void {
     );
     throw new Error('sync file write failed');
   }
-  const path = rdbPath(s);
   try {
-    renameSync(tmp, path);
+    renameSync(tmp, s.rdb.path);
   } catch (e) {
     rmSync(tmp, { force: true });
     s.log.warning(

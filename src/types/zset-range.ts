@@ -3,7 +3,7 @@
  * `(` exclusive prefix (leading spaces, overflow to inf and "" accepted, NaN rejected), lex
  * bounds `[x`, `(x`, `-`, `+`.
  */
-import { parseDouble } from '../util/parse.js';
+import { strtodWhole } from '../util/parse.js';
 
 /** A score interval; `minex`/`maxex` make an end exclusive. */
 export interface ScoreRange {
@@ -44,21 +44,6 @@ export function lexGteMin(m: string, r: LexRange): boolean {
 export function lexLteMax(m: string, r: LexRange): boolean {
   if (r.maxInf !== 0) return r.maxInf > 0;
   return r.maxex ? m < r.max : m <= r.max;
-}
-
-const DEC_RE = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
-const INF_RE = /^[+-]?(inf|infinity)$/i;
-
-/** strtod over a whole C string (stops at NUL); null when not fully consumed or NaN. */
-export function strtodWhole(s: string): number | null {
-  const nul = s.indexOf('\0');
-  if (nul >= 0) s = s.slice(0, nul);
-  if (s.length === 0) return 0;
-  const t = s.replace(/^[ \t\n\v\f\r]+/, '');
-  if (DEC_RE.test(t)) return Number(t);
-  if (INF_RE.test(t)) return t[0] === '-' ? -Infinity : Infinity;
-  if (/^[+-]?0[xX]/.test(t)) return parseDouble(t);
-  return null;
 }
 
 function scoreBound(s: string): { v: number; ex: boolean } | null {

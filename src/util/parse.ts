@@ -70,3 +70,20 @@ export function parseDouble(s: string): number | null {
   }
   return null;
 }
+
+/**
+ * C strtod over a whole C string (it stops at a NUL): leading whitespace skipped, "" read as 0.
+ * Null when not all of it is read or it is NaN; with `rangeErrors` also on overflow and
+ * underflow (errno ERANGE), which SORT checks and score ranges do not (they take inf).
+ */
+export function strtodWhole(s: string, rangeErrors = false): number | null {
+  const nul = s.indexOf('\0');
+  if (nul >= 0) s = s.slice(0, nul);
+  if (s.length === 0) return 0;
+  const t = s.replace(/^[ \t\n\v\f\r]+/, '');
+  if (rangeErrors) return parseDouble(t);
+  if (DEC_RE.test(t)) return Number(t);
+  if (INF_RE.test(t)) return t[0] === '-' ? -Infinity : Infinity;
+  if (/^[+-]?0[xX]/.test(t)) return parseDouble(t);
+  return null;
+}
