@@ -3,7 +3,7 @@
  * server flushes them once per event-loop turn, so a pipeline of N commands costs one write.
  * RESP3 types degrade to their RESP2 forms when the client speaks RESP2.
  */
-import { formatG17 } from '../util/numfmt.js';
+import { decimal, formatG17 } from '../util/numfmt.js';
 
 export interface ErrorCounter {
   /** Called with the error code (first word) of every error reply sent. */
@@ -41,7 +41,7 @@ export class Reply {
   }
 
   integer(n: number | bigint): void {
-    this.out += `:${n}\r\n`;
+    this.out += `:${typeof n === 'number' ? decimal(n) : n}\r\n`;
   }
 
   bulk(s: string): void {

