@@ -1,7 +1,7 @@
 /**
  * Big collections (issue 3): builds a 1M-member sorted set, a 1M-element list and a 1M-field
- * hash in keyshard and in redis-server, one server at a time, while a probe client (a worker
- * thread) sends PING every 10 ms and records the worst round trip of each phase: how long
+ * hash in keyshard and in redis-server, one server at a time, while a probe client (a process
+ * of its own, bigcoll-probe.ts) sends PING every 10 ms and records the worst round trip of each phase: how long
  * another client stalls. Then times the whole-collection reads, a small ZRANGEBYSCORE, ZRANK
  * and ZINCRBY on the big set, COPY, DEL and UNLINK of each structure with the probe running,
  * and the memory each structure added (INFO used_memory and the process RSS). Part of `npm run bench` (row id `bigcoll`); alone:
@@ -11,11 +11,11 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { Worker } from 'node:worker_threads';
 import { startKeyshard, startRedis, type ServerProc } from '../test/helpers/procs.js';
 import { sampleMemory, type MemorySample } from './memory.js';
 import { cmd, RespPipe } from './resp-pipe.js';
 import { structureHeap } from './bigcoll-heap.js';
+import { Probe } from './bigcoll-probe.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -42,6 +42,8 @@ export interface BigCollResult {
   repeats: number;
   keyshard: ServerRun;
   redis: ServerRun;
+  /** Whether the stall probe ran at real-time priority (bench/bigcoll-probe.ts). */
+  probeRealtime: boolean;
   /** Live heap of each keyshard structure alone (bench/bigcoll-heap.ts), in bytes. */
   keyshardHeap: Record<string, number>;
 }
@@ -51,32 +53,6 @@ const BATCH = 1000;
 const WINDOW = 4;
 /** Elements of each structure built (and deleted) before the measured phases. */
 const WARM_UP = 50000;
-
-class Probe {
-  private constructor(private readonly w: Worker) {}
-
-  static async start(port: number): Promise<Probe> {
-    const w = new Worker(join(here, 'bigcoll-probe.js'), { workerData: { port } });
-    await new Promise((resolve, reject) => {
-      w.once('message', resolve);
-      w.once('error', reject);
-    });
-    return new Probe(w);
-  }
-
-  /** Worst latency since the previous take. */
-  take(): Promise<number> {
-    return new Promise((resolve) => {
-      this.w.once('message', (v: number) => resolve(v));
-      this.w.postMessage('take');
-    });
-  }
-
-  async stop(): Promise<void> {
-    this.w.postMessage('stop');
-    await new Promise((r) => this.w.once('exit', r));
-  }
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -93,9 +69,9 @@ async function build(pipe: RespPipe, total: number, make: (i: number) => string)
   await Promise.all(inFlight);
 }
 
-async function runOne(server: ServerProc, n: number): Promise<ServerRun> {
+async function runOne(server: ServerProc, n: number, realtime: boolean): Promise<ServerRun> {
   const pipe = await RespPipe.open(server.port);
-  const probe = await Probe.start(server.port);
+  const probe = await Probe.start(server.port, realtime);
   const phases: PhaseResult[] = [];
   const memory: StructMemory[] = [];
   const phase = async (name: string, work: () => Promise<void>): Promise<void> => {
@@ -240,6 +216,7 @@ function medianRun(runs: ServerRun[]): ServerRun {
 /** Runs the whole sequence `repeats` times on a fresh server of each kind; medians. */
 export async function runBigColl(n: number, repeats: number): Promise<BigCollResult> {
   const runs: Record<'keyshard' | 'redis', ServerRun[]> = { keyshard: [], redis: [] };
+  const realtime = Probe.realtimeAllowed();
   for (let rep = 0; rep < repeats; rep++) {
     const order =
       rep % 2 === 0 ? (['keyshard', 'redis'] as const) : (['redis', 'keyshard'] as const);
@@ -247,7 +224,7 @@ export async function runBigColl(n: number, repeats: number): Promise<BigCollRes
       process.stderr.write(`  bigcoll run ${rep + 1}/${repeats} ${name}\n`);
       const server = name === 'keyshard' ? await startKeyshard() : await startRedis();
       try {
-        runs[name].push(await runOne(server, n));
+        runs[name].push(await runOne(server, n, realtime));
       } finally {
         await server.stop('SIGKILL');
       }
@@ -258,6 +235,7 @@ export async function runBigColl(n: number, repeats: number): Promise<BigCollRes
     repeats,
     keyshard: medianRun(runs.keyshard),
     redis: medianRun(runs.redis),
+    probeRealtime: realtime,
     keyshardHeap: structureHeap(n),
   };
 }
@@ -277,6 +255,12 @@ const mb = (x: number | null) => (x === null ? 'n/a' : (x / 1048576).toFixed(1))
 
 export function printBigColl(r: BigCollResult): void {
   console.log(`\nbig collections: ${r.n} elements each, medians of ${r.repeats}`);
+  console.log(
+    r.probeRealtime
+      ? 'stall: worst PING round trip of a probe at real-time priority'
+      : 'stall: worst PING round trip of a probe at normal priority (chrt -f not allowed here):' +
+          ' includes the probe waiting for a CPU',
+  );
   table(
     ['phase', 'ks ms', 'redis ms', 'ratio', 'ks stall', 'redis stall', 'stall ratio'],
     r.keyshard.phases.map((p, i) => {
