@@ -82,19 +82,24 @@ export class BulkWriter {
     this.buf[this.pos++] = LF;
   }
 
-  /** s[start, end), which already holds RESP-encoded elements (packed list blocks). */
-  encoded(s: string, start: number, end: number): void {
+  /** b[start, end), which already holds RESP-encoded elements (packed list blocks). */
+  encoded(b: Buffer, start: number, end: number): void {
     const len = end - start;
-    if (len <= 64) {
-      this.ensure(len);
-      const b = this.buf;
-      let p = this.pos;
-      for (let i = start; i < end; i++) b[p++] = s.charCodeAt(i);
-      this.pos = p;
+    if (len > CHUNK) {
+      this.flushPiece();
+      this.pieces.push((b as unknown as Latin1Buffer).latin1Slice(start, end));
       return;
     }
-    this.flushPiece();
-    this.pieces.push(start === 0 && end === s.length ? s : s.slice(start, end));
+    this.ensure(len);
+    const out = this.buf;
+    let p = this.pos;
+    // Short runs are copied in JS: a native call costs more than the bytes.
+    if (len <= 64) {
+      for (let i = start; i < end; i++) out[p++] = b[i];
+    } else {
+      p += b.copy(out, p, start, end);
+    }
+    this.pos = p;
   }
 
   /** A bulk string of the bytes b[start, end) (elements stored outside the V8 heap). */

@@ -5,16 +5,18 @@
  *
  * A small list (at most SMALL_MAX elements none longer than PACK_MAX) is one packed string
  * (packed-items.ts), as a small quicklist is one listpack node. A bigger one moves to blocks for
- * good. The elements live in blocks of up to BLOCK elements, like the quicklist's nodes. The blocks at
- * both ends are loose arrays, so pushes and pops there are O(1). A block that stops being an end
- * is packed: its elements concatenated into one string, each already in its RESP reply form
- * (`$<len>\r\n<bytes>\r\n`, the same in RESP2 and RESP3), plus a string of offsets. A V8
- * string costs 16 bytes of header and an array slot 8 more, so a million short elements take
- * about half the memory packed, and LRANGE copies whole runs of a block into its reply instead
- * of encoding element by element (a million elements: 100 -> 30 ms). Reading one packed
- * element slices it out again. A block touched in the middle (LSET, LINSERT) is unpacked,
- * changed and packed again. Blocks are found by index with a binary search over each block's
- * position, so LINDEX and LSET are O(log n).
+ * good. The elements live in blocks of up to BLOCK elements, like the quicklist's nodes. The blocks
+ * at both ends are loose arrays, so pushes and pops there are O(1). A block that stops being an
+ * end is packed: its elements, each already in its RESP reply form (`$<len>\r\n<bytes>\r\n`,
+ * the same in RESP2 and RESP3), and their offsets are appended to one of the list's pages,
+ * Buffers outside the V8 heap. Packed, a million short elements take about half the memory of
+ * strings in arrays, LRANGE copies whole runs of a block into its reply instead of encoding
+ * element by element (a million elements: 100 -> 30 ms), and a load leaves the young
+ * generation nothing to copy but small block records: packed into strings, the bytes survived
+ * every scavenge once and were promoted, and another client waited out the longer pauses.
+ * Reading one packed element slices it out again. A block touched in the middle (LSET,
+ * LINSERT) is unpacked, changed and packed again. Blocks are found by index with a binary
+ * search over each block's position, so LINDEX and LSET are O(log n).
  */
 import type { DataValue } from '../keyspace/db.js';
 import type { BulkWriter } from './bulk-writer.js';
@@ -37,20 +39,46 @@ const PACK_MAX = 64;
 /**
  * Scratch space for pack(): a packed block holds at most 2 * BLOCK elements (inserts split it
  * past that), each at most PACK_MAX + 7 bytes encoded (two length digits), so every offset
- * fits one UTF-16 code unit of the offsets string.
+ * fits in 16 bits.
  */
-const PACK_DATA = Buffer.allocUnsafe((2 * BLOCK + 1) * (PACK_MAX + 7));
-const PACK_OFFS = Buffer.allocUnsafe(2 * (2 * BLOCK + 2));
+const PACK_DATA = Buffer.allocUnsafe((2 * BLOCK + 1) * (PACK_MAX + 7) + 2 * (2 * BLOCK + 2));
+const PACK_OFFS = new Uint16Array(2 * BLOCK + 2);
+/** Page sizes: a new page is an eighth of the list's pages so far, within these bounds. */
+const PAGE_MIN = 4096;
+const PAGE_MAX = 128 * 1024;
+
+interface Latin1Buffer {
+  latin1Slice(start: number, end: number): string;
+}
+
+/**
+ * Packed blocks' bytes, outside the V8 heap. A page only grows by appending and bytes once
+ * written never change, so a COPY's blocks can go on reading its source's pages.
+ */
+class Page {
+  /** Bytes of this list's packed blocks still in the page. */
+  live = 0;
+
+  constructor(
+    readonly buf: Buffer,
+    /** Bytes written; a page shared with a copy counts as full, so neither writes over the other. */
+    public used: number,
+  ) {}
+}
 
 class Block {
   /** Loose elements in items[lo..hi), or null when packed. */
   items: (string | undefined)[] | null;
   /**
-   * Packed elements: element j (lo <= j < hi) is the bulk string data[offs(j) .. offs(j + 1)),
-   * its bytes between the header's line feed and the final CRLF.
+   * Packed elements, when `page` is set: element j (lo <= j < hi) is the bulk string at
+   * page[at + off(j), at + off(j + 1)), its bytes between the header's line feed and the
+   * final CRLF; off(j) is the 16-bit offset at page[ob + 2j]. The block's bytes run from `at`
+   * to the end of the offsets, `bytes` in all.
    */
-  data = '';
-  offs = '';
+  page: Page | null = null;
+  at = 0;
+  ob = 0;
+  bytes = 0;
   lo: number;
   hi: number;
 
@@ -70,32 +98,36 @@ class Block {
     return this.hi - this.lo;
   }
 
+  /** Offset of packed element j's encoding from `at`. */
+  off(j: number): number {
+    const b = this.page!.buf;
+    const p = this.ob + 2 * j;
+    return b[p] | (b[p + 1] << 8);
+  }
+
   get(k: number): string {
     const j = this.lo + k;
     if (this.items) return this.items[j]!;
-    const d = this.data;
-    return d.slice(d.indexOf('\n', this.offs.charCodeAt(j)) + 1, this.offs.charCodeAt(j + 1) - 2);
+    const b = this.page!.buf;
+    // Past `$`, a length digit and CR: the header's LF is at least 3 bytes in.
+    let p = this.at + this.off(j) + 3;
+    while (b[p] !== 10) p++;
+    return (b as unknown as Latin1Buffer).latin1Slice(p + 1, this.at + this.off(j + 1) - 2);
   }
 
-  unpack(): (string | undefined)[] {
-    if (this.items) return this.items;
-    const n = this.size;
-    const items = new Array<string | undefined>(n);
-    for (let k = 0; k < n; k++) items[k] = this.get(k);
-    this.items = items;
-    this.lo = 0;
-    this.hi = n;
-    this.data = '';
-    this.offs = '';
-    return items;
+  /** Whether every element is short enough to pack. */
+  packable(): boolean {
+    const items = this.items!;
+    for (let j = this.lo; j < this.hi; j++) if (items[j]!.length > PACK_MAX) return false;
+    return true;
   }
 
-  /** Packs a loose block whose elements are all short. */
-  pack(): void {
-    const items = this.items;
-    if (!items) return;
-    for (let j = this.lo; j < this.hi; j++) if (items[j]!.length > PACK_MAX) return;
-    // Encoded into scratch buffers and sliced out once: no string per element to collect.
+  /**
+   * Encodes the loose elements into PACK_DATA, the RESP bulk strings and then their 16-bit
+   * offsets, and returns the length of the bulk strings alone.
+   */
+  encode(): number {
+    const items = this.items!;
     const n = this.size;
     const out = PACK_DATA;
     const offs = PACK_OFFS;
@@ -103,7 +135,7 @@ class Block {
     for (let k = 0; k < n; k++) {
       const v = items[this.lo + k]!;
       const len = v.length;
-      offs.writeUInt16LE(at, 2 * k);
+      offs[k] = at;
       out[at++] = 36; // $
       if (len >= 10) out[at++] = 48 + Math.floor(len / 10);
       out[at++] = 48 + (len % 10);
@@ -113,20 +145,32 @@ class Block {
       out[at++] = 13;
       out[at++] = 10;
     }
-    offs.writeUInt16LE(at, 2 * n);
-    this.data = out.toString('latin1', 0, at);
-    this.offs = offs.toString('utf16le', 0, 2 * (n + 1));
-    this.hi = this.size;
-    this.lo = 0;
-    this.items = null;
+    offs[n] = at;
+    const dataLen = at;
+    for (let k = 0; k <= n; k++) {
+      out[at++] = offs[k] & 0xff;
+      out[at++] = offs[k] >> 8;
+    }
+    return dataLen;
   }
 
-  clone(): Block {
+  /** Points the packed block at its bytes, `bytes` long from `at` in `page`. */
+  place(page: Page, at: number, dataLen: number, bytes: number): void {
+    this.page = page;
+    this.at = at;
+    this.ob = at + dataLen;
+    this.bytes = bytes;
+    page.live += bytes;
+  }
+
+  clone(pages: Map<Page, Page>): Block {
     const b = new Block(this.pos, this.items ? this.items.slice() : [], this.lo, this.hi);
-    if (!this.items) {
+    const page = this.page;
+    if (page) {
+      let shared = pages.get(page);
+      if (!shared) pages.set(page, (shared = new Page(page.buf, page.buf.length)));
       b.items = null;
-      b.data = this.data;
-      b.offs = this.offs;
+      b.place(shared, this.at, this.ob - this.at, this.bytes);
     }
     return b;
   }
@@ -143,6 +187,9 @@ export class ListValue implements DataValue {
   private small: string | null = '';
   private blocks: Block[] | null = null;
   private len = 0;
+  /** The page new packed blocks go to, and the size of every page taken so far. */
+  private page: Page | null = null;
+  private pageBytes = 0;
 
   encoding(): string {
     return 'quicklist';
@@ -172,9 +219,9 @@ export class ListValue implements DataValue {
     const blocks = this.blocks!;
     const b = blocks[this.find(i)];
     const packed = b.items === null;
-    const items = b.unpack();
+    const items = this.unpack(b);
     items[b.lo + i - (b.pos - blocks[0].pos)] = v;
-    if (packed) b.pack();
+    if (packed) this.pack(b);
   }
 
   /** Whether `v` can join the packed small list. */
@@ -198,7 +245,7 @@ export class ListValue implements DataValue {
       tail.items.push(v);
       tail.hi++;
     } else {
-      if (tail && blocks.length > 1) tail.pack();
+      if (tail && blocks.length > 1) this.pack(tail);
       blocks.push(new Block(tail ? tail.pos + tail.size : 0, [v], 0, 1));
     }
     this.len++;
@@ -220,7 +267,7 @@ export class ListValue implements DataValue {
       head.items[--head.lo] = v;
       head.pos--;
     } else {
-      if (head && blocks.length > 1) head.pack();
+      if (head && blocks.length > 1) this.pack(head);
       const items = new Array<string | undefined>(BLOCK);
       items[BLOCK - 1] = v;
       blocks.unshift(new Block(head ? head.pos - 1 : 0, items, BLOCK - 1, BLOCK));
@@ -244,7 +291,7 @@ export class ListValue implements DataValue {
     head.lo++;
     head.pos++;
     this.len--;
-    if (head.size === 0) blocks.shift();
+    if (head.size === 0) this.release(blocks.shift()!);
     return v;
   }
 
@@ -264,7 +311,7 @@ export class ListValue implements DataValue {
     tail.hi--;
     if (tail.items) tail.items.length = tail.hi;
     this.len--;
-    if (tail.size === 0) blocks.pop();
+    if (tail.size === 0) this.release(blocks.pop()!);
     return v;
   }
 
@@ -286,13 +333,13 @@ export class ListValue implements DataValue {
     const bi = this.find(i);
     const b = blocks[bi];
     const packed = b.items === null;
-    const items = b.unpack();
+    const items = this.unpack(b);
     items.splice(b.lo + i - (b.pos - blocks[0].pos), 0, v);
     b.hi++;
     for (let k = bi + 1; k < blocks.length; k++) blocks[k].pos++;
     this.len++;
     if (b.size > 2 * BLOCK) this.split(bi);
-    else if (packed) b.pack();
+    else if (packed) this.pack(b);
   }
 
   /** Elements start..end inclusive (already clamped to the list). */
@@ -332,7 +379,7 @@ export class ListValue implements DataValue {
       if (b.items) {
         for (let j = b.lo + from; j < b.lo + to; j++) w.bulk(b.items[j]!);
       } else {
-        w.encoded(b.data, b.offs.charCodeAt(b.lo + from), b.offs.charCodeAt(b.lo + to));
+        w.encoded(b.page!.buf, b.at + b.off(b.lo + from), b.at + b.off(b.lo + to));
       }
     });
   }
@@ -367,16 +414,20 @@ export class ListValue implements DataValue {
   replaceAll(items: string[]): void {
     this.small = '';
     this.blocks = null;
+    this.page = null;
+    this.pageBytes = 0;
     this.len = 0;
     for (const v of items) this.pushBack(v);
   }
 
-  /** An independent copy (COPY): packed strings and blocks are immutable and shared. */
+  /** An independent copy (COPY): the packed string and the pages' bytes are shared. */
   clone(): ListValue {
     const c = new ListValue();
+    const shared = new Map<Page, Page>();
     c.small = this.small;
-    c.blocks = this.blocks ? this.blocks.map((b) => b.clone()) : null;
+    c.blocks = this.blocks ? this.blocks.map((b) => b.clone(shared)) : null;
     c.len = this.len;
+    c.pageBytes = this.pageBytes;
     return c;
   }
 
@@ -430,14 +481,74 @@ export class ListValue implements DataValue {
   private split(bi: number): void {
     const blocks = this.blocks!;
     const b = blocks[bi];
-    const items = b.unpack();
+    const items = this.unpack(b);
     const half = b.size >> 1;
     const right = new Block(b.pos + half, items.slice(b.lo + half, b.hi), 0, b.size - half);
     b.items = items.slice(b.lo, b.lo + half);
     b.lo = 0;
     b.hi = half;
     blocks.splice(bi + 1, 0, right);
-    if (bi > 0) b.pack();
-    if (bi + 1 < blocks.length - 1) right.pack();
+    if (bi > 0) this.pack(b);
+    if (bi + 1 < blocks.length - 1) this.pack(right);
+  }
+
+  /** Packs a loose block whose elements are all short into the current page. */
+  private pack(b: Block): void {
+    if (!b.items || !b.packable()) return;
+    const n = b.size;
+    const dataLen = b.encode();
+    const bytes = dataLen + 2 * (n + 1);
+    const page = this.room(bytes);
+    PACK_DATA.copy(page.buf, page.used, 0, bytes);
+    b.items = null;
+    b.lo = 0;
+    b.hi = n;
+    b.place(page, page.used, dataLen, bytes);
+    page.used += bytes;
+  }
+
+  /** A loose block's elements, unpacking it if packed. */
+  private unpack(b: Block): (string | undefined)[] {
+    if (b.items) return b.items;
+    const n = b.size;
+    const items = new Array<string | undefined>(n);
+    for (let k = 0; k < n; k++) items[k] = b.get(k);
+    b.items = items;
+    b.lo = 0;
+    b.hi = n;
+    this.release(b);
+    return items;
+  }
+
+  /**
+   * Forgets a packed block's bytes. A page other than the current one left less than a quarter
+   * full has its remaining blocks moved to the current page, so the pages hold at most about
+   * four times the live bytes, and the emptied page goes with the next collection.
+   */
+  private release(b: Block): void {
+    const from = b.page;
+    if (!from) return;
+    b.page = null;
+    from.live -= b.bytes;
+    if (from === this.page || from.live === 0 || from.live * 4 >= from.buf.length) return;
+    for (const m of this.blocks!) {
+      if (m.page !== from) continue;
+      const page = this.room(m.bytes);
+      from.buf.copy(page.buf, page.used, m.at, m.at + m.bytes);
+      from.live -= m.bytes;
+      m.place(page, page.used, m.ob - m.at, m.bytes);
+      page.used += m.bytes;
+    }
+  }
+
+  /** The current page, or a new one when `bytes` do not fit in it. */
+  private room(bytes: number): Page {
+    const cur = this.page;
+    if (cur && cur.used + bytes <= cur.buf.length) return cur;
+    // An eighth of what the list has taken so far: few pages for a big list, small ones for
+    // a small list.
+    const size = Math.max(bytes, Math.min(PAGE_MAX, Math.max(PAGE_MIN, this.pageBytes >> 3)));
+    this.pageBytes += size;
+    return (this.page = new Page(Buffer.allocUnsafeSlow(size), 0));
   }
 }

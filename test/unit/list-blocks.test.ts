@@ -5,6 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { BulkWriter } from '../../src/types/bulk-writer.js';
 import { ListValue } from '../../src/types/list.js';
 import { rng } from '../helpers/diff.js';
 
@@ -108,6 +109,48 @@ for (const seed of [1, 2, 3, 4, 5, 6]) {
     assert.equal(list.popBack(), undefined);
   });
 }
+
+/** LRANGE's path: runs of packed blocks copied from their pages, loose elements one by one. */
+function checkRange(list: ListValue, model: string[], start: number, end: number, what: string) {
+  const w = new BulkWriter(2);
+  list.writeRange(start, end, w);
+  const want = model.slice(start, end + 1).map((v) => `$${v.length}\r\n${v}\r\n`);
+  assert.equal(w.finish(), want.join(''), `${what}: writeRange(${start}, ${end})`);
+}
+
+test('sets all over a big list empty pages and move their last blocks; a copy keeps its bytes', () => {
+  const r = rng(7);
+  const list = new ListValue();
+  const model: string[] = [];
+  for (let i = 0; i < 30000; i++) {
+    list.pushBack(`element:${i}`);
+    model.push(`element:${i}`);
+  }
+  const copy = list.clone();
+  const copyModel = [...model];
+  for (let step = 0; step < 6000; step++) {
+    // Mostly the first half, so its pages empty while the second half's stay full.
+    const i = Math.floor(r() * r() * model.length);
+    const v = step % 3 ? `set:${step}` : `${'x'.repeat(step % 64)}\r\n\0`;
+    list.setAt(i, v);
+    model[i] = v;
+    if (step % 4 === 0) {
+      const j = Math.floor(r() * copyModel.length);
+      copy.setAt(j, `copy:${step}`);
+      copyModel[j] = `copy:${step}`;
+    }
+    if (step % 1000 === 999) {
+      check(list, model, `step ${step}`);
+      check(copy, copyModel, `copy at step ${step}`);
+      checkRange(list, model, 0, model.length - 1, `step ${step}`);
+      checkRange(copy, copyModel, 1000, 1700, `copy at step ${step}`);
+    }
+  }
+  for (let i = 0; i < 20000; i++) assert.equal(list.popFront(), model.shift());
+  check(list, model, 'after pops');
+  checkRange(list, model, 0, model.length - 1, 'after pops');
+  check(copy, copyModel, 'copy at the end');
+});
 
 test('inserts at one spot split the block they land in', () => {
   const list = new ListValue();
