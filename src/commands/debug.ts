@@ -11,7 +11,7 @@ import { stringEncoding } from '../types/string-encoding.js';
 import { RdbWriter } from '../persistence/rdb/encoding.js';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { limitsFromConfig, writeValue } from '../persistence/rdb/values.js';
+import { limitsFromConfig, quicklistNodes, writeValue } from '../persistence/rdb/values.js';
 import { loadRdb } from '../persistence/rdb/file.js';
 import { encodeListpack } from '../persistence/rdb/listpack.js';
 import { ListValue } from '../types/list.js';
@@ -94,19 +94,7 @@ function serializedLength(v: Value): number {
  * (list-max-listpack-size -2), the way the RDB writer splits them too.
  */
 function quicklistInfo(list: ListValue): string {
-  const nodes: string[][] = [];
-  let cur: string[] = [];
-  let bytes = 0;
-  for (const e of list.values()) {
-    if (cur.length > 0 && bytes + e.length > 8192) {
-      nodes.push(cur);
-      cur = [];
-      bytes = 0;
-    }
-    cur.push(e);
-    bytes += e.length + 2;
-  }
-  if (cur.length > 0) nodes.push(cur);
+  const nodes = quicklistNodes(list);
   const size = nodes.reduce((n, node) => n + encodeListpack(node).length, 0);
   const avg = nodes.length > 0 ? list.length / nodes.length : 0;
   return (

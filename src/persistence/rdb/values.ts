@@ -74,7 +74,11 @@ export function writeValue(w: RdbWriter, v: Value): void {
   else throw new RdbFormatError(`cannot serialize a ${v.kind} value`);
 }
 
-function writeList(w: RdbWriter, v: ListValue): void {
+/**
+ * A list's elements split into quicklist nodes of about LIST_NODE_BYTES (list-max-listpack-size
+ * -2), as Redis would hold them: the RDB writes one listpack per node, DEBUG OBJECT counts them.
+ */
+export function quicklistNodes(v: ListValue): string[][] {
   const nodes: string[][] = [];
   let cur: string[] = [];
   let bytes = 0;
@@ -88,6 +92,11 @@ function writeList(w: RdbWriter, v: ListValue): void {
     bytes += e.length + 2;
   }
   if (cur.length) nodes.push(cur);
+  return nodes;
+}
+
+function writeList(w: RdbWriter, v: ListValue): void {
+  const nodes = quicklistNodes(v);
   w.length(nodes.length);
   for (const n of nodes) {
     w.length(2); // PACKED container
