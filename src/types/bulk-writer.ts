@@ -84,22 +84,13 @@ export class BulkWriter {
 
   /** b[start, end), which already holds RESP-encoded elements (packed list blocks). */
   encoded(b: Buffer, start: number, end: number): void {
-    const len = end - start;
-    if (len > CHUNK) {
+    if (end - start > CHUNK) {
       this.flushPiece();
       this.pieces.push((b as unknown as Latin1Buffer).latin1Slice(start, end));
       return;
     }
-    this.ensure(len);
-    const out = this.buf;
-    let p = this.pos;
-    // Short runs are copied in JS: a native call costs more than the bytes.
-    if (len <= 64) {
-      for (let i = start; i < end; i++) out[p++] = b[i];
-    } else {
-      p += b.copy(out, p, start, end);
-    }
-    this.pos = p;
+    this.ensure(end - start);
+    this.copyIn(b, start, end);
   }
 
   /** A bulk string of the bytes b[start, end) (elements stored outside the V8 heap). */
@@ -109,15 +100,21 @@ export class BulkWriter {
       return this.bigBulk((b as unknown as Latin1Buffer).latin1Slice(start, end));
     this.ensure(len + 24);
     this.header(36 /* $ */, len);
+    this.copyIn(b, start, end);
+    this.buf[this.pos++] = CR;
+    this.buf[this.pos++] = LF;
+  }
+
+  /** Appends b[start, end), which fits. */
+  private copyIn(b: Buffer, start: number, end: number): void {
     const out = this.buf;
     let p = this.pos;
-    if (len <= 32) {
+    // Short runs are copied in JS: a native call costs more than the bytes.
+    if (end - start <= 32) {
       for (let i = start; i < end; i++) out[p++] = b[i];
     } else {
       p += b.copy(out, p, start, end);
     }
-    out[p++] = CR;
-    out[p++] = LF;
     this.pos = p;
   }
 
