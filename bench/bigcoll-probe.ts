@@ -17,11 +17,7 @@ import { fileURLToPath } from 'node:url';
 const RT_PRIORITY = '10';
 
 export class Probe {
-  private constructor(
-    private readonly child: ChildProcess,
-    /** Whether the probe runs at real-time priority. */
-    readonly realtime: boolean,
-  ) {}
+  private constructor(private readonly child: ChildProcess) {}
 
   /** Whether this machine lets us run a process at real-time priority. */
   static realtimeAllowed(): boolean {
@@ -41,7 +37,7 @@ export class Probe {
       child.once('exit', (code) => reject(new Error(`stall probe exited (${code})`)));
     });
     child.removeAllListeners('exit');
-    return new Probe(child, realtime);
+    return new Probe(child);
   }
 
   /** Worst latency since the previous take, in ms. */

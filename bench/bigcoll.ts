@@ -1,10 +1,11 @@
 /**
  * Big collections (issue 3): builds a 1M-member sorted set, a 1M-element list and a 1M-field
  * hash in keyshard and in redis-server, one server at a time, while a probe client (a process
- * of its own, bigcoll-probe.ts) sends PING every 10 ms and records the worst round trip of each phase: how long
- * another client stalls. Then times the whole-collection reads, a small ZRANGEBYSCORE, ZRANK
- * and ZINCRBY on the big set, COPY, DEL and UNLINK of each structure with the probe running,
- * and the memory each structure added (INFO used_memory and the process RSS). Part of `npm run bench` (row id `bigcoll`); alone:
+ * of its own, bigcoll-probe.ts) sends PING every 10 ms and records the worst round trip of each
+ * phase: how long another client stalls. Then times the whole-collection reads, a small
+ * ZRANGEBYSCORE, ZRANK and ZINCRBY on the big set, COPY, DEL and UNLINK of each structure with
+ * the probe running, and the memory each structure added (INFO used_memory and the process
+ * RSS). Part of `npm run bench` (row id `bigcoll`); alone:
  * `node dist/bench/bigcoll.js [--n 1000000] [--repeats 1]`.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';

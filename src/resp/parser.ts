@@ -12,6 +12,7 @@
  * line just over 64 KB its outcome depends on its allocation history; reading all that has
  * arrived matches it whenever the data is there at once.
  */
+import type { Latin1Buffer } from '../util/latin1.js';
 
 /** A protocol violation: the client gets `-ERR Protocol error: ...` and is closed. */
 export class ProtocolError {
@@ -39,11 +40,8 @@ const STAR = 42;
 const DOLLAR = 36;
 const EMPTY = Buffer.alloc(0);
 
-// Buffer#latin1Slice is what toString('latin1', a, b) ends up calling; calling it directly skips
-// the generic toString dispatch, measurable when every argument of every command goes through.
-interface Latin1Buffer {
-  latin1Slice(start: number, end: number): string;
-}
+// Node does not document Latin1Buffer's methods (util/latin1.ts): fail at start-up, not on the
+// first command, on a Node without them.
 if (typeof (Buffer.prototype as unknown as Partial<Latin1Buffer>).latin1Slice !== 'function') {
   throw new Error('this Node.js has no Buffer#latin1Slice');
 }

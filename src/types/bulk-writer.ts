@@ -8,6 +8,7 @@
  * heap, whose growth makes V8 start full collections (seconds with a big dataset).
  * Same bytes as the Reply methods, including the RESP2 forms of RESP3 types.
  */
+import type { Latin1Buffer } from '../util/latin1.js';
 import { formatG17 } from '../util/numfmt.js';
 
 /**
@@ -27,11 +28,6 @@ const CHUNK = 64 * 1024;
  * so two are never in use at once.
  */
 const SCRATCH = Buffer.allocUnsafeSlow(CHUNK);
-
-interface Latin1Buffer {
-  latin1Slice(start: number, end: number): string;
-  latin1Write(s: string, offset: number, length: number): number;
-}
 
 export class BulkWriter {
   private readonly buf = SCRATCH;

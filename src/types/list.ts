@@ -20,6 +20,7 @@
  */
 import type { DataValue } from '../keyspace/db.js';
 import type { BulkWriter } from './bulk-writer.js';
+import type { Latin1Buffer } from '../util/latin1.js';
 import {
   elementAt,
   elements,
@@ -46,10 +47,6 @@ const PACK_OFFS = new Uint16Array(2 * BLOCK + 2);
 /** Page sizes: a new page is an eighth of the list's pages so far, within these bounds. */
 const PAGE_MIN = 4096;
 const PAGE_MAX = 128 * 1024;
-
-interface Latin1Buffer {
-  latin1Slice(start: number, end: number): string;
-}
 
 /**
  * Packed blocks' bytes, outside the V8 heap. A page only grows by appending and bytes once
@@ -497,14 +494,10 @@ export class ListValue implements DataValue {
     if (!b.items || !b.packable()) return;
     const n = b.size;
     const dataLen = b.encode();
-    const bytes = dataLen + 2 * (n + 1);
-    const page = this.room(bytes);
-    PACK_DATA.copy(page.buf, page.used, 0, bytes);
     b.items = null;
     b.lo = 0;
     b.hi = n;
-    b.place(page, page.used, dataLen, bytes);
-    page.used += bytes;
+    this.store(b, PACK_DATA, 0, dataLen, dataLen + 2 * (n + 1));
   }
 
   /** A loose block's elements, unpacking it if packed. */
@@ -533,12 +526,20 @@ export class ListValue implements DataValue {
     if (from === this.page || from.live === 0 || from.live * 4 >= from.buf.length) return;
     for (const m of this.blocks!) {
       if (m.page !== from) continue;
-      const page = this.room(m.bytes);
-      from.buf.copy(page.buf, page.used, m.at, m.at + m.bytes);
       from.live -= m.bytes;
-      m.place(page, page.used, m.ob - m.at, m.bytes);
-      page.used += m.bytes;
+      this.store(m, from.buf, m.at, m.ob - m.at, m.bytes);
     }
+  }
+
+  /**
+   * Copies a packed block's bytes, src[start, start + bytes) of which the first `dataLen` are
+   * its elements, to the current page and points the block at them.
+   */
+  private store(b: Block, src: Buffer, start: number, dataLen: number, bytes: number): void {
+    const page = this.room(bytes);
+    src.copy(page.buf, page.used, start, start + bytes);
+    b.place(page, page.used, dataLen, bytes);
+    page.used += bytes;
   }
 
   /** The current page, or a new one when `bytes` do not fit in it. */
