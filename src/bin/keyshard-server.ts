@@ -1,7 +1,7 @@
-#!/usr/bin/env -S node --v8-pool-size=0
+#!/usr/bin/env -S node --v8-pool-size=0 --initial-old-space-size=64
 /**
  * keyshard-server [config-file] [--option value ...]: a Redis 7.0 compatible server process.
- * The shebang sizes V8's thread pool to the machine (src/server/thread-pool.ts).
+ * The shebang passes the Node flags the server runs with (src/server/node-flags.ts).
  */
 import { main } from '../server/main.js';
 

@@ -12,7 +12,7 @@ import { mkdirSync } from 'node:fs';
 import { connect } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { NODE_POOL_FLAG } from '../server/thread-pool.js';
+import { NODE_FLAGS } from '../server/node-flags.js';
 
 const SERVER = join(dirname(fileURLToPath(import.meta.url)), 'keyshard-server.js');
 const HOST = '127.0.0.1';
@@ -28,7 +28,7 @@ function startNode(port: number): ChildProcess {
   const dir = resolve('data', String(port));
   mkdirSync(dir, { recursive: true });
   const args = [
-    NODE_POOL_FLAG,
+    ...NODE_FLAGS,
     SERVER,
     '--port',
     String(port),

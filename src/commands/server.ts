@@ -1,6 +1,6 @@
 /**
- * Server commands: INFO, TIME, LASTSAVE, SHUTDOWN, MONITOR, SLOWLOG, LATENCY (monitor disabled)
- * and ACL's read-only subcommands. DEBUG lives in debug.ts. This module also attaches the
+ * Server commands: INFO, TIME, LASTSAVE, SHUTDOWN, MONITOR, SLOWLOG, LATENCY (monitor disabled),
+ * MEMORY PURGE and ACL's read-only subcommands. DEBUG lives in debug.ts. This module also attaches the
  * per-server observers (slow log, MONITOR feed, latency samples) at server construction.
  */
 import { performance } from 'node:perf_hooks';
@@ -13,6 +13,7 @@ import { installMonitorFeed } from '../server/monitor.js';
 import { trackLatency, trackedCommands, latencyHistogram } from '../server/latency.js';
 import { findByFullName, replyHelp, subcommandSyntaxError } from './introspection.js';
 import { debugCommands } from './debug.js';
+import { fullCollection } from '../server/collect.js';
 import { aclCommands } from './acl.js';
 
 serverInitHooks.push((s) => {
@@ -118,6 +119,18 @@ const LATENCY_HELP = [
   'HISTOGRAM [COMMAND ...]',
   '    Return a cumulative distribution of latencies in the format of a histogram for the specified command names.',
   '    If no commands are specified then all histograms are replied.',
+  'HELP',
+  '    Prints this help.',
+];
+
+/**
+ * Redis's MEMORY HELP lines for the subcommands there are: USAGE, STATS, DOCTOR and
+ * MALLOC-STATS are not implemented, so they get the unknown-subcommand error and are not listed.
+ */
+const MEMORY_HELP = [
+  'MEMORY <subcommand> [<arg> [value] [opt] ...]. Subcommands are:',
+  'PURGE',
+  '    Attempt to purge dirty pages for reclamation by the allocator.',
   'HELP',
   '    Prints this help.',
 ];
@@ -231,6 +244,15 @@ export const serverCommands: Record<string, Handler> = {
 
   'latency|help'(c) {
     replyHelp(c, LATENCY_HELP);
+  },
+
+  'memory|purge'(c) {
+    fullCollection();
+    c.reply.ok();
+  },
+
+  'memory|help'(c) {
+    replyHelp(c, MEMORY_HELP);
   },
 
   ...aclCommands,

@@ -9,7 +9,7 @@ import { redisCommandNames } from '../commands/table.js';
 import { Server, REDIS_VERSION } from './server.js';
 import { attachReplication } from '../replication/replication.js';
 import { AofPersistence } from '../persistence/aof/aof-persistence.js';
-import { threadPoolWarning } from './thread-pool.js';
+import { nodeFlagWarnings } from './node-flags.js';
 
 function banner(port: number, mode: string): string {
   return [
@@ -78,8 +78,7 @@ export async function main(args: string[]): Promise<void> {
   }
 
   log.warning('Server initialized');
-  const poolWarning = threadPoolWarning();
-  if (poolWarning !== null) log.warning(poolWarning);
+  for (const w of nodeFlagWarnings()) log.warning(w);
   server.rdb.attach();
   const aof = new AofPersistence(server);
   aof.attach();

@@ -152,10 +152,9 @@ export class ZCursor implements ZPos {
 }
 
 /**
- * The inner nodes and child indexes of the last descent. Tree operations never nest, so one
- * shared path avoids allocating per operation.
+ * The child indexes of the last descent (its inner nodes are in each tree's `path`). Tree
+ * operations never nest, so one shared array avoids allocating per operation.
  */
-const PATH_N: Inner[] = [];
 const PATH_I: number[] = [];
 
 /** Entries of `leaf` before (s, m). */
@@ -223,6 +222,12 @@ export class ZTree {
   private root: Inner | Leaf;
   /** Levels of inner nodes above the leaves. */
   private height = 0;
+  /**
+   * The inner nodes of this tree's last descent. Per tree, not shared like PATH_I: a shared
+   * one kept the last-used tree's nodes, and through them every leaf and page, alive after the
+   * sorted set was deleted (90 MB for a million members).
+   */
+  private readonly path: Inner[] = [];
   /** The first and last leaves (the same, empty one for an empty tree). */
   head: Leaf;
   tail: Leaf;
@@ -242,7 +247,7 @@ export class ZTree {
     for (let d = 0; d < this.height; d++) {
       const inner = node as Inner;
       const i = childFor(inner, s, m);
-      PATH_N[d] = inner;
+      this.path[d] = inner;
       PATH_I[d] = i;
       node = inner.children[i];
     }
@@ -257,7 +262,7 @@ export class ZTree {
       const counts = inner.counts;
       let i = 0;
       while (rank >= counts[i]) rank -= counts[i++];
-      PATH_N[d] = inner;
+      this.path[d] = inner;
       PATH_I[d] = i;
       node = inner.children[i];
     }
@@ -267,7 +272,7 @@ export class ZTree {
   /** Inserts (s, m), whose member is in slot `id` of the keys, and must be absent. */
   insert(s: number, m: string, id: number): void {
     const leaf = this.descendKey(s, m);
-    for (let d = 0; d < this.height; d++) PATH_N[d].counts[PATH_I[d]]++;
+    for (let d = 0; d < this.height; d++) this.path[d].counts[PATH_I[d]]++;
     this.length++;
     this.hintLeaf = null;
     const p = leafPos(leaf, s, m);
@@ -322,7 +327,7 @@ export class ZTree {
       this.height++;
       return;
     }
-    const parent = PATH_N[d];
+    const parent = this.path[d];
     const i = PATH_I[d];
     const total = parent.counts[i];
     const rc = sizeOf(right);
@@ -379,7 +384,7 @@ export class ZTree {
 
   /** Removes `k` entries from `p` of `leaf`, reached by the recorded path, and rebalances. */
   private removeAt(leaf: Leaf, p: number, k = 1): void {
-    for (let d = 0; d < this.height; d++) PATH_N[d].counts[PATH_I[d]] -= k;
+    for (let d = 0; d < this.height; d++) this.path[d].counts[PATH_I[d]] -= k;
     this.length -= k;
     this.hintLeaf = null;
     const n = leaf.n - k;
@@ -393,7 +398,7 @@ export class ZTree {
   /** Refills or merges the underfull leaf at the end of the path with a sibling. */
   private fixLeaf(): void {
     const d = this.height - 1;
-    const parent = PATH_N[d];
+    const parent = this.path[d];
     const i = PATH_I[d];
     if (parent.children.length < 2) return;
     // Work on the pair (left, right) at child indexes (li, li + 1).
@@ -434,7 +439,7 @@ export class ZTree {
 
   /** Drops child `ci` of the inner node at path level `d` (merged away) and rebalances. */
   private removeChild(d: number, ci: number): void {
-    const node = PATH_N[d];
+    const node = this.path[d];
     node.children.splice(ci, 1);
     node.counts.splice(ci, 1);
     node.sepS.splice(ci, 1);
@@ -447,7 +452,7 @@ export class ZTree {
       return;
     }
     if (node.children.length >= INNER_MIN) return;
-    const parent = PATH_N[d - 1];
+    const parent = this.path[d - 1];
     const i = PATH_I[d - 1];
     if (parent.children.length < 2) return;
     const li = i + 1 < parent.children.length ? i : i - 1;

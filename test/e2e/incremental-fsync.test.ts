@@ -11,7 +11,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort, KEYSHARD_BIN, launch, tempDir } from '../helpers/procs.js';
 import { RawConn } from '../helpers/raw.js';
-import { NODE_POOL_FLAG } from '../../src/server/thread-pool.js';
+import { NODE_FLAGS } from '../../src/server/node-flags.js';
 
 function straceWorks(): boolean {
   return spawnSync('strace', ['-qq', '-e', 'trace=none', 'true']).status === 0;
@@ -35,7 +35,7 @@ test('background saves and AOF rewrites fdatasync every 4 MB when incremental fs
   const trace = join(dir, 'strace.out');
   const server = await launch(
     'strace',
-    ['-f', '-qq', '-y', '-e', 'trace=fdatasync', '-o', trace, process.execPath, NODE_POOL_FLAG]
+    ['-f', '-qq', '-y', '-e', 'trace=fdatasync', '-o', trace, process.execPath, ...NODE_FLAGS]
       .concat([KEYSHARD_BIN, '--port', String(port), '--bind', '127.0.0.1', '--dir', dir])
       .concat(['--save', '', '--rdbcompression', 'no', '--appendonly', 'yes'])
       .concat(['--enable-debug-command', 'yes']),

@@ -187,7 +187,7 @@ test('COMMAND GETKEYS and GETKEYSANDFLAGS match redis-server', async (t) => {
   ]);
 });
 
-test('SLOWLOG, ACL, LATENCY, DEBUG, SHUTDOWN and INFO errors match redis-server', async (t) => {
+test('SLOWLOG, ACL, LATENCY, MEMORY, DEBUG, SHUTDOWN and INFO errors match redis-server', async (t) => {
   const p = need(t);
   if (!p) return;
   await compareStream(
@@ -212,6 +212,10 @@ test('SLOWLOG, ACL, LATENCY, DEBUG, SHUTDOWN and INFO errors match redis-server'
       ['LATENCY', 'HELP'],
       ['LATENCY', 'GRAPH', 'command'],
       ['LATENCY', 'HISTOGRAM', 'nosuch'],
+      ['MEMORY', 'PURGE'],
+      ['MEMORY', 'PURGE', 'x'],
+      ['MEMORY'],
+      ['MEMORY', 'nosuch'],
       ['DEBUG', 'nosuch'],
       ['DEBUG', 'OBJECT'],
       ['DEBUG', 'OBJECT', 'nokey'],

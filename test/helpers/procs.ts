@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { NODE_POOL_FLAG } from '../../src/server/thread-pool.js';
+import { NODE_FLAGS } from '../../src/server/node-flags.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 /** dist/src/bin/keyshard-server.js, from dist/test/helpers. */
@@ -150,7 +150,7 @@ export interface StartOptions {
 export async function startKeyshard(opts: StartOptions = {}): Promise<ServerProc> {
   const port = opts.port ?? (await freePort());
   const dir = opts.dir ?? tempDir();
-  const args = [NODE_POOL_FLAG, KEYSHARD_BIN];
+  const args = [...NODE_FLAGS, KEYSHARD_BIN];
   if (opts.configFile) args.push(opts.configFile);
   args.push('--port', String(port), '--bind', '127.0.0.1', '--dir', dir, ...(opts.args ?? []));
   return launch(process.execPath, args, port, dir, /Ready to accept connections/);
