@@ -236,29 +236,48 @@ test('DEBUG SET-ACTIVE-EXPIRE 0 leaves expired keys alone until accessed or re-e
   b.close();
 });
 
-test('MEMORY PURGE collects a deleted big hash, which INFO used_memory counted until then', async (t) => {
-  const p = need(t);
-  if (!p) return;
-  const c = await RawConn.open(p.ks.port);
-  const used = async () => Number(/used_memory:(\d+)/.exec(await c.call('INFO', 'memory'))![1]);
-  await c.call('SELECT', '11');
-  await c.call('MEMORY', 'PURGE');
-  const empty = await used();
-  // 200,000 fields in 20 commands: pages outside the V8 heap, freed only by a full collection.
-  for (let k = 0; k < 20; k++) {
-    const argv = ['HSET', 'purge:h'];
-    for (let i = 0; i < 10000; i++) argv.push(`field:${k}:${i}`, `value:${i}`);
-    assert.equal(await c.call(...argv), ':10000\r\n');
-  }
-  const built = (await used()) - empty;
-  assert.ok(built > 4_000_000, `the hash took ${built} bytes`);
-  assert.equal(await c.call('DEL', 'purge:h'), ':1\r\n');
-  const deleted = await used();
-  assert.equal(await c.call('MEMORY', 'PURGE'), '+OK\r\n');
-  const purged = await used();
-  assert.ok(deleted - purged > built / 2, `DEL ${deleted - empty}, PURGE ${purged - empty}`);
-  c.close();
-});
+// Each structure's pages live outside the V8 heap, freed only by a full collection. The sorted
+// set's case also catches a deleted tree kept alive by state shared between trees.
+const BIG_BUILDS: [string, (k: number) => string[]][] = [
+  ['hash', (k) => ['HSET', 'purge:k', ...items((i) => [`field:${k}:${i}`, `value:${i}`])]],
+  ['zset', (k) => ['ZADD', 'purge:k', ...items((i) => [String(k * 10000 + i), `m:${k}:${i}`])]],
+  ['list', (k) => ['RPUSH', 'purge:k', ...items((i) => [`element:${k}:${i}`])]],
+];
+
+/** The arguments `item` makes for 0 <= i < 10,000, in order. */
+function items(item: (i: number) => string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < 10000; i++) out.push(...item(i));
+  return out;
+}
+
+for (const [kind, command] of BIG_BUILDS) {
+  test(`MEMORY PURGE collects a deleted big ${kind}, which used_memory counted until then`, async (t) => {
+    const p = need(t);
+    if (!p) return;
+    const c = await RawConn.open(p.ks.port);
+    const used = async () => Number(/used_memory:(\d+)/.exec(await c.call('INFO', 'memory'))![1]);
+    await c.call('SELECT', '11');
+    await c.call('MEMORY', 'PURGE');
+    const empty = await used();
+    for (let k = 0; k < 20; k++)
+      assert.equal(
+        await c.call(...command(k)),
+        ':' + (kind === 'list' ? (k + 1) * 10000 : 10000) + '\r\n',
+      );
+    const built = (await used()) - empty;
+    assert.ok(built > 3_000_000, `the ${kind} took ${built} bytes`);
+    assert.equal(await c.call('DEL', 'purge:k'), ':1\r\n');
+    const deleted = await used();
+    assert.equal(await c.call('MEMORY', 'PURGE'), '+OK\r\n');
+    const purged = await used();
+    assert.ok(
+      deleted - purged > built / 2,
+      `built ${built}, DEL ${deleted - empty}, PURGE ${purged - empty}`,
+    );
+    c.close();
+  });
+}
 
 const HDR_LABELS = new Set(
   Array.from({ length: 21 }, (_, i) => Math.floor((2 ** (i + 10) + 2 ** (i + 3) - 1) / 1000)),
