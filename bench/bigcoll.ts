@@ -277,8 +277,8 @@ export function printBigColl(r: BigCollResult): void {
         p.ms.toFixed(0),
         q.ms.toFixed(0),
         ratio(p.ms, q.ms),
-        p.stallMs.toFixed(0),
-        q.stallMs.toFixed(0),
+        p.stallMs.toFixed(1),
+        q.stallMs.toFixed(1),
         ratio(p.stallMs, q.stallMs),
       ];
     }),

@@ -429,6 +429,10 @@ export class Server {
     c.inputDeferred = true;
     c.socket?.pause();
     setImmediate(() => {
+      // Replies of the last poll phase go out before another turn of this client's commands,
+      // as Redis writes every reply before it reads again: queued after this turn, their
+      // flush made a client that sent one command wait out a whole turn of a loader's.
+      if (this.flushScheduled) this.flushPending();
       c.inputDeferred = false;
       if (c.closed) return;
       if (!c.blocked) this.processInput(c);
