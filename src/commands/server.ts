@@ -1,7 +1,8 @@
 /**
  * Server commands: INFO, TIME, LASTSAVE, SHUTDOWN, MONITOR, SLOWLOG, LATENCY (monitor disabled),
- * MEMORY PURGE and ACL's read-only subcommands. DEBUG lives in debug.ts. This module also attaches the
- * per-server observers (slow log, MONITOR feed, latency samples) at server construction.
+ * MEMORY PURGE and ACL's read-only subcommands. DEBUG lives in debug.ts. This module also
+ * attaches the per-server observers (slow log, MONITOR feed, latency samples) at server
+ * construction.
  */
 import { performance } from 'node:perf_hooks';
 import type { Client } from '../server/client.js';

@@ -59,18 +59,19 @@ export function nodeFlagWarnings(
   nodeOptions = process.env.NODE_OPTIONS ?? '',
 ): string[] {
   const out: string[] = [];
+  const hint = `Start the server with 'node ${NODE_FLAGS.join(' ')}' (its launchers do).`;
   const fit = Math.max(1, cpus - 1);
   const size = configuredFlag(POOL, execArgv, nodeOptions) ?? NODE_DEFAULT_POOL;
   const threads = size === 0 ? fit : size;
   if (threads > fit) {
     out.push(
-      `WARNING: V8's background thread pool has ${threads} threads on a machine with ${cpus} CPUs, so garbage collection pauses wait for threads that get no CPU, and clients stall. Start the server with 'node ${NODE_FLAGS.join(' ')}' (its launchers do).`,
+      `WARNING: V8's background thread pool has ${threads} threads on a machine with ${cpus} CPUs, so garbage collection pauses wait for threads that get no CPU, and clients stall. ${hint}`,
     );
   }
   const oldSpace = configuredFlag(OLD_SPACE, execArgv, nodeOptions) ?? 0;
   if (oldSpace < OLD_SPACE_MB) {
     out.push(
-      `WARNING: V8's old generation starts at ${oldSpace === 0 ? 'its default size' : `${oldSpace} MB`}, so loading big keys runs a full garbage collection every few MB, and clients stall. Start the server with 'node ${NODE_FLAGS.join(' ')}' (its launchers do).`,
+      `WARNING: V8's old generation starts at ${oldSpace === 0 ? 'its default size' : `${oldSpace} MB`}, so loading big keys runs a full garbage collection every few MB, and clients stall. ${hint}`,
     );
   }
   return out;

@@ -151,12 +151,6 @@ export class ZCursor implements ZPos {
   }
 }
 
-/**
- * The child indexes of the last descent (its inner nodes are in each tree's `path`). Tree
- * operations never nest, so one shared array avoids allocating per operation.
- */
-const PATH_I: number[] = [];
-
 /** Entries of `leaf` before (s, m). */
 function leafPos(leaf: Leaf, s: number, m: string): number {
   const sc = leaf.scores;
@@ -223,11 +217,13 @@ export class ZTree {
   /** Levels of inner nodes above the leaves. */
   private height = 0;
   /**
-   * The inner nodes of this tree's last descent. Per tree, not shared like PATH_I: a shared
-   * one kept the last-used tree's nodes, and through them every leaf and page, alive after the
-   * sorted set was deleted (90 MB for a million members).
+   * The inner nodes and child indexes of this tree's last descent, reused so that no operation
+   * allocates one. Per tree: a path shared by all trees kept the last-used tree's nodes, and
+   * through them every leaf and page, alive after the sorted set was deleted (90 MB for a
+   * million members).
    */
   private readonly path: Inner[] = [];
+  private readonly pathI: number[] = [];
   /** The first and last leaves (the same, empty one for an empty tree). */
   head: Leaf;
   tail: Leaf;
@@ -248,7 +244,7 @@ export class ZTree {
       const inner = node as Inner;
       const i = childFor(inner, s, m);
       this.path[d] = inner;
-      PATH_I[d] = i;
+      this.pathI[d] = i;
       node = inner.children[i];
     }
     return node as Leaf;
@@ -263,7 +259,7 @@ export class ZTree {
       let i = 0;
       while (rank >= counts[i]) rank -= counts[i++];
       this.path[d] = inner;
-      PATH_I[d] = i;
+      this.pathI[d] = i;
       node = inner.children[i];
     }
     return new ZCursor(node as Leaf, rank);
@@ -272,7 +268,7 @@ export class ZTree {
   /** Inserts (s, m), whose member is in slot `id` of the keys, and must be absent. */
   insert(s: number, m: string, id: number): void {
     const leaf = this.descendKey(s, m);
-    for (let d = 0; d < this.height; d++) this.path[d].counts[PATH_I[d]]++;
+    for (let d = 0; d < this.height; d++) this.path[d].counts[this.pathI[d]]++;
     this.length++;
     this.hintLeaf = null;
     const p = leafPos(leaf, s, m);
@@ -328,7 +324,7 @@ export class ZTree {
       return;
     }
     const parent = this.path[d];
-    const i = PATH_I[d];
+    const i = this.pathI[d];
     const total = parent.counts[i];
     const rc = sizeOf(right);
     parent.counts[i] = total - rc;
@@ -384,7 +380,7 @@ export class ZTree {
 
   /** Removes `k` entries from `p` of `leaf`, reached by the recorded path, and rebalances. */
   private removeAt(leaf: Leaf, p: number, k = 1): void {
-    for (let d = 0; d < this.height; d++) this.path[d].counts[PATH_I[d]] -= k;
+    for (let d = 0; d < this.height; d++) this.path[d].counts[this.pathI[d]] -= k;
     this.length -= k;
     this.hintLeaf = null;
     const n = leaf.n - k;
@@ -399,7 +395,7 @@ export class ZTree {
   private fixLeaf(): void {
     const d = this.height - 1;
     const parent = this.path[d];
-    const i = PATH_I[d];
+    const i = this.pathI[d];
     if (parent.children.length < 2) return;
     // Work on the pair (left, right) at child indexes (li, li + 1).
     const li = i + 1 < parent.children.length ? i : i - 1;
@@ -453,7 +449,7 @@ export class ZTree {
     }
     if (node.children.length >= INNER_MIN) return;
     const parent = this.path[d - 1];
-    const i = PATH_I[d - 1];
+    const i = this.pathI[d - 1];
     if (parent.children.length < 2) return;
     const li = i + 1 < parent.children.length ? i : i - 1;
     const left = parent.children[li] as Inner;
