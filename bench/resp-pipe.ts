@@ -43,11 +43,12 @@ export class RespPipe {
   }
 
   /** Sends `data` holding `count` commands; resolves once all their replies arrived. */
-  send(data: string, count: number): Promise<void> {
+  send(data: string | Buffer, count: number): Promise<void> {
     this.expected += count;
     const target = this.expected;
     const done = new Promise<void>((resolve) => this.waiters.push({ target, resolve }));
-    this.sock.write(data, 'latin1');
+    if (typeof data === 'string') this.sock.write(data, 'latin1');
+    else this.sock.write(data);
     return done;
   }
 
