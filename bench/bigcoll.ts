@@ -25,6 +25,8 @@ export interface PhaseResult {
   ms: number;
   /** Worst PING round trip seen by the probe during the phase, in ms. */
   stallMs: number;
+  /** The probe's 99th-percentile round trip during the phase, in ms. */
+  p99Ms: number;
 }
 
 export interface StructMemory {
@@ -96,7 +98,8 @@ async function runOne(server: ServerProc, n: number, realtime: boolean): Promise
     await work();
     const ms = performance.now() - t0;
     await sleep(30);
-    phases.push({ phase: name, ms, stallMs: await probe.take() });
+    const stall = await probe.take();
+    phases.push({ phase: name, ms, stallMs: stall.worst, p99Ms: stall.p99 });
     if (pipe.firstError) throw new Error(`${name}: ${pipe.firstError}`);
     process.stderr.write(`    ${name}: ${ms.toFixed(0)} ms\n`);
   };
@@ -241,6 +244,7 @@ function medianRun(runs: ServerRun[]): ServerRun {
       phase: p.phase,
       ms: median(runs.map((r) => r.phases[i].ms)),
       stallMs: median(runs.map((r) => r.phases[i].stallMs)),
+      p99Ms: median(runs.map((r) => r.phases[i].p99Ms)),
     })),
     memory: first.memory.map((m, i) => ({
       structure: m.structure,
@@ -295,12 +299,22 @@ export function printBigColl(r: BigCollResult): void {
   console.log(`\nbig collections: ${r.n} elements each, medians of ${r.repeats}`);
   console.log(
     r.probeRealtime
-      ? 'stall: worst PING round trip of a probe at real-time priority'
+      ? 'stall: worst PING round trip of a probe at real-time priority; p99: its 99th percentile'
       : 'stall: worst PING round trip of a probe at normal priority (chrt -f not allowed here):' +
           ' includes the probe waiting for a CPU',
   );
   table(
-    ['phase', 'ks ms', 'redis ms', 'ratio', 'ks stall', 'redis stall', 'stall ratio'],
+    [
+      'phase',
+      'ks ms',
+      'redis ms',
+      'ratio',
+      'ks stall',
+      'redis stall',
+      'stall ratio',
+      'ks p99',
+      'redis p99',
+    ],
     r.keyshard.phases.map((p, i) => {
       const q = r.redis.phases[i];
       return [
@@ -311,6 +325,8 @@ export function printBigColl(r: BigCollResult): void {
         p.stallMs.toFixed(1),
         q.stallMs.toFixed(1),
         ratio(p.stallMs, q.stallMs),
+        p.p99Ms.toFixed(1),
+        q.p99Ms.toFixed(1),
       ];
     }),
   );
