@@ -59,23 +59,29 @@ const REWARM = 100_000;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** A pipelined batch: the encoded commands and how many there are. */
+interface Batch {
+  data: Buffer;
+  count: number;
+}
+
 /** `total` commands made by `make(i)`, encoded as pipelined batches of BATCH. */
-function encodeBatches(total: number, make: (i: number) => string): Buffer[] {
-  const batches: Buffer[] = [];
+function encodeBatches(total: number, make: (i: number) => string): Batch[] {
+  const batches: Batch[] = [];
   for (let start = 0; start < total; start += BATCH) {
     const end = Math.min(total, start + BATCH);
     let data = '';
     for (let i = start; i < end; i++) data += make(i);
-    batches.push(Buffer.from(data, 'latin1'));
+    batches.push({ data: Buffer.from(data, 'latin1'), count: end - start });
   }
   return batches;
 }
 
-/** Sends encoded batches of `total` commands in all, WINDOW of them in flight. */
-async function sendBatches(pipe: RespPipe, batches: Buffer[], total: number): Promise<void> {
+/** Sends encoded batches, WINDOW of them in flight. */
+async function sendBatches(pipe: RespPipe, batches: Batch[]): Promise<void> {
   const inFlight: Promise<void>[] = [];
-  for (let k = 0; k < batches.length; k++) {
-    inFlight.push(pipe.send(batches[k], Math.min(BATCH, total - k * BATCH)));
+  for (const b of batches) {
+    inFlight.push(pipe.send(b.data, b.count));
     if (inFlight.length >= WINDOW) await inFlight.shift();
   }
   await Promise.all(inFlight);
@@ -83,7 +89,7 @@ async function sendBatches(pipe: RespPipe, batches: Buffer[], total: number): Pr
 
 /** Sends `total` commands made by `make(i)` in pipelined batches. */
 async function build(pipe: RespPipe, total: number, make: (i: number) => string): Promise<void> {
-  await sendBatches(pipe, encodeBatches(total, make), total);
+  await sendBatches(pipe, encodeBatches(total, make));
 }
 
 async function runOne(server: ServerProc, n: number, realtime: boolean): Promise<ServerRun> {
@@ -202,7 +208,7 @@ async function runOne(server: ServerProc, n: number, realtime: boolean): Promise
       // scavenges on V8's helper threads, which took the server's CPU for a millisecond at a
       // time on a 2-CPU machine (`perf sched timehist`), the same for either server.
       const batches = encodeBatches(n, (i) => make(key, i));
-      await phase(`build ${structure} (${n} ${verb})`, () => sendBatches(pipe, batches, n));
+      await phase(`build ${structure} (${n} ${verb})`, () => sendBatches(pipe, batches));
       await one('DEL', scratch);
       const after = await settled();
       memory.push({
@@ -299,10 +305,11 @@ export function printBigColl(r: BigCollResult): void {
   console.log(`\nbig collections: ${r.n} elements each, medians of ${r.repeats}`);
   console.log(
     r.probeRealtime
-      ? 'stall: worst PING round trip of a probe at real-time priority; p99: its 99th percentile'
+      ? 'stall: worst PING round trip of a probe at real-time priority'
       : 'stall: worst PING round trip of a probe at normal priority (chrt -f not allowed here):' +
           ' includes the probe waiting for a CPU',
   );
+  console.log('p99: the 99th percentile of the same round trips');
   table(
     [
       'phase',
