@@ -83,8 +83,10 @@ export function initInfo(s: Server): void {
 
 function usedMemory(): number {
   const m = process.memoryUsage();
-  // `external` already includes `arrayBuffers` (every Buffer, big hashes' pages).
-  return m.heapUsed + m.external;
+  // `arrayBuffers` is every Buffer and block (big values' pages, util/offheap.ts) that Node's
+  // allocator holds. Not `external`: V8 leaves the shared blocks out of it and counts in the
+  // wasm memory that tells it of them.
+  return m.heapUsed + m.arrayBuffers;
 }
 
 /** Redis's bytesToHuman: B, K, M, G, T, P with two decimals. */

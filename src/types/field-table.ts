@@ -22,6 +22,7 @@
  *
  * Strings here are latin1 (one char per byte), as everywhere in the keyspace.
  */
+import { blockBytes, blockF64, blockI32, blockU32 } from '../util/offheap.js';
 import { strHash } from '../util/strhash.js';
 
 /** Slots per chunk (a power of two). */
@@ -55,7 +56,7 @@ interface Seg {
 }
 
 function newSeg(bits: number, depth: number): Seg {
-  return { tab: new Int32Array(1 << bits), bits, count: 0, depth };
+  return { tab: blockI32(1 << bits), bits, count: 0, depth };
 }
 
 function rd32(b: Buffer, o: number): number {
@@ -77,7 +78,7 @@ function writeStr(b: Buffer, o: number, s: string): void {
 }
 
 /** A copy of chunk c (or a new one) with room for n entries, the new ones set to `fill`. */
-function grown<T extends Float64Array | Uint32Array>(
+function grown<T extends Float64Array | Uint32Array | Int32Array>(
   c: T | undefined,
   n: number,
   make: (n: number) => T,
@@ -193,10 +194,9 @@ export class FieldTable {
     if (h0 === undefined || j >= h0.length) {
       let n = ci === 0 ? Math.max(FIRST_SLOTS, h0?.length ?? 0) : CHUNK;
       while (n <= j) n *= 2;
-      this.loc[ci] = grown(this.loc[ci], 2 * n, (k) => new Uint32Array(k), FREE);
-      this.hashes[ci] = grown(h0, n, (k) => new Uint32Array(k), 0);
-      if (this.nums !== null)
-        this.nums[ci] = grown(this.nums[ci], n, (k) => new Float64Array(k), 0);
+      this.loc[ci] = grown(this.loc[ci], 2 * n, blockU32, FREE);
+      this.hashes[ci] = grown(h0, n, blockU32, 0);
+      if (this.nums !== null) this.nums[ci] = grown(this.nums[ci], n, blockF64, 0);
     }
     this.point(i, p, o);
     this.hashes[ci][j] = h;
@@ -208,7 +208,7 @@ export class FieldTable {
   }
 
   setNum(i: number, x: number): void {
-    if (this.nums === null) this.nums = this.hashes.map((c) => new Float64Array(c.length));
+    if (this.nums === null) this.nums = this.hashes.map((c) => blockF64(c.length));
     this.nums[i >>> CHUNK_BITS][i & (CHUNK - 1)] = x;
   }
 
@@ -390,12 +390,12 @@ export class FieldTable {
     return scanSlots(this, cursor, count, emit);
   }
 
-  /** An independent copy: typed arrays and pages are copied as bytes. */
+  /** An independent copy: typed arrays and pages are copied as bytes, into new blocks. */
   clone(): FieldTable {
     const t = new FieldTable();
-    t.loc = this.loc.map((c) => c.slice());
-    t.hashes = this.hashes.map((c) => c.slice());
-    t.nums = this.nums === null ? null : this.nums.map((c) => c.slice());
+    t.loc = this.loc.map((c) => grown(c, c.length, blockU32, 0));
+    t.hashes = this.hashes.map((c) => grown(c, c.length, blockU32, 0));
+    t.nums = this.nums === null ? null : this.nums.map((c) => grown(c, c.length, blockF64, 0));
     t.length = this.length;
     t.size = this.size;
     t.free = this.free.slice();
@@ -403,13 +403,23 @@ export class FieldTable {
     t.dir = this.dir.map((s) => {
       let c = segs.get(s);
       if (c === undefined) {
-        c = { tab: s.tab.slice(), bits: s.bits, count: s.count, depth: s.depth };
+        c = {
+          tab: grown(s.tab, s.tab.length, blockI32, 0),
+          bits: s.bits,
+          count: s.count,
+          depth: s.depth,
+        };
         segs.set(s, c);
       }
       return c;
     });
     t.dirBits = this.dirBits;
-    t.pages = this.pages.map((p) => (p === null ? null : Buffer.from(p)));
+    t.pages = this.pages.map((p) => {
+      if (p === null) return null;
+      const q = blockBytes(p.length);
+      p.copy(q);
+      return q;
+    });
     t.live = this.live.slice();
     t.ends = this.ends.slice();
     t.tail = this.tail;
@@ -453,7 +463,7 @@ export class FieldTable {
   private growSeg(seg: Seg): void {
     const old = seg.tab;
     seg.bits++;
-    seg.tab = new Int32Array(1 << seg.bits);
+    seg.tab = blockI32(1 << seg.bits);
     for (let p = 0; p < old.length; p++) {
       if (old[p] !== 0) this.place(seg, old[p] - 1, this.hashOfSlot(old[p] - 1));
     }
@@ -526,7 +536,7 @@ export class FieldTable {
       const pageSize = Math.max(Math.min(MAX_PAGE, Math.max(FIRST_PAGE, prev * 2)), size);
       p = this.pages.indexOf(null);
       if (p < 0) p = this.pages.length;
-      this.pages[p] = Buffer.allocUnsafeSlow(pageSize);
+      this.pages[p] = blockBytes(pageSize);
       this.live[p] = 0;
       this.ends[p] = 0;
       this.tail = p;

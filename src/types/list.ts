@@ -21,6 +21,7 @@
 import type { DataValue } from '../keyspace/db.js';
 import type { BulkWriter } from './bulk-writer.js';
 import type { Latin1Buffer } from '../util/latin1.js';
+import { blockBytes } from '../util/offheap.js';
 import {
   elementAt,
   elements,
@@ -550,6 +551,6 @@ export class ListValue implements DataValue {
     // a small list.
     const size = Math.max(bytes, Math.min(PAGE_MAX, Math.max(PAGE_MIN, this.pageBytes >> 3)));
     this.pageBytes += size;
-    return (this.page = new Page(Buffer.allocUnsafeSlow(size), 0));
+    return (this.page = new Page(blockBytes(size), 0));
   }
 }

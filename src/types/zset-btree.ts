@@ -17,6 +17,7 @@
  */
 import type { BulkWriter } from './bulk-writer.js';
 import { FieldRefs, type FieldTable } from './field-table.js';
+import { blockF64, blockI32 } from '../util/offheap.js';
 
 const LEAF_CAP = 64;
 const LEAF_MIN = LEAF_CAP >> 2;
@@ -54,8 +55,8 @@ class LeafStore {
     }
     if (this.scores === null || this.used === this.chunkLeaves) {
       this.chunkLeaves = Math.min(MAX_CHUNK_LEAVES, Math.max(1, this.chunkLeaves * 2));
-      this.scores = new Float64Array(this.chunkLeaves * LEAF_CAP);
-      this.ids = new Int32Array(this.chunkLeaves * LEAF_CAP);
+      this.scores = blockF64(this.chunkLeaves * LEAF_CAP);
+      this.ids = blockI32(this.chunkLeaves * LEAF_CAP);
       this.used = 0;
     }
     const at = this.used++ * LEAF_CAP;
