@@ -80,7 +80,7 @@ function clientLine(c: Client, current: string[] | null): string {
   const qbuf = c.parser.buffered + (current ? encodedLength(current) : 0);
   const argvMem = argvBytes(current);
   const multiMem = c.multi ? c.multi.queue.reduce((n, q) => n + argvBytes(q.argv), 0) : 0;
-  const obl = c.reply.out.length;
+  const obl = c.reply.size;
   const omem = c.socket?.writableLength ?? 0;
   const pendingWrite = omem > 0 || obl > 0;
   const qbufFree = Math.max(0, QUERY_BUF_ALLOC - qbuf);

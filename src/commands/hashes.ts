@@ -254,7 +254,7 @@ function replyAll(c: Client, key: string, fields: boolean, values: boolean): voi
   else r.array(h.size);
   if (r instanceof BulkWriter) {
     h.writeAll(r, fields, values);
-    c.reply.raw(r.finish());
+    r.end(c.reply);
     return;
   }
   for (const [f, v] of h.entries()) {

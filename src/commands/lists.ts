@@ -174,7 +174,7 @@ export const listCommands: Record<string, Handler> = {
     const w = new BulkWriter(c.reply.resp);
     w.array(end - start + 1);
     list.writeRange(start, end, w);
-    c.reply.raw(w.finish());
+    w.end(c.reply);
   },
 
   ltrim(c, argv) {

@@ -52,7 +52,7 @@ function replySet(c: Client, members: readonly string[]): void {
   const w = new BulkWriter(c.reply.resp);
   w.set(members.length);
   for (const m of members) w.bulk(m);
-  c.reply.raw(w.finish());
+  w.end(c.reply);
 }
 
 /** Stores `result` at `dst` (or deletes `dst` when empty) and replies its size. */

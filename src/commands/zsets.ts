@@ -47,7 +47,7 @@ function replyRun(c: Client, z: ZSetValue | undefined, run: Run, withscores: boo
   const r = n < BULK_WRITER_MIN ? c.reply : new BulkWriter(c.reply.resp);
   r.array(withscores && r.resp === 2 ? n * 2 : n);
   if (n > 0) z!.writeRange(run.start, n, run.rev, withscores, r);
-  if (r instanceof BulkWriter) c.reply.raw(r.finish());
+  if (r instanceof BulkWriter) r.end(c.reply);
 }
 
 /** Replies picked members (and scores), as replyRun. */
@@ -61,7 +61,7 @@ function replyPicks(c: Client, members: string[], scores: number[], withscores: 
     r.bulk(members[k]);
     if (withscores) r.double(scores[k]);
   }
-  if (r instanceof BulkWriter) c.reply.raw(r.finish());
+  if (r instanceof BulkWriter) r.end(c.reply);
 }
 
 /** Stores `z` at `dst` (or deletes `dst` when empty) and replies its size. */

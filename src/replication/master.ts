@@ -225,7 +225,7 @@ export class ReplicationMaster {
       c.reply.error("NOMASTERLINK Can't SYNC while not connected with my master");
       return;
     }
-    if (c.reply.out.length > 0) {
+    if (c.reply.size > 0) {
       c.reply.err('SYNC and PSYNC are invalid with pending output');
       return;
     }

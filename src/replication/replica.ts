@@ -437,7 +437,7 @@ export class ReplicationReplica {
         m.relaying = false;
         s.keyspace.applyingMasterStream = false;
       }
-      c.reply.out = '';
+      c.reply.clear();
       // Sub-replicas and our backlog get exactly the bytes we applied.
       m.feedRaw(bytes);
       if (c.multi === null) this.reploff = this.readReploff;

@@ -2,7 +2,13 @@
  * Reply builder for one connection. Replies accumulate in a latin1 string (bytes 1:1) and the
  * server flushes them once per event-loop turn, so a pipeline of N commands costs one write.
  * RESP3 types degrade to their RESP2 forms when the client speaks RESP2.
+ *
+ * A big multi-element reply (BulkWriter) comes as pieces instead: Buffers outside the V8 heap
+ * and big strings, queued ahead of the string and written as they are. As one string, a
+ * million-element LRANGE made 17 MB of young strings, a join and a conversion back to bytes,
+ * and the collections that copied them took more of the stall than encoding the reply.
  */
+import type { Writable } from 'node:stream';
 import { decimal, formatG17 } from '../util/numfmt.js';
 
 export interface ErrorCounter {
@@ -11,10 +17,85 @@ export interface ErrorCounter {
 }
 
 export class Reply {
+  /** The latest replies, after those in `ahead`. */
   out = '';
   resp: 2 | 3 = 2;
+  /** Pieces queued before `out`, oldest first, and their bytes. */
+  private ahead: (string | Buffer)[] = [];
+  private aheadBytes = 0;
 
   constructor(private readonly errors: ErrorCounter) {}
+
+  /** Bytes pending; also a mark to truncate() back to. */
+  get size(): number {
+    return this.aheadBytes + this.out.length;
+  }
+
+  /** Drops what was added after size was `mark`. */
+  truncate(mark: number): void {
+    if (mark >= this.aheadBytes) {
+      this.out = this.out.slice(0, mark - this.aheadBytes);
+      return;
+    }
+    this.out = '';
+    while (this.aheadBytes > mark) {
+      const last = this.ahead.pop()!;
+      this.aheadBytes -= last.length;
+      const keep = mark - this.aheadBytes;
+      if (keep > 0) {
+        this.ahead.push(typeof last === 'string' ? last.slice(0, keep) : last.subarray(0, keep));
+        this.aheadBytes = mark;
+      }
+    }
+  }
+
+  /** Drops everything pending. */
+  clear(): void {
+    this.out = '';
+    if (this.aheadBytes > 0) {
+      this.ahead = [];
+      this.aheadBytes = 0;
+    }
+  }
+
+  /** Appends encoded pieces (latin1 strings or bytes), kept as they are. */
+  pieces(list: readonly (string | Buffer)[]): void {
+    if (this.out.length > 0) {
+      this.ahead.push(this.out);
+      this.aheadBytes += this.out.length;
+      this.out = '';
+    }
+    for (const p of list) {
+      this.ahead.push(p);
+      this.aheadBytes += p.length;
+    }
+  }
+
+  /** Everything pending as one latin1 string; empties the reply. */
+  take(): string {
+    let all = '';
+    for (const p of this.ahead) all += typeof p === 'string' ? p : p.toString('latin1');
+    all += this.out;
+    this.clear();
+    return all;
+  }
+
+  /** Writes everything pending to `sock` and empties the reply. */
+  writeTo(sock: Writable): void {
+    if (this.aheadBytes === 0) {
+      sock.write(this.out, 'latin1');
+      this.out = '';
+      return;
+    }
+    sock.cork();
+    for (const p of this.ahead) {
+      if (typeof p === 'string') sock.write(p, 'latin1');
+      else sock.write(p);
+    }
+    if (this.out.length > 0) sock.write(this.out, 'latin1');
+    sock.uncork();
+    this.clear();
+  }
 
   ok(): void {
     this.out += '+OK\r\n';
@@ -110,11 +191,5 @@ export class Reply {
   /** Raw protocol bytes, already encoded. */
   raw(s: string): void {
     this.out += s;
-  }
-
-  take(): string {
-    const o = this.out;
-    this.out = '';
-    return o;
   }
 }

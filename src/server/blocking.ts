@@ -108,7 +108,7 @@ class BlockedKeys {
           if (db.get(key) === undefined) break;
           // Serving changes the key outside a command: snapshots must keep its old state.
           this.server.beforeWrite(db, key);
-          const mark = w.c.reply.out.length;
+          const mark = w.c.reply.size;
           if (!w.serve(key)) continue;
           dropIfRepliesOff(w.c, mark);
           this.finish(w);
@@ -129,7 +129,7 @@ class BlockedKeys {
 
 /** CLIENT REPLY OFF also silences a reply that arrives after the client blocked. */
 function dropIfRepliesOff(c: Client, mark: number): void {
-  if (c.replyMode === 'off') c.reply.out = c.reply.out.slice(0, mark);
+  if (c.replyMode === 'off') c.reply.truncate(mark);
 }
 
 const managers = new WeakMap<Server, BlockedKeys>();
@@ -192,7 +192,7 @@ export function blockForKeys(
     unblockable: true,
     onTimeout() {
       if (w.done) return;
-      const mark = c.reply.out.length;
+      const mark = c.reply.size;
       onTimeout();
       dropIfRepliesOff(c, mark);
       m.finish(w);

@@ -70,13 +70,13 @@ function reject(c: Client, def: CommandDef | null, msg: string): void {
 /** Runs one parsed command for client `c`. */
 export function processCommand(s: Server, c: Client, argv: string[]): void {
   const mode = c.replyMode;
-  const mark = c.reply.out.length;
+  const mark = c.reply.size;
   const muted = mode === 'off' || mode === 'skip';
   if (muted) c.mutedPushes = '';
   dispatch(s, c, argv);
   // CLIENT REPLY OFF / SKIP: drop what this command answered, not the messages it received.
   if ((mode === 'off' && c.replyMode === 'off') || mode === 'skip') {
-    c.reply.out = c.reply.out.slice(0, mark);
+    c.reply.truncate(mark);
     if (mode === 'skip' && c.replyMode === 'skip') c.replyMode = 'on';
   }
   if (muted) {
@@ -154,7 +154,7 @@ function dispatch(s: Server, c: Client, argv: string[]): void {
 export function call(s: Server, c: Client, def: CommandDef, argv: string[]): void {
   const dirtyBefore = s.dirty;
   const errorsBefore = s.stats.totalErrorReplies;
-  const mark = c.reply.out.length;
+  const mark = c.reply.size;
   const db = c.db;
   const offsetBefore = s.master.offset;
   c.propagateAs = null;
@@ -167,7 +167,7 @@ export function call(s: Server, c: Client, def: CommandDef, argv: string[]): voi
   try {
     def.handler!(c, argv);
   } catch (e) {
-    c.reply.out = c.reply.out.slice(0, mark);
+    c.reply.truncate(mark);
     const err = e as Error;
     s.log.warning(`Error in command '${def.name}': ${err.stack ?? String(err)}`);
     c.reply.err(`internal error in '${def.name}': ${err.message}`);

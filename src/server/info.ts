@@ -164,7 +164,7 @@ function clientsSection(s: Server): string[] {
   for (const c of listedClients(s)) {
     if (c.kind !== 'replica') connected++;
     maxIn = Math.max(maxIn, c.parser.buffered);
-    maxOut = Math.max(maxOut, c.reply.out.length + (c.socket?.writableLength ?? 0));
+    maxOut = Math.max(maxOut, c.reply.size + (c.socket?.writableLength ?? 0));
     // Clients held by CLIENT PAUSE are not "blocked" in Redis's count.
     if (c.blocked && c.blocked.unblockable) {
       blocked++;

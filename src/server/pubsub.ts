@@ -213,7 +213,7 @@ export class PubSub {
   private overLimit(c: Client): boolean {
     if (c.kind !== 'pubsub') return false;
     const lim = this.server.config.get('client-output-buffer-limit').pubsub;
-    const used = c.reply.out.length + (c.socket?.writableLength ?? 0);
+    const used = c.reply.size + (c.socket?.writableLength ?? 0);
     if (lim.hard > 0 && used >= lim.hard) return true;
     if (lim.soft > 0 && used >= lim.soft) {
       const now = Math.floor(Date.now() / 1000);
@@ -228,7 +228,7 @@ export class PubSub {
   /** Closes a subscriber that cannot keep up, outside the command that overflowed it. */
   private closeSlow(c: Client): void {
     this.closing.add(c);
-    c.reply.out = '';
+    c.reply.clear();
     this.server.log.warning(
       `Client id=${c.id} addr=${c.addr} laddr=${c.laddr} name=${c.name} scheduled to be closed ASAP for overcoming of output buffer limits.`,
     );

@@ -506,14 +506,14 @@ export class Server {
     if (this.beforeReply !== null) this.beforeReply();
     const sock = c.socket;
     if (!sock || c.closed || c.kind === 'master') {
-      c.reply.out = '';
+      c.reply.clear();
       return;
     }
-    if (c.reply.out.length > 0) {
-      const out = c.reply.take();
-      this.stats.netOutput += out.length;
+    const size = c.reply.size;
+    if (size > 0) {
+      this.stats.netOutput += size;
       this.stats.writesProcessed++;
-      sock.write(out, 'latin1');
+      c.reply.writeTo(sock);
     }
     if (c.closeAfterReply) {
       c.closed = true;

@@ -1,15 +1,17 @@
 /**
  * Encodes a long multi-element reply (LRANGE 0 -1 of a million elements, HGETALL, ZRANGE ...)
- * byte by byte into a 64 KB scratch buffer, turning each full buffer into one string piece, and
- * hands the joined pieces over as a single latin1 string. Appending a million small strings to
- * the reply string instead builds a rope of millions of objects that V8 must then flatten and
- * collect: several times slower, and the time is a stall for every other client. One reused
- * scratch buffer rather than a buffer as big as the reply: big Buffers are memory outside V8's
- * heap, whose growth makes V8 start full collections (seconds with a big dataset).
+ * byte by byte into buffers instead of appending a string per element: a million small strings
+ * in the reply make a rope of millions of objects that V8 must then flatten and collect, a
+ * stall for every other client. A reply that fits in CHUNK bytes is encoded in one reused
+ * scratch buffer and handed over as a string; a longer one goes out as blocks (util/offheap.ts)
+ * filled in place, which the socket writes as they are: no string for V8 to copy between
+ * generations, join, and turn back into bytes.
  * Same bytes as the Reply methods, including the RESP2 forms of RESP3 types.
  */
+import type { Reply } from '../resp/reply.js';
 import type { Latin1Buffer } from '../util/latin1.js';
 import { formatG17 } from '../util/numfmt.js';
+import { blockBytes } from '../util/offheap.js';
 
 /**
  * Element counts from which a reply goes through a BulkWriter. Already at 100 short elements
@@ -24,15 +26,17 @@ const LF = 10;
 const BIG_ELEMENT = 4096;
 const CHUNK = 64 * 1024;
 /**
- * Shared by every writer: a writer is created, filled and finished within one command handler,
+ * Shared by every writer: a writer is created, filled and ended within one command handler,
  * so two are never in use at once.
  */
 const SCRATCH = Buffer.allocUnsafeSlow(CHUNK);
 
 export class BulkWriter {
-  private readonly buf = SCRATCH;
+  /** SCRATCH until the reply outgrows it, then the block being filled. */
+  private buf: Buffer = SCRATCH;
   private pos = 0;
-  private pieces: string[] = [];
+  /** What precedes buf[0, pos): filled blocks, big elements. Empty while buf is SCRATCH. */
+  private pieces: (string | Buffer)[] = [];
 
   constructor(readonly resp: 2 | 3) {}
 
@@ -81,8 +85,11 @@ export class BulkWriter {
   /** b[start, end), which already holds RESP-encoded elements (packed list blocks). */
   encoded(b: Buffer, start: number, end: number): void {
     if (end - start > CHUNK) {
+      // A copy: the reply may wait in the socket while the list changes.
       this.flushPiece();
-      this.pieces.push((b as unknown as Latin1Buffer).latin1Slice(start, end));
+      const copy = blockBytes(end - start);
+      b.copy(copy, 0, start, end);
+      this.pieces.push(copy);
       return;
     }
     this.ensure(end - start);
@@ -128,12 +135,17 @@ export class BulkWriter {
     this.pos = p;
   }
 
-  /** The encoded reply. */
-  finish(): string {
-    this.flushPiece();
-    const out = this.pieces.length === 1 ? this.pieces[0] : this.pieces.join('');
+  /** Appends the encoded reply to `reply`. */
+  end(reply: Reply): void {
+    if (this.buf === SCRATCH && this.pieces.length === 0) {
+      reply.raw((SCRATCH as unknown as Latin1Buffer).latin1Slice(0, this.pos));
+    } else {
+      if (this.pos > 0) this.pieces.push(this.filled());
+      reply.pieces(this.pieces);
+    }
     this.pieces = [];
-    return out;
+    this.buf = SCRATCH;
+    this.pos = 0;
   }
 
   private header(type: number, n: number): void {
@@ -157,14 +169,24 @@ export class BulkWriter {
     this.pos = p;
   }
 
-  /** Makes room for `extra` bytes (at most BIG_ELEMENT + 24) by moving the buffer to a piece. */
+  /** Makes room for `extra` bytes (at most BIG_ELEMENT + 24) by starting a new block. */
   private ensure(extra: number): void {
     if (this.pos + extra > CHUNK) this.flushPiece();
   }
 
+  /** Moves what buf holds into the pieces and gives buf a fresh block. */
   private flushPiece(): void {
     if (this.pos === 0) return;
-    this.pieces.push((this.buf as unknown as Latin1Buffer).latin1Slice(0, this.pos));
+    this.pieces.push(this.filled());
+    this.buf = blockBytes(CHUNK);
     this.pos = 0;
+  }
+
+  /** buf[0, pos) as a piece of its own (SCRATCH's bytes copied out). */
+  private filled(): Buffer {
+    if (this.buf !== SCRATCH) return this.buf.subarray(0, this.pos);
+    const first = blockBytes(this.pos);
+    SCRATCH.copy(first, 0, 0, this.pos);
+    return first;
   }
 }

@@ -6,6 +6,7 @@
  * a hashtable, as Redis's dup keeps it), with copy and source independent afterwards.
  */
 import { test } from 'node:test';
+import assert from 'node:assert/strict';
 import {
   pairHooks,
   compareStream,
@@ -97,6 +98,35 @@ for (const resp of ['2', '3']) {
     }
   });
 }
+
+test('pipelined big replies keep their order; CLIENT REPLY SKIP and OFF drop them whole', async (t) => {
+  if (!pair) return t.skip('redis-server not installed');
+  await compareStream(pair, [['FLUSHALL']]);
+  await compareStreamPipelined(pair, load(5), undefined, { batch: 500 });
+  // One write: big replies (over 64 KB, sent as pieces) between small ones, a skipped one,
+  // and under REPLY OFF one whose pieces are dropped while it is being answered.
+  const script = [
+    ['PING'],
+    ['LRANGE', 'l', '0', '-1'],
+    ['CLIENT', 'REPLY', 'SKIP'],
+    ['LRANGE', 'l', '0', '-1'],
+    ['ECHO', 'after-skip'],
+    ['ZRANGE', 'z', '0', '-1', 'WITHSCORES'],
+    ['CLIENT', 'REPLY', 'OFF'],
+    ['LRANGE', 'l', '0', '-1'],
+    ['CLIENT', 'REPLY', 'ON'],
+    ['LRANGE', 'l', '0', '-1'],
+    ['ECHO', 'end'],
+  ];
+  for (const c of [pair.ksConn, pair.redisConn]) for (const argv of script) c.send(...argv);
+  const replies: [string[], string[]] = [[], []];
+  for (const [i, c] of [pair.ksConn, pair.redisConn].entries()) {
+    for (let n = 0; n < 7; n++) replies[i].push(await c.readReply());
+    assert.equal(await c.call('PING'), '+PONG\r\n');
+  }
+  assert.ok(replies[1][1].length > 64 * 1024, 'the LRANGE reply spans pieces');
+  assert.deepEqual(replies[0], replies[1]);
+});
 
 test('COPY keeps the encoding and makes an independent value', async (t) => {
   if (!pair) return t.skip('redis-server not installed');

@@ -1,6 +1,7 @@
 /** The reply writer: RESP2 and RESP3 encodings, RESP3 types degrading to RESP2, error codes. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { PassThrough } from 'node:stream';
 import { Reply } from '../../src/resp/reply.js';
 
 function writer(resp: 2 | 3): { r: Reply; codes: string[] } {
@@ -102,4 +103,55 @@ test('integer replies print every integer as V8 does, across the digit-group bou
     r.integer(n);
     assert.equal(r.out, `:${String(n)}\r\n`, `integer ${n}`);
   }
+});
+
+test('pieces keep their place among string replies; truncate() cuts back to any mark', () => {
+  const { r } = writer(2);
+  const text = (): string => {
+    const saved = r.size;
+    const all = r.take();
+    assert.equal(all.length, saved);
+    return all;
+  };
+  r.ok();
+  const afterOk = r.size;
+  r.pieces([Buffer.from('*2\r\n$1\r\na\r\n'), 'BIGSTRING', Buffer.from('\r\n')]);
+  r.integer(5);
+  assert.equal(r.size, 5 + 11 + 9 + 2 + 4);
+  // Every mark: the first `mark` bytes of the whole, whatever piece it falls in.
+  const whole = '+OK\r\n*2\r\n$1\r\na\r\nBIGSTRING\r\n:5\r\n';
+  for (let mark = 0; mark <= whole.length; mark++) {
+    r.ok();
+    r.pieces([Buffer.from('*2\r\n$1\r\na\r\n'), 'BIGSTRING', Buffer.from('\r\n')]);
+    r.integer(5);
+    r.truncate(mark);
+    assert.equal(r.size, mark);
+    r.simple('X');
+    assert.equal(text(), whole.slice(0, mark) + '+X\r\n', `mark ${mark}`);
+  }
+  r.ok();
+  r.pieces([Buffer.from('$1\r\nb\r\n')]);
+  r.truncate(afterOk);
+  assert.equal(text(), '+OK\r\n');
+  r.pieces(['x']);
+  r.clear();
+  assert.equal(r.size, 0);
+  assert.equal(text(), '');
+});
+
+test('writeTo() sends string replies and pieces in order, then the reply is empty', async () => {
+  const { r } = writer(2);
+  const sink = new PassThrough();
+  const got: Buffer[] = [];
+  sink.on('data', (b: Buffer) => got.push(b));
+  r.simple('A');
+  r.writeTo(sink);
+  r.simple('B');
+  r.pieces([Buffer.from(new SharedArrayBuffer(3)).fill(0x43), 'DD']);
+  r.simple('E');
+  assert.equal(r.size, 4 + 3 + 2 + 4);
+  r.writeTo(sink);
+  assert.equal(r.size, 0);
+  await new Promise((res) => setImmediate(res));
+  assert.equal(Buffer.concat(got).toString('latin1'), '+A\r\n+B\r\nCCCDD+E\r\n');
 });

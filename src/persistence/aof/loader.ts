@@ -210,7 +210,7 @@ export class AofLoader {
     } catch (e) {
       this.s.log.warning(`Error applying '${argv[0]}' from ${file}: ${(e as Error).message}`);
     }
-    c.reply.out = '';
+    c.reply.clear();
     c.propagateAs = null;
   }
 
