@@ -3,15 +3,16 @@
  * byte by byte into buffers instead of appending a string per element: a million small strings
  * in the reply make a rope of millions of objects that V8 must then flatten and collect, a
  * stall for every other client. A reply that fits in CHUNK bytes is encoded in one reused
- * scratch buffer and handed over as a string; a longer one goes out as blocks (util/offheap.ts)
- * filled in place, which the socket writes as they are: no string for V8 to copy between
- * generations, join, and turn back into bytes.
+ * scratch buffer and handed over as a string; a longer one goes out as buffers filled in
+ * place, which the socket writes as they are: no string for V8 to copy between generations,
+ * join, and turn back into bytes. They are ordinary (uninitialized) Buffers, not blocks
+ * (util/offheap.ts): they live until the socket has written them, mostly dying young, and V8
+ * takes them off its count when they are freed, so they start no full collection.
  * Same bytes as the Reply methods, including the RESP2 forms of RESP3 types.
  */
 import type { Reply } from '../resp/reply.js';
 import type { Latin1Buffer } from '../util/latin1.js';
 import { formatG17 } from '../util/numfmt.js';
-import { blockBytes } from '../util/offheap.js';
 
 /**
  * Element counts from which a reply goes through a BulkWriter. Already at 100 short elements
@@ -87,7 +88,7 @@ export class BulkWriter {
     if (end - start > CHUNK) {
       // A copy: the reply may wait in the socket while the list changes.
       this.flushPiece();
-      const copy = blockBytes(end - start);
+      const copy = Buffer.allocUnsafeSlow(end - start);
       b.copy(copy, 0, start, end);
       this.pieces.push(copy);
       return;
@@ -178,14 +179,14 @@ export class BulkWriter {
   private flushPiece(): void {
     if (this.pos === 0) return;
     this.pieces.push(this.filled());
-    this.buf = blockBytes(CHUNK);
+    this.buf = Buffer.allocUnsafeSlow(CHUNK);
     this.pos = 0;
   }
 
   /** buf[0, pos) as a piece of its own (SCRATCH's bytes copied out). */
   private filled(): Buffer {
     if (this.buf !== SCRATCH) return this.buf.subarray(0, this.pos);
-    const first = blockBytes(this.pos);
+    const first = Buffer.allocUnsafeSlow(this.pos);
     SCRATCH.copy(first, 0, 0, this.pos);
     return first;
   }
