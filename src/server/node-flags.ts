@@ -11,12 +11,13 @@
  *   spare CPUs than threads a pause lasts until the operating system has scheduled each. On the
  *   2-CPU bench machine, building a million-member sorted set stalled another client for 8-20
  *   ms with 4 threads and 5-10 ms with one (redis-server: 5-9 ms), at the same build rate.
- * - `--initial-old-space-size=64`: V8 counts the growth of ArrayBuffer memory (the pages of
- *   big hashes, sorted sets and lists) against the old generation's limit, which for a server's
- *   small heap is a few MB, so a big load ran a full collection every ~10 MB it added: 7-9 per
- *   million-field hash or sorted set, each a 1.5-3 ms pause for every client. A configured
- *   initial size is also the least limit V8 sets, so full collections wait for 64 MB of growth
- *   (1-2 per such build); the price is up to that much garbage kept a while longer.
+ * - `--initial-old-space-size=64`: V8 derives the old generation's limit from the live heap,
+ *   a few MB for a server whose big values live outside it, and started a full collection (a
+ *   1.5-3 ms pause for every client) every ~10 MB of growth: a million-member sorted set's tree
+ *   nodes still brought one into its build (before util/offheap.ts, ArrayBuffer pages counted
+ *   too: 7-9 per million-field hash). A configured initial size is also the least limit V8
+ *   sets, so full collections wait for 64 MB of growth; the price is up to that much garbage
+ *   kept a while longer.
  */
 import { availableParallelism } from 'node:os';
 
