@@ -9,6 +9,7 @@
 import { performance } from 'node:perf_hooks';
 import type { CommandDef } from '../commands/table.js';
 import { getKeys, KeySpecError } from '../commands/keys-spec.js';
+import type { Db } from '../keyspace/db.js';
 import type { Client } from './client.js';
 import type { Server } from './server.js';
 
@@ -159,8 +160,7 @@ export function call(s: Server, c: Client, def: CommandDef, argv: string[]): voi
   const offsetBefore = s.master.offset;
   c.propagateAs = null;
   // Snapshots in progress keep the old state of keys this command is about to change.
-  if (def.write && s.snapshots.size > 0)
-    forEachWrittenKey(def, argv, (key) => s.beforeWrite(db, key));
+  if (def.write && s.snapshots.size > 0) snapshotWrittenKeys(s, db, def, argv);
   // Inside a burst of pipelined commands the previous command's end is this one's start: one
   // clock read per command instead of two.
   const t0 = s.commandClock >= 0 ? s.commandClock : performance.now();
@@ -184,11 +184,35 @@ export function call(s: Server, c: Client, def: CommandDef, argv: string[]): voi
   if (s.dirty !== dirtyBefore) {
     // Only WATCH and blocked clients care which keys changed: skip the key scan otherwise.
     if (def.write && (s.keyspace.hasWatchers || s.blockedClients > 0)) {
-      forEachWrittenKey(def, argv, (key) => s.keyWritten(db, key));
+      signalWrittenKeys(s, db, def, argv);
     }
-    s.propagate(db.id, c.propagateAs ?? [argv]);
+    if (c.propagateAs !== null) {
+      s.propagate(db.id, c.propagateAs);
+    } else {
+      AS_ITSELF[0] = argv;
+      s.propagate(db.id, AS_ITSELF);
+      AS_ITSELF[0] = NO_ARGV;
+    }
   }
   if (s.master.offset !== offsetBefore) c.woff = s.master.offset;
+}
+
+/**
+ * The list a command propagated as itself is passed in, reused (propagators do not keep it). With
+ * this and the two helpers below, call() allocates nothing of its own per command: a closure in
+ * its body made V8 allocate a context for the captured variables on every call, 48 bytes, and
+ * `[argv]` 28 more, an eighth of what a pipelined RPUSH allocated (scavenges come that much
+ * sooner).
+ */
+const NO_ARGV: string[] = [];
+const AS_ITSELF: string[][] = [NO_ARGV];
+
+function snapshotWrittenKeys(s: Server, db: Db, def: CommandDef, argv: string[]): void {
+  forEachWrittenKey(def, argv, (key) => s.beforeWrite(db, key));
+}
+
+function signalWrittenKeys(s: Server, db: Db, def: CommandDef, argv: string[]): void {
+  forEachWrittenKey(def, argv, (key) => s.keyWritten(db, key));
 }
 
 /** Calls fn for each key the command's key specs mark as modified (RW/OW/RM). */

@@ -22,7 +22,10 @@ import type { ReplicationReplica } from '../replication/replica.js';
 
 /** A check run by the dispatcher before a command executes; returns an error text or null. */
 export type Gate = (c: Client, def: CommandDef, argv: string[]) => string | null;
-/** `replOnly`: for replicas, not the AOF (PUBLISH, which changes no data). */
+/**
+ * Receives the commands a write propagates; `commands` may be reused once the call returns.
+ * `replOnly`: for replicas, not the AOF (PUBLISH, which changes no data).
+ */
 export type Propagator = (dbId: number, commands: string[][], replOnly: boolean) => void;
 export type CallObserver = (c: Client, def: CommandDef, argv: string[], usec: number) => void;
 
