@@ -62,6 +62,8 @@ function check(): void {
     newEpoch();
     return;
   }
+  // One came, and blocks allocated since restarted the count.
+  if (counted < LIMIT) return;
   if (performance.now() - lastAlloc >= QUIET_MS || counted >= 4 * LIMIT) {
     tellV8();
     newEpoch();

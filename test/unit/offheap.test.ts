@@ -5,6 +5,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { PerformanceObserver, constants } from 'node:perf_hooks';
+import { fullCollection } from '../../src/server/collect.js';
 import { blockBytes, blockF64, blockI32, blockU32 } from '../../src/util/offheap.js';
 
 const MB = 1024 * 1024;
@@ -56,4 +58,27 @@ test('dead blocks are freed after allocation pauses, without an explicit collect
     held = process.memoryUsage().arrayBuffers - base;
   }
   assert.ok(held < 10 * MB, `still ${held} bytes after 5 s`);
+});
+
+test('a full collection restarts the count: V8 is not told of blocks it has already seen', async () => {
+  churn();
+  let pages: Buffer[] | null = [];
+  // Past the limit: the module starts waiting for allocation to pause.
+  for (let i = 0; i < 80; i++) pages.push(blockBytes(MB));
+  await new Promise((r) => setImmediate(r));
+  fullCollection();
+  pages.push(blockBytes(MB));
+  let majors = 0;
+  const obs = new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) {
+      const detail = (e as unknown as { detail?: { kind?: number } }).detail;
+      if (detail?.kind === constants.NODE_PERFORMANCE_GC_MAJOR) majors++;
+    }
+  });
+  obs.observe({ entryTypes: ['gc'] });
+  await new Promise((r) => setTimeout(r, 1000));
+  obs.disconnect();
+  assert.equal(majors, 0, 'a full collection came after the one that saw the blocks');
+  assert.equal(pages.length, 81);
+  pages = null;
 });
