@@ -39,9 +39,11 @@ const SMALL_MAX = 128;
 /** Longest element packed; a block holding a longer one stays loose (no big copies). */
 const PACK_MAX = 64;
 /**
- * A packed block holds at most 2 * BLOCK elements (inserts split it past that), each at most
- * PACK_MAX + 7 bytes encoded (two length digits), so every offset fits in 16 bits.
+ * Scratch space for pack(): a packed block holds at most 2 * BLOCK elements (inserts split it
+ * past that), each at most PACK_MAX + 7 bytes encoded (two length digits), so every offset
+ * fits in 16 bits.
  */
+const PACK_DATA = Buffer.allocUnsafe((2 * BLOCK + 1) * (PACK_MAX + 7) + 2 * (2 * BLOCK + 2));
 const PACK_OFFS = new Uint16Array(2 * BLOCK + 2);
 /** Page sizes: a new page is an eighth of the list's pages so far, within these bounds. */
 const PAGE_MIN = 4096;
@@ -118,30 +120,20 @@ class Block {
     return true;
   }
 
-  /** Bytes encode() writes for the loose elements. */
-  encodedBytes(): number {
-    const items = this.items!;
-    let n = 2 * (this.size + 1);
-    for (let j = this.lo; j < this.hi; j++) {
-      const len = items[j]!.length;
-      n += len + (len >= 10 ? 7 : 6);
-    }
-    return n;
-  }
-
   /**
-   * Encodes the loose elements at out[base, base + bytes), `bytes` from encodedBytes(): the
-   * RESP bulk strings, then their 16-bit offsets from base. Returns the bulk strings' length.
+   * Encodes the loose elements into PACK_DATA, the RESP bulk strings and then their 16-bit
+   * offsets, and returns the length of the bulk strings alone.
    */
-  encode(out: Buffer, base: number, bytes: number): number {
+  encode(): number {
     const items = this.items!;
     const n = this.size;
+    const out = PACK_DATA;
     const offs = PACK_OFFS;
-    let at = base;
+    let at = 0;
     for (let k = 0; k < n; k++) {
       const v = items[this.lo + k]!;
       const len = v.length;
-      offs[k] = at - base;
+      offs[k] = at;
       out[at++] = 36; // $
       if (len >= 10) out[at++] = 48 + Math.floor(len / 10);
       out[at++] = 48 + (len % 10);
@@ -151,15 +143,12 @@ class Block {
       out[at++] = 13;
       out[at++] = 10;
     }
-    offs[n] = at - base;
-    const dataLen = at - base;
+    offs[n] = at;
+    const dataLen = at;
     for (let k = 0; k <= n; k++) {
       out[at++] = offs[k] & 0xff;
       out[at++] = offs[k] >> 8;
     }
-    // A typed array drops writes past its end: a wrong reservation must not pass silently.
-    if (at - base !== bytes)
-      throw new Error(`packed block of ${at - base} bytes, ${bytes} reserved`);
     return dataLen;
   }
 
@@ -501,18 +490,15 @@ export class ListValue implements DataValue {
     if (bi + 1 < blocks.length - 1) this.pack(right);
   }
 
-  /** Packs a loose block whose elements are all short into the current page, encoded in place. */
+  /** Packs a loose block whose elements are all short into the current page. */
   private pack(b: Block): void {
     if (!b.items || !b.packable()) return;
     const n = b.size;
-    const bytes = b.encodedBytes();
-    const page = this.room(bytes);
-    const dataLen = b.encode(page.buf, page.used, bytes);
+    const dataLen = b.encode();
     b.items = null;
     b.lo = 0;
     b.hi = n;
-    b.place(page, page.used, dataLen, bytes);
-    page.used += bytes;
+    this.store(b, PACK_DATA, 0, dataLen, dataLen + 2 * (n + 1));
   }
 
   /** A loose block's elements, unpacking it if packed. */
