@@ -9,7 +9,7 @@
  * and the collections that copied them took more of the stall than encoding the reply.
  */
 import type { Writable } from 'node:stream';
-import { decimal, formatG17 } from '../util/numfmt.js';
+import { formatG17, integerLine } from '../util/numfmt.js';
 
 export interface ErrorCounter {
   /** Called with the error code (first word) of every error reply sent. */
@@ -122,7 +122,7 @@ export class Reply {
   }
 
   integer(n: number | bigint): void {
-    this.out += `:${typeof n === 'number' ? decimal(n) : n}\r\n`;
+    this.out += typeof n === 'number' ? integerLine(n) : `:${n}\r\n`;
   }
 
   bulk(s: string): void {

@@ -24,6 +24,28 @@ export function decimal(n: number): string {
   return GROUPS[top] + PADDED[hi - top * 1000] + lo;
 }
 
+/** `:<n>` and `<group>\r\n` pieces of integer replies, so a reply line is one or two joins. */
+const COLON_GROUPS = GROUPS.map((g) => `:${g}`);
+const PADDED_CRLF = PADDED.map((g) => `${g}\r\n`);
+const SMALL_LINES = COLON_GROUPS.map((g) => `${g}\r\n`);
+
+/**
+ * The integer reply `:<n>\r\n`. Built as `:` + decimal(n) + CRLF it cost three or four
+ * intermediate strings; a pipelined RPUSH (whose reply is the list's growing length) allocated
+ * ~45 bytes less per command this way.
+ */
+export function integerLine(n: number): string {
+  if (n >= 0 && n < 1e9 && Number.isInteger(n)) {
+    if (n < 1000) return SMALL_LINES[n];
+    const hi = Math.floor(n / 1000);
+    const lo = PADDED_CRLF[n - hi * 1000];
+    if (hi < 1000) return COLON_GROUPS[hi] + lo;
+    const top = Math.floor(hi / 1000);
+    return COLON_GROUPS[top] + PADDED[hi - top * 1000] + lo;
+  }
+  return `:${decimal(n)}\r\n`;
+}
+
 /** C's `%.17g`, which Redis 7.0 uses for doubles in replies (addReplyDouble). */
 export function formatG17(d: number): string {
   // Integers below 2^53 print as their digits under %.17g: the common score, ten times
