@@ -5,6 +5,23 @@ const GROUPS = Array.from({ length: 1000 }, (_, i) => String(i));
 const PADDED = GROUPS.map((g) => g.padStart(3, '0'));
 
 /**
+ * An integer 0 <= n < 10^9 from three-digit groups: `small[n]` under 1000, otherwise the
+ * leading group from `first`, a middle one from PADDED and the last from `last`.
+ */
+function grouped(n: number, small: string[], first: string[], last: string[]): string {
+  if (n < 1000) return small[n];
+  const hi = Math.floor(n / 1000);
+  const lo = last[n - hi * 1000];
+  if (hi < 1000) return first[hi] + lo;
+  const top = Math.floor(hi / 1000);
+  return first[top] + PADDED[hi - top * 1000] + lo;
+}
+
+function groupable(n: number): boolean {
+  return n >= 0 && n < 1e9 && Number.isInteger(n);
+}
+
+/**
  * The decimal digits of an integer. V8 turns a number into a string (a template, String(n))
  * through its number-string cache, which sits in the old generation: every distinct number
  * printed stays reachable until the cache slot is reused, so each scavenge copied the ~16 K
@@ -14,14 +31,8 @@ const PADDED = GROUPS.map((g) => g.padStart(3, '0'));
  * (rare) take V8's path.
  */
 export function decimal(n: number): string {
-  if (n < 0) return n > -1e9 && Number.isInteger(n) ? `-${decimal(-n)}` : String(n);
-  if (n < 1000) return Number.isInteger(n) ? GROUPS[n] : String(n);
-  if (n >= 1e9 || !Number.isInteger(n)) return String(n);
-  const hi = Math.floor(n / 1000);
-  const lo = PADDED[n - hi * 1000];
-  if (hi < 1000) return GROUPS[hi] + lo;
-  const top = Math.floor(hi / 1000);
-  return GROUPS[top] + PADDED[hi - top * 1000] + lo;
+  if (groupable(n)) return grouped(n, GROUPS, GROUPS, PADDED);
+  return n < 0 && groupable(-n) ? `-${grouped(-n, GROUPS, GROUPS, PADDED)}` : String(n);
 }
 
 /** `:<n>` and `<group>\r\n` pieces of integer replies, so a reply line is one or two joins. */
@@ -35,14 +46,7 @@ const SMALL_LINES = COLON_GROUPS.map((g) => `${g}\r\n`);
  * ~45 bytes less per command this way.
  */
 export function integerLine(n: number): string {
-  if (n >= 0 && n < 1e9 && Number.isInteger(n)) {
-    if (n < 1000) return SMALL_LINES[n];
-    const hi = Math.floor(n / 1000);
-    const lo = PADDED_CRLF[n - hi * 1000];
-    if (hi < 1000) return COLON_GROUPS[hi] + lo;
-    const top = Math.floor(hi / 1000);
-    return COLON_GROUPS[top] + PADDED[hi - top * 1000] + lo;
-  }
+  if (groupable(n)) return grouped(n, SMALL_LINES, COLON_GROUPS, PADDED_CRLF);
   return `:${decimal(n)}\r\n`;
 }
 
