@@ -11,8 +11,9 @@
  * Blocks therefore come from SharedArrayBuffers, which V8 does not count (Node's
  * `arrayBuffers` tally, which used_memory reads, does). This module counts them instead, and
  * once LIMIT bytes were allocated since the last full collection it tells V8 as soon as
- * allocation has paused for QUIET_MS, or at once past 4x LIMIT: dead blocks are found by the
- * same kind of collection as before, after the build rather than in its middle.
+ * allocation has paused for QUIET_MS, or at the next check (every QUIET_MS) past 4x LIMIT: dead
+ * blocks are found by the same kind of collection as before, after the build rather than in
+ * its middle.
  *
  * Telling V8 means allocating memory it counts: a WebAssembly.Memory of LIMIT bytes, dropped
  * at once. V8 starts incremental marking on the spot (external memory pressure); the memory is
