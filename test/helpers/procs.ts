@@ -15,16 +15,18 @@ const here = dirname(fileURLToPath(import.meta.url));
 export const KEYSHARD_BIN = join(here, '..', '..', 'src', 'bin', 'keyshard-server.js');
 export const KEYSHARD_CLI = join(here, '..', '..', 'src', 'bin', 'keyshard-cli.js');
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
+/**
+ * A free port for a server that is not a cluster node: from 27000-32699, above the cluster
+ * nodes' bus ports (freeClusterPort) and below Linux's ephemeral range. A port the kernel picks
+ * for `listen(0)` is in that range, where any outgoing connection may take it as its local
+ * port before the server binds it ("Failed listening on port ...": once in a full test run).
+ */
+export async function freePort(): Promise<number> {
+  for (let i = 0; i < 50; i++) {
+    const p = 27000 + Math.floor(Math.random() * 5700);
+    if (await portFree(p)) return p;
+  }
+  throw new Error('no free port');
 }
 
 /**
