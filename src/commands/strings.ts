@@ -8,6 +8,7 @@ import type { Handler } from './table.js';
 import type { Client } from '../server/client.js';
 import type { Db, Value } from '../keyspace/db.js';
 import { parseInt64 } from '../util/parse.js';
+import { decimal } from '../util/numfmt.js';
 import {
   freshStringEncoding,
   markStringEncoding,
@@ -242,7 +243,9 @@ function incrBy(c: Client, key: string, incr: number | bigint): void {
       return;
     }
   }
-  storeString(db, key, String(result), true);
+  // Not String(): V8's number-string cache would keep the last ~16K counter values alive
+  // through every scavenge (an INCR flood copied ~440 KB each time, 0.7-0.9 ms pauses).
+  storeString(db, key, typeof result === 'number' ? decimal(result) : String(result), true);
   c.server.dirty++;
   c.reply.integer(result);
 }
