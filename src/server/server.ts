@@ -502,7 +502,9 @@ export class Server {
     this.flushScheduled = false;
     const list = [...this.pendingFlush];
     this.pendingFlush.clear();
-    for (const c of list) this.flush(c);
+    // Latest first, as Redis links clients at the head of its pending-write list: a client
+    // that sent one command in this poll phase is not written after a loader's whole turn.
+    for (let i = list.length - 1; i >= 0; i--) this.flush(list[i]);
   }
 
   /** Run before replies are written: the AOF writes its buffer first (Redis's beforeSleep). */
