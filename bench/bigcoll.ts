@@ -54,8 +54,6 @@ export interface BigCollResult {
 /** Commands per pipelined batch, and batches kept in flight while building. */
 const BATCH = 1000;
 const WINDOW = 4;
-/** Size of the scratch build that recompiles a structure's command path (see runOne). */
-const REWARM = 100_000;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -196,14 +194,16 @@ async function runOne(server: ServerProc, n: number, realtime: boolean): Promise
       const key = structure[0];
       // MEMORY PURGE's full collection (in settled) also throws away the JIT code that had
       // embedded objects it found dead (`--trace-deopt`: "marking dependent code ... reason:
-      // weak objects"), the command path of the deleted warm-up copies among it: the next
-      // million RPUSHes began by recompiling 40-60 functions, and another client's worst wait
-      // fell on those first milliseconds. A short build into a scratch key recompiles them,
-      // and the scratch key lives until the measured build is over so no collection in
-      // between finds what the new code embeds dead. The memory figures stay the structure's:
-      // the scratch key is deleted before the next sample.
+      // weak objects"): the command path, and the per-turn path too (setImmediate, the flush,
+      // the socket's write), whatever was deleted. A scratch build recompiles them before the
+      // measured one. It is full-size because the per-turn functions run once per read of
+      // ~360 commands: after a 100,000-command scratch build they were still being compiled
+      // in the measured build's first 40 ms, where 14 of 19 waits above 0.9 ms fell (eight
+      // list runs). The scratch key lives until the measured build is over so no collection
+      // in between finds what the new code embeds dead. The memory figures stay the
+      // structure's: the scratch key is deleted before the next sample.
       const scratch = `${key}:rewarm`;
-      await build(pipe, Math.min(REWARM, n), (i) => make(scratch, i));
+      await build(pipe, n, (i) => make(scratch, i));
       // Encoded beforehand: a loader that builds its strings during the phase runs its own
       // scavenges on V8's helper threads, which took the server's CPU for a millisecond at a
       // time on a 2-CPU machine (`perf sched timehist`), the same for either server.
