@@ -10,6 +10,7 @@ import { RequestParser } from '../resp/parser.js';
 import { Reply, type ErrorCounter } from '../resp/reply.js';
 import type { CommandDef } from '../commands/table.js';
 import type { Server } from './server.js';
+import type { InputSwitch } from './socket-reader.js';
 
 export interface QueuedCommand {
   def: CommandDef;
@@ -65,6 +66,8 @@ export class Client implements Watcher {
   closeAfterReply = false;
   /** Input left unprocessed for a later loop turn (the client used up its turn's time). */
   inputDeferred = false;
+  /** Pauses and resumes the socket's reads; null for internal clients. */
+  input: InputSwitch | null = null;
   closed = false;
   kind: ClientKind = 'normal';
   monitor = false;

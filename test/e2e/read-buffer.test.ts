@@ -115,3 +115,30 @@ test('a long pipeline of slow commands lets another client in between, and stays
   slow.close();
   other.close();
 });
+
+test('a client whose turn ran out is not read meanwhile: the rest of its input waits in the socket', async () => {
+  const slow = await RawConn.open(srv.port);
+  const other = await RawConn.open(srv.port);
+  const id = (await slow.call('CLIENT', 'ID')).slice(1, -2);
+  const n = 20;
+  const sleeps: Buffer[] = [];
+  for (let i = 0; i < n; i++) sleeps.push(encodeCommand(['DEBUG', 'SLEEP', '0.02']));
+  slow.write(Buffer.concat(sleeps));
+  await pause(30);
+  // 1 MB more while the server works through the sleeps, one per turn.
+  const value = 'v'.repeat(1024);
+  const echo = encodeCommand(['ECHO', value]);
+  const echoes = 1024;
+  slow.write(Buffer.concat(Array.from({ length: echoes }, () => echo)));
+  await pause(100);
+  // A bulk reply: `$<len>`, then the client's line.
+  const line = (await other.call('CLIENT', 'LIST', 'ID', id)).split('\r\n')[1];
+  const qbuf = Number(/ qbuf=(\d+)/.exec(line)?.[1]);
+  // Paused, the server holds at most what it had read before the pause (one 16 KB read);
+  // reading on, it would hold most of the megabyte.
+  assert.ok(qbuf < 64 * 1024, line);
+  for (let i = 0; i < n; i++) assert.equal(await slow.readReply(), '+OK\r\n');
+  for (let i = 0; i < echoes; i++) assert.equal(await slow.readReply(), `$1024\r\n${value}\r\n`);
+  slow.close();
+  other.close();
+});
