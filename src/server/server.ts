@@ -505,7 +505,7 @@ export class Server {
     const list = [...this.pendingFlush];
     this.pendingFlush.clear();
     // Latest first, as Redis links clients at the head of its pending-write list: a client
-    // that sent one command in this poll phase is not written after a loader's whole turn.
+    // that sent one command in this poll phase is written before a loader's turn of replies.
     for (let i = list.length - 1; i >= 0; i--) this.flush(list[i]);
   }
 
