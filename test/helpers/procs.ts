@@ -149,32 +149,56 @@ export interface StartOptions {
   configFile?: string;
 }
 
+/** A server's log line when its port was bound by another process first. */
+const PORT_TAKEN = /Failed listening on port \d+/;
+
+/**
+ * Starts a server on opts.port, or on a free port with up to two retries: between freePort()
+ * and the server's bind (a Node process takes ~0.2 s to start) a test file running alongside
+ * can pick and bind the same port, which once failed a CI run.
+ */
+async function onPort(
+  opts: StartOptions,
+  start: (port: number) => Promise<ServerProc>,
+): Promise<ServerProc> {
+  if (opts.port !== undefined) return start(opts.port);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await start(await freePort());
+    } catch (e) {
+      if (attempt >= 3 || !PORT_TAKEN.test((e as Error).message)) throw e;
+    }
+  }
+}
+
 export async function startKeyshard(opts: StartOptions = {}): Promise<ServerProc> {
-  const port = opts.port ?? (await freePort());
   const dir = opts.dir ?? tempDir();
-  const args = [...NODE_FLAGS, KEYSHARD_BIN];
-  if (opts.configFile) args.push(opts.configFile);
-  args.push('--port', String(port), '--bind', '127.0.0.1', '--dir', dir, ...(opts.args ?? []));
-  return launch(process.execPath, args, port, dir, /Ready to accept connections/);
+  return onPort(opts, (port) => {
+    const args = [...NODE_FLAGS, KEYSHARD_BIN];
+    if (opts.configFile) args.push(opts.configFile);
+    args.push('--port', String(port), '--bind', '127.0.0.1', '--dir', dir, ...(opts.args ?? []));
+    return launch(process.execPath, args, port, dir, /Ready to accept connections/);
+  });
 }
 
 export async function startRedis(opts: StartOptions = {}): Promise<ServerProc> {
-  const port = opts.port ?? (await freePort());
   const dir = opts.dir ?? tempDir('redis-test-');
-  const args: string[] = [];
-  if (opts.configFile) args.push(opts.configFile);
-  args.push(
-    '--port',
-    String(port),
-    '--bind',
-    '127.0.0.1',
-    '--dir',
-    dir,
-    '--save',
-    '',
-    '--daemonize',
-    'no',
-    ...(opts.args ?? []),
-  );
-  return launch('redis-server', args, port, dir, /Ready to accept connections/);
+  return onPort(opts, (port) => {
+    const args: string[] = [];
+    if (opts.configFile) args.push(opts.configFile);
+    args.push(
+      '--port',
+      String(port),
+      '--bind',
+      '127.0.0.1',
+      '--dir',
+      dir,
+      '--save',
+      '',
+      '--daemonize',
+      'no',
+      ...(opts.args ?? []),
+    );
+    return launch('redis-server', args, port, dir, /Ready to accept connections/);
+  });
 }
