@@ -28,6 +28,7 @@ import { NodeFlag } from './core/node.js';
 import { markFailingIfNeeded } from './core/failure.js';
 import { MsgType } from './bus/codec.js';
 import { setMaster, unsetMaster } from '../replication/replication.js';
+import { listenWarning } from '../util/listen-error.js';
 
 const services = new WeakMap<Server, ClusterService>();
 
@@ -200,7 +201,11 @@ export class ClusterService {
       .map((b) => (b === '*' ? '0.0.0.0' : b === '::*' ? '::' : b));
     try {
       await this.bus.listen(binds.length ? binds : ['0.0.0.0'], this.busPort);
-    } catch {
+    } catch (e) {
+      const err = e as NodeJS.ErrnoException & { address?: string };
+      const host = err.address ?? '';
+      const addr = host === '0.0.0.0' ? '*' : host === '::' ? '::*' : host;
+      this.server.log.warning(listenWarning(addr, this.busPort, err));
       throw new ClusterStartError(`Failed listening on port ${this.busPort} (cluster), aborting.`);
     }
     let first = true;

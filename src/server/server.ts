@@ -10,6 +10,7 @@ import type { Logger } from '../util/logger.js';
 import { CommandTable, type CommandDef, type Handler } from '../commands/table.js';
 import { Keyspace } from '../keyspace/keyspace.js';
 import type { Db } from '../keyspace/db.js';
+import { listenWarning } from '../util/listen-error.js';
 import { ProtocolError, type ParserLimits } from '../resp/parser.js';
 import { Client, type BlockState } from './client.js';
 import { processCommand } from './dispatcher.js';
@@ -346,10 +347,8 @@ export class Server {
       } catch (e) {
         const err = e as NodeJS.ErrnoException;
         if (optional && (err.code === 'EADDRNOTAVAIL' || err.code === 'EAFNOSUPPORT')) continue;
-        this.log.warning(
-          `Warning: Could not create server TCP listening socket ${addr}:${port}: ${err.message}`,
-        );
-        throw new Error(`Failed listening on port ${port} (tcp), aborting.`);
+        this.log.warning(listenWarning(addr, port, err));
+        throw new Error(`Failed listening on port ${port} (TCP), aborting.`);
       }
       srv.on('error', (err) => this.log.warning(`Listener error: ${err.message}`));
       this.listeners.push(srv);

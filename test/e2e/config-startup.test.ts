@@ -8,8 +8,10 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { createServer, type AddressInfo } from 'node:net';
 import {
   KEYSHARD_BIN,
+  freeClusterPort,
   redisServerOrSkip,
   startKeyshard,
   startRedis,
@@ -226,4 +228,34 @@ test('rename-command: clients and COMMAND use the new names, replies show the or
   }
   assert.deepEqual(replies[1], replies[0]);
   assert.equal(replies[1][2], '*2\r\n$2\r\nhz\r\n$2\r\n10\r\n');
+});
+
+test('a port already taken: the same warning and exit as redis-server, for clients and the cluster bus', async (t) => {
+  if (!redisServerOrSkip(t)) return;
+  const dir = tempDir('keyshard-config-');
+  const taken = createServer();
+  await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+  const port = (taken.address() as AddressInfo).port;
+  // The second case takes the bus port of a free client port.
+  const busOnly = await freeClusterPort();
+  const busTaken = createServer();
+  await new Promise<void>((resolve) => busTaken.listen(busOnly + 10000, '127.0.0.1', resolve));
+  const warnings = (out: string): string[] =>
+    out.split('\n').filter((l) => /Could not create server|Failed listening/.test(l));
+  try {
+    for (const args of [
+      ['--port', String(port), '--bind', '127.0.0.1', '--save', ''],
+      ['--port', String(busOnly), '--bind', '127.0.0.1', '--save', '', '--cluster-enabled', 'yes'],
+    ]) {
+      const redis = await run('redis-server', args, dir);
+      const ks = await run(process.execPath, [KEYSHARD_BIN, ...args], dir);
+      assert.equal(redis.status, 1);
+      assert.equal(warnings(redis.stdout).length, 2, redis.stdout);
+      assert.deepEqual(warnings(ks.stdout), warnings(redis.stdout));
+      assert.equal(ks.status, 1);
+    }
+  } finally {
+    taken.close();
+    busTaken.close();
+  }
 });
