@@ -21,12 +21,8 @@ export const KEYSHARD_CLI = join(here, '..', '..', 'src', 'bin', 'keyshard-cli.j
  * for `listen(0)` is in that range, where any outgoing connection may take it as its local
  * port before the server binds it ("Failed listening on port ...": once in a full test run).
  */
-export async function freePort(): Promise<number> {
-  for (let i = 0; i < 50; i++) {
-    const p = 27000 + Math.floor(Math.random() * 5700);
-    if (await portFree(p)) return p;
-  }
-  throw new Error('no free port');
+export function freePort(): Promise<number> {
+  return randomFreePort(27000, 5700, 0, 'no free port');
 }
 
 /**
@@ -36,12 +32,25 @@ export async function freePort(): Promise<number> {
  * outgoing connection takes its local port and could take a port found free before the server
  * binds it. (Both collisions once failed a node's start in CI.) Callers may use up to p+5.
  */
-export async function freeClusterPort(): Promise<number> {
+export function freeClusterPort(): Promise<number> {
+  return randomFreePort(10000, 6300, 10000, 'no free port pair');
+}
+
+/**
+ * A random port p in [lo, lo + span) that can be bound now, and p + bus too when bus is not 0;
+ * 50 tries.
+ */
+async function randomFreePort(
+  lo: number,
+  span: number,
+  bus: number,
+  none: string,
+): Promise<number> {
   for (let i = 0; i < 50; i++) {
-    const p = 10000 + Math.floor(Math.random() * 6300);
-    if (await portFree(p)) if (await portFree(p + 10000)) return p;
+    const p = lo + Math.floor(Math.random() * span);
+    if ((await portFree(p)) && (bus === 0 || (await portFree(p + bus)))) return p;
   }
-  throw new Error('no free port pair');
+  throw new Error(none);
 }
 
 /** Whether `port` can be bound on 127.0.0.1 right now. */
